@@ -1,0 +1,61 @@
+"""`longrun`: the command line. Builds the argument parser from app/commands and dispatches.
+
+Every command module has `register(subparsers)`, which adds its sub-command and sets
+`handler(args) -> int` as the default `handler`. Errors a person can act on are printed as one
+clear line and give a non-zero exit; tracebacks are for bugs only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from app import __version__
+from app.commands import COMMAND_MODULES
+from app.console import print_error
+from app.slurm.errors import SlurmError
+
+DESCRIPTION = """\
+Run long Slurm jobs as crash-safe chains: each link catches the warning signal, checkpoints,
+and the supervisor submits the next link until the work is done.
+"""
+
+EPILOG = """\
+examples:
+  longrun explain 1234            why did job 1234 end, and what to change
+  longrun explain 1234 --json     the same, for scripts
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="longrun", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"longrun {__version__}")
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        result: int = handler(args)
+    except SlurmError as exc:
+        print_error(str(exc))
+        return 3
+    except KeyboardInterrupt:
+        print_error("interrupted")
+        return 130
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

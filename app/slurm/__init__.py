@@ -1,0 +1,1 @@
+"""The one place that runs Slurm commands (argv lists, timeouts) and parses their text output."""
