@@ -1,0 +1,168 @@
+"""Link outcome rules: what a link's ending means for its chain (DESIGN.md, "Contracts").
+
+finished / continue (resubmit) / needs a person (failed, out of memory, no progress) / cancelled,
+plus "keep watching" for endings that are not endings (REQUEUED). Pure: the supervisor feeds
+the observed ending, the policy and the chain's history, and records the Decision it gets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from app.model.chain import Policy
+from app.model.exit_status import ExitStatus
+from app.model.states import JobState
+from app.model.units import Duration, MemorySize
+
+EARLY_SLACK_SECONDS = 60  # Slurm may deliver the warning signal up to a minute early
+
+
+class LinkOutcome(Enum):
+    KEEP_WATCHING = "keep_watching"
+    FINISHED = "finished"
+    CONTINUE = "continue"
+    NEEDS_PERSON = "needs_person"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class LinkEnding:
+    """What Slurm says about a link that may have ended."""
+
+    state: JobState
+    exit_status: ExitStatus | None = None
+    elapsed: Duration | None = None
+    time_limit: Duration | None = None
+    requested_memory: MemorySize | None = None
+    cancelled_by_uid: int | None = None
+    warning_seconds: int | None = None  # from the chain's --signal=...@N; None without --signal
+
+    def describe(self) -> str:
+        """`TIMEOUT`, `exit 75`, `FAILED exit 3`, `OUT_OF_MEMORY`."""
+        code = self.exit_status.code if self.exit_status else 0
+        if self.state is JobState.COMPLETED:
+            return "COMPLETED"
+        if self.state is JobState.FAILED and self.exit_status is not None:
+            return f"exit {code}" if self.exit_status.signal == 0 else f"FAILED signal {self.exit_status.signal}"
+        return self.state.name
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: LinkOutcome
+    reason: str
+    new_memory: MemorySize | None = None  # grow-mem: request this much for the next link
+    stopped_early: bool = False  # COMPLETED right after the warning signal
+
+    @property
+    def label(self) -> str:
+        """`continue: time limit` as shown in a chain's link table."""
+        return f"{self.outcome.value}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class ChainHistory:
+    """What the rules need to know about earlier links."""
+
+    restarts_used: int = 0  # resubmissions so far (since the last reinit)
+    short_links_before: int = 0  # consecutive continue-links shorter than min_link_seconds, before this one
+    progress_changed: bool | None = None  # progress file changed during this link (None: not watched)
+    cancel_requested: bool = False  # the owner cancelled through longrun
+    extra_link_allowed: bool = False  # a person asked for one more link beyond the budget
+
+
+def completed_early(ending: LinkEnding) -> bool:
+    """COMPLETED within the warning window before the time limit: it probably caught the signal and quit."""
+    if ending.state is not JobState.COMPLETED or ending.warning_seconds is None:
+        return False
+    if ending.elapsed is None or ending.time_limit is None:
+        return False
+    window = ending.warning_seconds + EARLY_SLACK_SECONDS
+    return ending.elapsed.seconds >= ending.time_limit.seconds - window
+
+
+def decide(ending: LinkEnding, policy: Policy, history: ChainHistory) -> Decision:
+    """The outcome of one link's ending under a policy."""
+    state = ending.state
+    if not state.is_terminal:
+        return Decision(LinkOutcome.KEEP_WATCHING, f"{state.value.lower()}: still the same job")
+    if history.cancel_requested:
+        return Decision(LinkOutcome.CANCELLED, "cancelled by its owner")
+    code = ending.exit_status.code if ending.exit_status else 0
+
+    if state is JobState.COMPLETED:
+        if completed_early(ending):
+            if policy.resubmit_completed_early:
+                return _continue(ending, policy, history, "completed right after the warning signal", early=True)
+            return Decision(
+                LinkOutcome.FINISHED,
+                "probably stopped early: completed right after the warning signal; if it checkpointed, "
+                f"exit {policy.continue_exit_code} instead of 0 (or submit with --resubmit-early)",
+                stopped_early=True,
+            )
+        return Decision(LinkOutcome.FINISHED, "completed")
+    if state is JobState.OUT_OF_MEMORY:
+        return _out_of_memory(ending, policy, history)
+    if state is JobState.CANCELLED:
+        who = f" (by uid {ending.cancelled_by_uid})" if ending.cancelled_by_uid is not None else ""
+        return Decision(LinkOutcome.CANCELLED, f"cancelled outside longrun{who}")
+    if state.continues_chain:
+        return _continue(ending, policy, history, _CONTINUE_REASONS.get(state, state.value.lower()))
+    if code == policy.continue_exit_code and (ending.exit_status is None or ending.exit_status.signal == 0):
+        return _continue(ending, policy, history, f"checkpointed (exit {code})")
+    if state is JobState.FAILED:
+        signal = ending.exit_status.signal if ending.exit_status else 0
+        what = f"exit code {code}" if signal == 0 else f"signal {signal}"
+        return Decision(LinkOutcome.NEEDS_PERSON, f"failed with {what}")
+    return Decision(LinkOutcome.NEEDS_PERSON, f"ended {state.value}")
+
+
+_CONTINUE_REASONS = {
+    JobState.TIMEOUT: "time limit",
+    JobState.PREEMPTED: "preempted",
+    JobState.NODE_FAIL: "node failure",
+    JobState.BOOT_FAIL: "node boot failure",
+    JobState.DEADLINE: "deadline",
+    JobState.REVOKED: "revoked by a sibling cluster",
+}
+
+
+def is_short(ending: LinkEnding, policy: Policy) -> bool:
+    """A continue-link that ran less than min_link_seconds: it made (almost) no progress."""
+    return ending.elapsed is not None and ending.elapsed.seconds < policy.min_link_seconds
+
+
+def _continue(ending: LinkEnding, policy: Policy, history: ChainHistory, why: str, early: bool = False) -> Decision:
+    if history.progress_changed is False:
+        return Decision(LinkOutcome.NEEDS_PERSON, f"no progress: {policy.progress_file} did not change ({why})")
+    # Preemption and node failure are not the job's fault: they never count towards "no progress".
+    blameless = ending.state in (JobState.PREEMPTED, JobState.NODE_FAIL, JobState.BOOT_FAIL, JobState.REVOKED)
+    if not blameless and is_short(ending, policy) and history.short_links_before + 1 >= policy.short_links_allowed:
+        return Decision(
+            LinkOutcome.NEEDS_PERSON,
+            f"no progress: {history.short_links_before + 1} links in a row ended within {policy.min_link_seconds} s",
+        )
+    if (
+        policy.max_restarts is not None
+        and history.restarts_used >= policy.max_restarts
+        and not history.extra_link_allowed
+    ):
+        return Decision(LinkOutcome.NEEDS_PERSON, f"restart limit reached ({policy.max_restarts}) after {why}")
+    return Decision(LinkOutcome.CONTINUE, why, stopped_early=early)
+
+
+def _out_of_memory(ending: LinkEnding, policy: Policy, history: ChainHistory) -> Decision:
+    requested = ending.requested_memory
+    if policy.grow_mem_factor is None or requested is None:
+        return Decision(LinkOutcome.NEEDS_PERSON, "out of memory" + (f" (requested {requested})" if requested else ""))
+    grown = MemorySize(int(requested.bytes * policy.grow_mem_factor)).round_up_sane()
+    cap = policy.grow_mem_cap
+    if cap is not None and grown > cap:
+        grown = cap
+    if grown <= requested:
+        return Decision(LinkOutcome.NEEDS_PERSON, f"out of memory at the --grow-mem cap ({requested})")
+    if policy.max_restarts is not None and history.restarts_used >= policy.max_restarts:
+        if not history.extra_link_allowed:
+            return Decision(LinkOutcome.NEEDS_PERSON, f"out of memory; restart limit reached ({policy.max_restarts})")
+    return Decision(LinkOutcome.CONTINUE, f"out of memory: growing --mem {requested} -> {grown}", new_memory=grown)
