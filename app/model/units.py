@@ -91,6 +91,7 @@ class MemorySize:
         return f"{self.bytes}B"  # unreachable
 
 
+_NO_DURATION = frozenset({"", "UNLIMITED", "Partition_Limit", "INVALID", "NONE", "None", "NOT_SET", "N/A", "(null)"})
 _DURATION_RE = re.compile(r"^(?:(\d+)-)?(?:(\d+):)?(\d+):(\d+)(?:\.(\d+))?$")
 
 
@@ -102,12 +103,12 @@ class Duration:
 
     @classmethod
     def parse(cls, text: str) -> Duration | None:
-        """Parse Slurm's `[D-]HH:MM:SS`, `MM:SS`, `MM:SS.mmm`; None for UNLIMITED/Partition_Limit/empty.
+        """Parse Slurm's `[D-]HH:MM:SS`, `MM:SS`, `MM:SS.mmm`; None for UNLIMITED/Partition_Limit/N/A/empty.
 
         A bare number is minutes, as in `--time=30`.
         """
         text = text.strip()
-        if text in ("", "UNLIMITED", "Partition_Limit", "INVALID", "NONE", "None"):
+        if text in _NO_DURATION:
             return None
         if text.isdigit():
             return cls(int(text) * 60)

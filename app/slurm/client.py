@@ -1,0 +1,142 @@
+"""SlurmClient: the typed calls the rest of the program makes to Slurm, one command each.
+
+Every method runs exactly one Slurm command (current_states at most two) through a
+CommandRunner, so every call has a timeout, is counted in `calls`, and fails with the typed
+errors of app/slurm/errors.py. The parsing lives in sacct.py, squeue.py, scontrol.py, sbatch.py.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from app.model.states import JobState
+from app.slurm.errors import UnknownJob
+from app.slurm.records import ControllerJob, JobAccounting, QueueRecord
+from app.slurm.runner import QUERY_ENV, CommandRunner
+from app.slurm.sacct import parse_sacct, sacct_argv_for_jobs, sacct_argv_for_user
+from app.slurm.sbatch import parse_sbatch_output, sbatch_argv
+from app.slurm.scancel import scancel_argv, scancel_failure
+from app.slurm.scontrol import action_argv, parse_show_job, show_job_argv
+from app.slurm.squeue import parse_squeue, squeue_argv
+
+__all__ = ["CommandRunner", "SlurmClient"]
+
+
+def _check_ids(job_ids: Sequence[str]) -> list[str]:
+    ids = [str(j).strip() for j in job_ids]
+    for job_id in ids:
+        if not job_id or any(c in job_id for c in ", \t\n") or job_id.startswith("-"):
+            raise UnknownJob(f"not a Slurm job id: {job_id!r}")
+    return list(dict.fromkeys(ids))
+
+
+class SlurmClient:
+    """Typed Slurm calls; `runner` decides how commands run (timeout, PATH), default a CommandRunner."""
+
+    def __init__(self, timeout: float = 30.0, runner: CommandRunner | None = None) -> None:
+        self.runner = runner if runner is not None else CommandRunner(timeout=timeout)
+
+    @property
+    def calls(self) -> int:
+        """Number of Slurm command invocations made so far."""
+        return self.runner.calls
+
+    def submit(
+        self,
+        script: str,
+        args: Sequence[str] = (),
+        options: Sequence[str] = (),
+        env: Mapping[str, str] | None = None,
+        cwd: str | None = None,
+    ) -> str:
+        """Submit with `sbatch --parsable`; `env` adds variables to sbatch's (and so the job's) environment.
+
+        Returns the job id (without the `;cluster` part). SubmissionRejected carries Slurm's message.
+        """
+        result = self.runner.run(sbatch_argv(script, args, options), env=env, cwd=cwd)
+        job_id, _cluster = parse_sbatch_output(result.stdout)
+        return job_id
+
+    def accounting(self, job_ids: Sequence[str]) -> dict[str, JobAccounting]:
+        """Accounting with steps for many jobs in ONE sacct call; unknown ids are simply absent."""
+        ids = _check_ids(job_ids)
+        if not ids:
+            return {}
+        result = self.runner.run(sacct_argv_for_jobs(ids), env=QUERY_ENV)
+        return parse_sacct(result.stdout)
+
+    def accounting_for_user(
+        self, user: str | None, since: datetime, comment_prefix: str | None = None
+    ) -> list[JobAccounting]:
+        """Every job of `user` (all users when None) since `since`, in one sacct call.
+
+        With comment_prefix, only jobs whose Comment starts with it.
+        """
+        result = self.runner.run(sacct_argv_for_user(user, since), env=QUERY_ENV)
+        jobs = list(parse_sacct(result.stdout).values())
+        if comment_prefix is not None:
+            jobs = [j for j in jobs if (j.job.comment or "").startswith(comment_prefix)]
+        return jobs
+
+    def queue(self, job_ids: Sequence[str] | None = None, user: str | None = None) -> list[QueueRecord]:
+        """One squeue call. With job_ids: those jobs in any state the controller still holds
+        (an id it no longer knows is absent); else the queue of `user` (everyone's when None)."""
+        ids = None if job_ids is None else _check_ids(job_ids)
+        if ids is not None and not ids:
+            return []
+        try:
+            result = self.runner.run(squeue_argv(ids, user), env=QUERY_ENV)
+        except UnknownJob:
+            return []  # squeue fails when none of the given ids is known any more
+        return parse_squeue(result.stdout)
+
+    def show_job(self, job_id: str) -> ControllerJob:
+        """`scontrol show job`; UnknownJob when the controller has forgotten the job (after MinJobAge)."""
+        (checked,) = _check_ids([job_id])
+        result = self.runner.run(show_job_argv(checked), env=QUERY_ENV)
+        return parse_show_job(result.stdout, checked)
+
+    def cancel(self, job_id: str, signal: str | None = None, batch_only: bool = False, full: bool = False) -> None:
+        """Cancel, or with `signal` send it (to the batch shell only with batch_only, or to all
+        steps and the batch shell with full). Cancelling an already ended job is not an error."""
+        (checked,) = _check_ids([job_id])
+        result = self.runner.run(scancel_argv(checked, signal, batch_only, full), check=False)
+        error = scancel_failure(result, signal)
+        if error is not None:
+            raise error
+
+    def requeue(self, job_id: str) -> None:
+        (checked,) = _check_ids([job_id])
+        self.runner.run(action_argv("requeue", checked))
+
+    def hold(self, job_id: str) -> None:
+        (checked,) = _check_ids([job_id])
+        self.runner.run(action_argv("hold", checked))
+
+    def release(self, job_id: str) -> None:
+        (checked,) = _check_ids([job_id])
+        self.runner.run(action_argv("release", checked))
+
+    def current_states(self, job_ids: Sequence[str]) -> dict[str, JobState]:
+        """State of each job: one sacct call; squeue only for ids accounting does not know yet.
+
+        Ids neither knows are absent.
+        """
+        ids = _check_ids(job_ids)
+        states = {job_id: acc.job.state for job_id, acc in self.accounting(ids).items()}
+        missing = [j for j in ids if j not in states]
+        if missing:
+            for record in self.queue(missing):
+                states.setdefault(record.job_id, record.state)
+        return {j: states[j] for j in ids if j in states} | {j: s for j, s in states.items() if j not in ids}
+
+
+def default_client() -> SlurmClient:
+    """A client with the timeout from LONGRUN_SLURM_TIMEOUT (seconds; default 30)."""
+    try:
+        timeout = float(os.environ.get("LONGRUN_SLURM_TIMEOUT", "30"))
+    except ValueError:
+        timeout = 30.0
+    return SlurmClient(timeout=timeout if timeout > 0 else 30.0)

@@ -1,0 +1,111 @@
+"""Field converters shared by the Slurm parsers: text cell -> typed value, with memo caches.
+
+Each converter turns one cell of Slurm's text output into a typed value or raises
+SlurmParseError. Values repeat a lot (states, exit codes, ReqMem, time limits, step dates), so
+each converter memoises its answers in a small dict that is cleared when it grows too large.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
+from app.model.exit_status import ExitStatus, ExitStatusParseError
+from app.model.states import JobState, ParsedState, StateParseError, parse_state
+from app.model.units import Duration, MemorySize, UnitParseError
+from app.slurm.errors import SlurmParseError
+
+T = TypeVar("T")
+_CACHE_LIMIT = 50_000
+_EMPTY_TIMES = frozenset({"", "Unknown", "None", "N/A", "(null)"})
+_EMPTY_TEXT = frozenset({"", "(null)"})
+
+
+def _memo(parse: Callable[[str], T], what: str) -> Callable[[str], T]:
+    cache: dict[str, T] = {}
+
+    def convert(text: str) -> T:
+        try:
+            return cache[text]
+        except KeyError:
+            pass
+        try:
+            value = parse(text)
+        except (ValueError, KeyError, IndexError, OverflowError) as exc:
+            raise SlurmParseError(f"cannot read {what} {text[:80]!r}: {exc}", text) from None
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
+        cache[text] = value
+        return value
+
+    return convert
+
+
+def _state(text: str) -> ParsedState:
+    try:
+        return parse_state(text)
+    except StateParseError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _exit(text: str) -> ExitStatus:
+    try:
+        return ExitStatus.parse(text)
+    except ExitStatusParseError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _time(text: str) -> datetime | None:
+    text = text.strip()
+    if text in _EMPTY_TIMES:
+        return None
+    return datetime.fromisoformat(text)
+
+
+def _duration(text: str) -> Duration | None:
+    try:
+        return Duration.parse(text)
+    except UnitParseError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _memory(text: str) -> tuple[MemorySize | None, bool]:
+    """`207688K` -> size; `200Mc` -> (size, per_cpu=True); empty -> None.
+
+    Lenient on purpose: sacct 22.05 prints ReqMem `16?` for a job whose start has not reached
+    slurmdbd yet; a measurement we cannot read is unknown (None), not a reason to fail a poll.
+    """
+    text = text.strip()
+    if text in _EMPTY_TEXT:
+        return None, False
+    try:
+        size = MemorySize.parse(text, default_unit="")
+    except UnitParseError:
+        return None, False
+    return size, text[-1:] in ("c", "C")
+
+
+def _int(text: str) -> int | None:
+    text = text.strip()
+    if text in _EMPTY_TEXT:
+        return None
+    return int(text)
+
+
+parse_state_cell = _memo(_state, "job state")
+parse_exit_cell = _memo(_exit, "exit code")
+parse_time_cell = _memo(_time, "date")
+parse_duration_cell = _memo(_duration, "duration")
+parse_memory_cell = _memo(_memory, "memory size")
+parse_int_cell = _memo(_int, "number")
+
+
+def parse_base_state(text: str) -> JobState:
+    """Only the state of a state cell (squeue and scontrol print no `by UID`)."""
+    return parse_state_cell(text).state
+
+
+def text_or_none(text: str) -> str | None:
+    """Empty and `(null)` cells become None."""
+    return None if text in _EMPTY_TEXT else text
