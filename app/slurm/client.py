@@ -15,7 +15,7 @@ from app.model.states import JobState
 from app.slurm.errors import UnknownJob
 from app.slurm.records import ControllerJob, JobAccounting, QueueRecord
 from app.slurm.runner import QUERY_ENV, CommandRunner
-from app.slurm.sacct import parse_sacct, sacct_argv_for_jobs, sacct_argv_for_user
+from app.slurm.sacct import is_placeholder, parse_sacct, sacct_argv_for_jobs, sacct_argv_for_user
 from app.slurm.sbatch import parse_sbatch_output, sbatch_argv
 from app.slurm.scancel import scancel_argv, scancel_failure
 from app.slurm.scontrol import action_argv, parse_show_job, show_job_argv
@@ -120,17 +120,26 @@ class SlurmClient:
         self.runner.run(action_argv("release", checked))
 
     def current_states(self, job_ids: Sequence[str]) -> dict[str, JobState]:
-        """State of each job: one sacct call; squeue only for ids accounting does not know yet.
+        """State of each job: one sacct call; one squeue call only for ids accounting does not
+        know yet (just submitted) or knows only by slurmdbd's placeholder row (just started).
 
-        Ids neither knows are absent.
+        Ids neither knows are absent; array tasks of a requested array id appear as `ID_N`.
         """
         ids = _check_ids(job_ids)
-        states = {job_id: acc.job.state for job_id, acc in self.accounting(ids).items()}
+        states: dict[str, JobState] = {}
+        placeholders: dict[str, JobState] = {}
+        for job_id, acc in self.accounting(ids).items():
+            if is_placeholder(acc):
+                placeholders[job_id] = acc.steps[0].state
+            else:
+                states[job_id] = acc.job.state
         missing = [j for j in ids if j not in states]
         if missing:
             for record in self.queue(missing):
                 states.setdefault(record.job_id, record.state)
-        return {j: states[j] for j in ids if j in states} | {j: s for j, s in states.items() if j not in ids}
+        for job_id, step_state in placeholders.items():
+            states.setdefault(job_id, step_state)
+        return states
 
 
 def default_client() -> SlurmClient:

@@ -39,7 +39,8 @@ _UNAVAILABLE_MARKERS = (
     "unable to connect",
     "slurm controller is not responding",
 )
-_DENIED_MARKERS = ("access/permission denied", "permission denied", "access denied")
+# scontrol hold/release of another user's job says "Invalid user id for job N".
+_DENIED_MARKERS = ("access/permission denied", "permission denied", "access denied", "invalid user id for job")
 _UNKNOWN_MARKERS = ("invalid job id", "invalid job_id", "job does not exist", "no such job")
 
 # Query commands read dates; a user's SLURM_TIME_FORMAT=relative would break them.
@@ -59,7 +60,7 @@ class CommandResult:
 def slurm_message(stderr: str) -> str:
     """Slurm's own error text, one line: `sbatch: error: X` lines joined, prefixes kept short."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    errors = [line for line in lines if "error" in line.lower()] or lines
+    errors = [line for line in lines if "error" in line.lower() or "fatal" in line.lower()] or lines
     return "; ".join(errors)[:2000]
 
 
@@ -67,7 +68,7 @@ def classify_failure(argv: Sequence[str], returncode: int, stderr: str) -> Slurm
     """The typed error for a Slurm command that failed with this stderr."""
     command = os.path.basename(argv[0]) if argv else "slurm"
     message = slurm_message(stderr) or f"{command} exited with status {returncode}"
-    lowered = message.lower()
+    lowered = stderr.lower() or message.lower()
     text = f"{command}: {message}" if not message.startswith(command) else message
     if any(m in lowered for m in _TIMEOUT_MARKERS):
         return SlurmTimeout(text)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from app.model.states import JobState
 from app.slurm.convert import (
     parse_duration_cell,
     parse_exit_cell,
@@ -137,6 +138,17 @@ def group_accounting(rows: Iterable[SacctRow]) -> dict[str, JobAccounting]:
         elif row.job_id in steps:
             steps[row.job_id].append(row)
     return {job_id: JobAccounting(job, tuple(steps[job_id])) for job_id, job in jobs.items()}
+
+
+def is_placeholder(accounting: JobAccounting) -> bool:
+    """slurmdbd's stand-in job row: a step started before the job's own start record arrived.
+
+    Seen on 22.05 for about a second after a start: the job row says PENDING, JobName
+    `allocation`, User root, no partition, ReqMem `16?`, while its batch step is RUNNING. Its
+    fields are not the job's; ask squeue instead (see tests/captures/sacct_fresh_job.txt).
+    """
+    job = accounting.job
+    return job.state is JobState.PENDING and job.partition is None and bool(accounting.steps)
 
 
 def parse_sacct(text: str) -> dict[str, JobAccounting]:

@@ -1,0 +1,154 @@
+"""Regenerate the captures in this directory from the real test cluster (run as root).
+
+    /opt/longrun-tui/venv/bin/python -m tests.captures.make_captures
+
+Submits one job per scenario as alice (names `lrcap-*`), waits for them, and writes each command's
+output next to a `.cmd` file that holds the exact argv, the user and the exit status. Job ids
+differ on every run: tests find rows by job name, never by id. Takes about 90 s (one timeout job).
+"""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import make_user_dir, run_as, write_script
+
+HERE = Path(__file__).parent
+US = "\x1f"
+SACCT_FORMAT = (
+    "JobID,JobName,User,Partition,NodeList,State,ExitCode,Submit,Start,End,Elapsed,Timelimit,"
+    "MaxRSS,ReqMem,AllocCPUS,Comment,WorkDir,Reason"
+)
+SQUEUE_FORMAT = US.join(("%i", "%j", "%u", "%T", "%P", "%M", "%l", "%L", "%V", "%S", "%r", "%N", "%k"))
+
+SCRIPTS = {
+    "completed": "#!/bin/bash\nsrun --ntasks=1 /bin/echo step-zero\necho done\n",
+    "exit3": "#!/bin/bash\necho failing\nexit 3\n",
+    "exit137": "#!/bin/bash\necho exiting 137\nexit 137\n",
+    "oom": "#!/bin/bash\n/usr/bin/python3 -c 'b = bytearray(400 * 1024 * 1024); import time; time.sleep(3)'\n",
+    "timeout": "#!/bin/bash\nsrun --ntasks=1 sleep 300\n",
+    "sleeper": "#!/bin/bash\nsleep 300\n",
+    "short": "#!/bin/bash\nsleep 8\n",
+}
+
+
+def capture(name: str, user: str, argv: list[str], stream: str = "stdout") -> subprocess.CompletedProcess[str]:
+    proc = run_as(user, argv, timeout=60)
+    text = proc.stdout if stream == "stdout" else proc.stderr
+    suffix = ".txt" if stream == "stdout" else ".stderr"
+    (HERE / f"{name}{suffix}").write_text(text)
+    (HERE / f"{name}.cmd").write_text(
+        f"# user: {user}\n# exit status: {proc.returncode}\n# captured: {stream}, Slurm 22.05.8, cluster longrun-test\n"
+        f"{shlex.join(argv)}\n"
+    )
+    print(f"{name}: exit {proc.returncode}, {len(text)} chars", file=sys.stderr)
+    return proc
+
+
+def submit(directory: Path, scenario: str, name: str, *options: str) -> str:
+    script = directory / f"{scenario}.sh"
+    if not script.exists():
+        write_script(directory, script.name, SCRIPTS[scenario], owner="alice")
+    argv = ["sbatch", "--parsable", "-D", str(directory), "-o", f"{directory}/%j.out", "-J", name, *options]
+    argv.append(str(script))
+    proc = run_as("alice", argv, check=True)
+    return proc.stdout.strip().split(";")[0]
+
+
+def sacct_argv(ids: list[str]) -> list[str]:
+    return ["sacct", "-P", "-n", f"--delimiter={US}", f"--format={SACCT_FORMAT}", "-j", ",".join(ids)]
+
+
+def state(job_id: str) -> str:
+    out = run_as("alice", ["sacct", "-X", "-n", "-P", "-j", job_id, "--format=State"]).stdout.strip()
+    return out.split("\n")[0] if out else ""
+
+
+def wait_for(job_ids: list[str], done: set[str], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        states = {j: state(j).split(" ")[0] for j in job_ids}
+        if all(s in done for s in states.values()):
+            return
+        time.sleep(1)
+    raise SystemExit(f"jobs did not end in time: {states}")
+
+
+def main() -> None:
+    d = make_user_dir("alice", "captures")
+    if sys.argv[1:] == ["fresh"]:
+        quirk = submit(d, "short", "lrcap-fresh")
+        for _ in range(40):
+            proc = capture("sacct_fresh_job", "alice", sacct_argv([quirk]))
+            if ".batch" in proc.stdout:
+                return
+            time.sleep(0.25)
+        return
+    ids: dict[str, str] = {}
+    ids["timeout"] = submit(d, "timeout", "lrcap-timeout", "--time=1", "--comment=longrun:cap timeout")
+    ids["completed"] = submit(d, "completed", "lrcap-completed", "--comment=longrun:cap with spaces x=y")
+    ids["exit3"] = submit(d, "exit3", "lrcap-exit3")
+    ids["exit137"] = submit(d, "exit137", "lrcap-exit137")
+    ids["oom"] = submit(d, "oom", "lrcap-oom", "--mem=100M")
+    ids["pipe"] = submit(d, "short", "lrcap|pipe|name", "--time=5")
+    ids["cancelled"] = submit(d, "sleeper", "lrcap-cancelled")
+    ids["running"] = submit(d, "sleeper", "lrcap-running", "--time=10")
+    ids["pending"] = submit(d, "sleeper", "lrcap-pending", "--begin=now+3600")
+    ids["held"] = submit(d, "sleeper", "lrcap-held", "--hold")
+    ids["array"] = submit(d, "exit3", "lrcap-array", "--array=1-3")
+
+    # Right after a start, accounting can lag the controller (job row PENDING, batch step RUNNING).
+    quirk = submit(d, "short", "lrcap-fresh")
+    for _ in range(40):
+        proc = capture("sacct_fresh_job", "alice", sacct_argv([quirk]))
+        if ".batch" in proc.stdout:
+            break
+        time.sleep(0.25)
+
+    time.sleep(3)
+    capture("squeue_pending_running", "alice", ["squeue", "-h", "-o", SQUEUE_FORMAT, "-t", "all", "-j",
+                                                ",".join([ids["running"], ids["pending"], ids["held"], ids["pipe"]])])
+    capture("squeue_user_alice", "alice", ["squeue", "-h", "-o", SQUEUE_FORMAT, "-u", "alice"])
+    capture("scontrol_show_job_running", "alice", ["scontrol", "show", "job", ids["completed"]
+                                                   if state(ids["completed"]) == "RUNNING" else ids["running"]])
+    capture("scontrol_show_job_pending", "alice", ["scontrol", "show", "job", ids["pending"]])
+    capture("scontrol_show_job_held", "alice", ["scontrol", "show", "job", ids["held"]])
+    capture("scontrol_show_job_array", "alice", ["scontrol", "show", "job", ids["array"]])
+
+    # Errors, as Slurm prints them.
+    capture("sbatch_rejected_partition", "alice",
+            ["sbatch", "--parsable", "-p", "nonexistent", "-D", str(d), str(d / "exit3.sh")], stream="stderr")
+    capture("sbatch_parsable", "alice",
+            ["sbatch", "--parsable", "-D", str(d), "-o", "/dev/null", "-J", "lrcap-parsable", str(d / "exit3.sh")])
+    capture("scancel_permission_denied", "bob", ["scancel", "-v", ids["running"]], stream="stderr")
+    capture("scancel_invalid_id", "alice", ["scancel", "-v", "99999999"], stream="stderr")
+    capture("scancel_signal_invalid_id", "alice", ["scancel", "-v", "--signal=USR1", "99999999"], stream="stderr")
+    capture("scontrol_invalid_id", "alice", ["scontrol", "show", "job", "99999999"], stream="stderr")
+    capture("scontrol_hold_permission_denied", "bob", ["scontrol", "hold", ids["pending"]], stream="stderr")
+    capture("squeue_invalid_id", "alice", ["squeue", "-h", "-j", "99999999"], stream="stderr")
+
+    wait_for([ids["exit137"]], {"FAILED", "COMPLETED"}, 60)
+    capture("scontrol_show_job_exit137", "alice", ["scontrol", "show", "job", ids["exit137"]])
+    run_as("alice", ["scancel", ids["cancelled"]], check=True)
+    time.sleep(2)
+    capture("scancel_already_completed", "alice", ["scancel", "-v", ids["cancelled"]], stream="stderr")
+
+    finished = [ids[k] for k in ("completed", "exit3", "exit137", "oom", "pipe", "cancelled")]
+    wait_for(finished, {"COMPLETED", "FAILED", "OUT_OF_MEMORY", "CANCELLED"}, 90)
+    wait_for([ids["array"]], {"FAILED"}, 60)
+    capture("sacct_array", "alice", sacct_argv([ids["array"]]))
+    wait_for([ids["timeout"]], {"TIMEOUT"}, 150)
+    time.sleep(6)  # KillWait: let the step rows settle
+    capture("sacct_scenarios", "alice", sacct_argv([ids[k] for k in (
+        "completed", "exit3", "exit137", "oom", "timeout", "pipe", "cancelled", "running", "pending", "held")]))
+    capture("scontrol_show_job_timeout", "alice", ["scontrol", "show", "job", ids["timeout"]])
+    for key in ("running", "pending", "held", "array"):
+        run_as("alice", ["scancel", ids[key]])
+
+
+if __name__ == "__main__":
+    main()

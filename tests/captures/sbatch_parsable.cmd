@@ -1,0 +1,4 @@
+# user: alice
+# exit status: 0
+# captured: stdout, Slurm 22.05.8, cluster longrun-test
+sbatch --parsable -D /tmp/longrun-tests/alice/captures-fc611d93 -o /dev/null -J lrcap-parsable /tmp/longrun-tests/alice/captures-fc611d93/exit3.sh

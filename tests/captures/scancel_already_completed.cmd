@@ -1,0 +1,4 @@
+# user: alice
+# exit status: 0
+# captured: stderr, Slurm 22.05.8, cluster longrun-test
+scancel -v 35

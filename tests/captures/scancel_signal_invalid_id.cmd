@@ -1,0 +1,4 @@
+# user: alice
+# exit status: 1
+# captured: stderr, Slurm 22.05.8, cluster longrun-test
+scancel -v --signal=USR1 99999999

@@ -1,0 +1,4 @@
+# user: bob
+# exit status: 1
+# captured: stderr, Slurm 22.05.8, cluster longrun-test
+scontrol hold 37

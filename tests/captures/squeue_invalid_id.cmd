@@ -1,0 +1,4 @@
+# user: alice
+# exit status: 1
+# captured: stderr, Slurm 22.05.8, cluster longrun-test
+squeue -h -j 99999999
