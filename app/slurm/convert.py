@@ -2,7 +2,7 @@
 
 Each converter turns one cell of Slurm's text output into a typed value or raises
 SlurmParseError. Values repeat a lot (states, exit codes, ReqMem, time limits, step dates), so
-each converter memoises its answers in a small dict that is cleared when it grows too large.
+each converter is a dict of its answers (cleared when it grows too large).
 """
 
 from __future__ import annotations
@@ -22,24 +22,30 @@ _EMPTY_TIMES = frozenset({"", "Unknown", "None", "N/A", "(null)"})
 _EMPTY_TEXT = frozenset({"", "(null)"})
 
 
-def _memo(parse: Callable[[str], T], what: str) -> Callable[[str], T]:
-    cache: dict[str, T] = {}
+class CellCache(dict[str, T]):
+    """A converter that remembers its answers: `cache[text]` (or `cache(text)`) is the typed value.
 
-    def convert(text: str) -> T:
+    A dict subclass whose `__missing__` parses, so a hit costs one C-level dict lookup: this is
+    the sacct hot path. Bad text raises SlurmParseError (and is not remembered).
+    """
+
+    def __init__(self, parse: Callable[[str], T], what: str) -> None:
+        super().__init__()
+        self._parse = parse
+        self._what = what
+
+    def __missing__(self, text: str) -> T:
         try:
-            return cache[text]
-        except KeyError:
-            pass
-        try:
-            value = parse(text)
-        except (ValueError, KeyError, IndexError, OverflowError) as exc:
-            raise SlurmParseError(f"cannot read {what} {text[:80]!r}: {exc}", text) from None
-        if len(cache) >= _CACHE_LIMIT:
-            cache.clear()
-        cache[text] = value
+            value = self._parse(text)
+        except (ValueError, KeyError, IndexError, OverflowError, TypeError) as exc:
+            raise SlurmParseError(f"cannot read {self._what} {text[:80]!r}: {exc}", text) from None
+        if len(self) >= _CACHE_LIMIT:
+            self.clear()
+        self[text] = value
         return value
 
-    return convert
+    def __call__(self, text: str) -> T:
+        return self[text]
 
 
 def _state(text: str) -> ParsedState:
@@ -93,12 +99,12 @@ def _int(text: str) -> int | None:
     return int(text)
 
 
-parse_state_cell = _memo(_state, "job state")
-parse_exit_cell = _memo(_exit, "exit code")
-parse_time_cell = _memo(_time, "date")
-parse_duration_cell = _memo(_duration, "duration")
-parse_memory_cell = _memo(_memory, "memory size")
-parse_int_cell = _memo(_int, "number")
+parse_state_cell = CellCache(_state, "job state")
+parse_exit_cell = CellCache(_exit, "exit code")
+parse_time_cell = CellCache(_time, "date")
+parse_duration_cell = CellCache(_duration, "duration")
+parse_memory_cell = CellCache(_memory, "memory size")
+parse_int_cell = CellCache(_int, "number")
 
 
 def parse_base_state(text: str) -> JobState:
