@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-COMMAND_MODULES: list[ModuleType] = []
+from app.commands import chains, explain, submit, supervise, workflow
+
+COMMAND_MODULES: list[ModuleType] = [submit, chains, supervise, explain, workflow]

@@ -15,7 +15,8 @@ from app.model.exit_status import ExitStatus
 from app.model.states import JobState
 from app.model.units import Duration, MemorySize
 
-EARLY_SLACK_SECONDS = 60  # Slurm may deliver the warning signal up to a minute early
+# slurmctld checks time limits every 30 s and sends --signal when at most warn+30 s remain; plus margin.
+EARLY_SLACK_SECONDS = 40
 
 
 class LinkOutcome(Enum):
@@ -70,6 +71,7 @@ class ChainHistory:
     progress_changed: bool | None = None  # progress file changed during this link (None: not watched)
     cancel_requested: bool = False  # the owner cancelled through longrun
     extra_link_allowed: bool = False  # a person asked for one more link beyond the budget
+    continue_code_seen: bool = False  # an earlier link exited with the continue code: COMPLETED is final
 
 
 def completed_early(ending: LinkEnding) -> bool:
@@ -92,7 +94,7 @@ def decide(ending: LinkEnding, policy: Policy, history: ChainHistory) -> Decisio
     code = ending.exit_status.code if ending.exit_status else 0
 
     if state is JobState.COMPLETED:
-        if completed_early(ending):
+        if completed_early(ending) and not history.continue_code_seen:
             if policy.resubmit_completed_early:
                 return _continue(ending, policy, history, "completed right after the warning signal", early=True)
             return Decision(

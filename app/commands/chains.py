@@ -1,0 +1,132 @@
+"""`longrun status [--user U] [--json]` and the chain actions `cancel|signal|resubmit|reinit CHAIN`.
+
+All of them go through app/services.py (ownership is checked there, before any Slurm call) and
+make sure the user's supervisor runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from rich.table import Table
+
+from app.console import print_error, stdout
+from app.registry import RegistryError
+from app.services import ActionRefused, ChainView, Services
+from app.supervisor import ensure_supervisor
+
+
+def _duration(value: Any) -> str:
+    return str(value) if value is not None else "-"
+
+
+def chain_json(view: ChainView) -> dict[str, Any]:
+    def ts(value: Any) -> str | None:
+        return value.isoformat() if value is not None else None
+
+    return {
+        "chain_id": view.chain_id,
+        "name": view.name,
+        "owner": view.owner,
+        "state": view.state.value,
+        "reason": view.reason,
+        "attempt": view.attempt,
+        "max_restarts": view.max_restarts,
+        "total_run_time": view.total_run_time.seconds,
+        "time_left": view.time_left.seconds if view.time_left else None,
+        "workflow": view.workflow,
+        "read_only": view.read_only,
+        "links": [
+            {
+                "attempt": lk.attempt,
+                "job_id": lk.job_id,
+                "state": lk.state,
+                "submit": ts(lk.submit),
+                "start": ts(lk.start),
+                "end": ts(lk.end),
+                "elapsed": lk.elapsed.seconds if lk.elapsed else None,
+                "time_limit": lk.time_limit.seconds if lk.time_limit else None,
+                "exit_status": str(lk.exit_status) if lk.exit_status else None,
+                "ending": lk.ending,
+                "decision": lk.decision,
+                "log_path": lk.log_path,
+            }
+            for lk in view.links
+        ],
+    }
+
+
+def handle_status(args: argparse.Namespace) -> int:
+    services = Services()
+    ensure_supervisor(services.registry.home)
+    try:
+        views = services.chains(args.user)
+    except RegistryError as exc:
+        print_error(str(exc))
+        return 2
+    if args.json:
+        stdout.print_json(json.dumps([chain_json(v) for v in views]))
+        return 0
+    if not views:
+        stdout.print("no chains" + (f" for {args.user}" if args.user else ""))
+        return 0
+    table = Table(box=None, header_style="bold")
+    for column in ("CHAIN", "NAME", "OWNER", "STATE", "ATTEMPT", "JOB", "RUN TIME", "LEFT", "REASON"):
+        table.add_column(column)
+    for v in views:
+        limit = f"/{v.max_restarts + 1}" if v.max_restarts is not None else ""
+        job = v.links[-1].job_id if v.links else None
+        table.add_row(
+            v.chain_id, v.name, v.owner, v.state.value, f"{v.attempt}{limit}", job or "-",
+            _duration(v.total_run_time), _duration(v.time_left), v.reason or "",
+        )  # fmt: skip
+    stdout.print(table)
+    health = services.health()
+    if not health.alive:
+        stdout.print("[yellow]supervisor: not running[/] (start it with `longrun supervise --ensure`)")
+    return 0
+
+
+def handle_action(args: argparse.Namespace) -> int:
+    services = Services()
+    ensure_supervisor(services.registry.home)
+    try:
+        if args.action == "cancel":
+            message = services.cancel(args.chain)
+        elif args.action == "signal":
+            message = services.signal(args.chain, args.signal, full=args.full)
+        elif args.action == "resubmit":
+            message = services.resubmit(args.chain)
+        else:
+            message = services.reinit(args.chain)
+    except (ActionRefused, RegistryError) as exc:
+        print_error(str(exc))
+        return 2
+    services.nudge()
+    stdout.print(message)
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    status = subparsers.add_parser("status", help="your chains (or a colleague's, read-only)")
+    status.add_argument("--user", help="show this user's chains (read-only)")
+    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status.set_defaults(handler=handle_status)
+    helps = {
+        "cancel": "cancel the chain's live job; the chain is never resubmitted",
+        "resubmit": "submit a new link now for a chain with no live job",
+        "reinit": "give a stopped chain a fresh restart budget and a new link",
+    }
+    for action, text in helps.items():
+        parser = subparsers.add_parser(action, help=text)
+        parser.add_argument("chain", metavar="CHAIN")
+        parser.set_defaults(handler=handle_action, action=action)
+    sig = subparsers.add_parser("signal", help="send a signal to the chain's live job (batch shell by default)")
+    sig.add_argument("chain", metavar="CHAIN")
+    sig.add_argument("signal", metavar="SIGNAL", help="e.g. USR1, TERM")
+    group = sig.add_mutually_exclusive_group()
+    group.add_argument("--batch", dest="full", action="store_false", help="only the batch shell (default)")
+    group.add_argument("--full", dest="full", action="store_true", help="every step and the batch shell")
+    sig.set_defaults(handler=handle_action, action="signal", full=False)

@@ -1,0 +1,82 @@
+"""`longrun supervise [--ensure]`: run this user's supervisor in the foreground.
+
+`--ensure` is idempotent and quiet when a supervisor already runs: the line for cron
+(`*/5 * * * * longrun supervise --ensure`); the background supervisor is this same command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import time
+from types import FrameType
+
+from app.console import print_error
+from app.registry import Registry, RegistryError
+from app.services import current_user
+from app.slurm.client import default_client
+from app.supervisor import AlreadyRunning, Supervisor
+from app.supervisor.lease import Lease, write_heartbeat
+
+HEARTBEAT_EVERY = 5.0
+
+
+def handle(args: argparse.Namespace) -> int:
+    reg = Registry()
+    try:
+        lease = Lease(reg)
+    except AlreadyRunning as exc:
+        if args.ensure:
+            return 0
+        print_error(f"{exc}; not starting a second one")
+        return 1
+    except (OSError, RegistryError) as exc:
+        print_error(f"cannot start the supervisor: {exc}")
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    log = logging.getLogger("longrun.supervisor")
+    stop = False
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    nudge = reg.supervisor_dir / "nudge"
+
+    def nudge_mtime() -> float:
+        try:
+            return nudge.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    def idle(seconds: float) -> None:
+        seen = nudge_mtime()
+        deadline = time.monotonic() + seconds
+        last_beat = 0.0
+        while not stop and time.monotonic() < deadline:
+            if time.monotonic() - last_beat >= HEARTBEAT_EVERY:
+                write_heartbeat(reg)
+                last_beat = time.monotonic()
+            if nudge_mtime() != seen:
+                return
+            time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
+
+    write_heartbeat(reg)
+    log.info("supervisor started for %s (registry %s)", current_user(), reg.home)
+    try:
+        Supervisor(reg, default_client(), current_user()).run(lambda: stop, idle)
+    finally:
+        log.info("supervisor stopping")
+        lease.release()
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("supervise", help="watch and resubmit all your chains (foreground)")
+    parser.add_argument(
+        "--ensure", action="store_true", help="start only when none runs; quiet otherwise (for cron)"
+    )
+    parser.set_defaults(handler=handle)

@@ -1,0 +1,431 @@
+"""The service layer: the ONE API that the CLI and the TUI call for chains.
+
+Reads chains from the viewer's registry (or a colleague's, read-only; or, when that is not
+readable, rebuilt from Slurm accounting comments), overlays live Slurm data with at most one
+sacct call per snapshot, and performs actions. Every action checks ownership BEFORE any Slurm
+call and raises ActionRefused with a message for a person.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from app.model.chain import ChainSpec, ChainState, ChainStatus, Link, Policy, parse_comment_tag, warning_seconds
+from app.model.exit_status import ExitStatus
+from app.model.outcome import ChainHistory, LinkEnding, LinkOutcome, decide
+from app.model.units import Duration
+from app.registry import Registry, RegistryError, UnknownChain, default_home, derive, upstream_block
+from app.registry.derive import CANCEL_REQUESTED, CANCELLED, REINIT, RESUBMIT_REQUESTED
+from app.slurm.client import SlurmClient, default_client
+from app.slurm.errors import SlurmError
+from app.slurm.records import JobAccounting
+from app.supervisor.lease import read_heartbeat, supervisor_alive
+from app.supervisor.links import link_log_path, submit_link
+
+ACCOUNTING_WINDOW = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class LinkView:
+    attempt: int
+    job_id: str | None
+    state: str
+    submit: datetime | None
+    start: datetime | None
+    end: datetime | None
+    elapsed: Duration | None
+    time_limit: Duration | None
+    exit_status: ExitStatus | None
+    ending: str | None
+    decision: str | None
+    log_path: str | None
+
+
+@dataclass(frozen=True)
+class ChainView:
+    chain_id: str
+    name: str
+    owner: str
+    state: ChainState
+    reason: str | None
+    attempt: int
+    max_restarts: int | None
+    total_run_time: Duration
+    time_left: Duration | None
+    workflow: str | None
+    links: tuple[LinkView, ...]
+    read_only: bool
+
+
+@dataclass(frozen=True)
+class SupervisorHealth:
+    alive: bool
+    heartbeat_age: float | None
+    pid: int | None
+
+
+@dataclass(frozen=True)
+class DashboardSnapshot:
+    chains: tuple[ChainView, ...]
+    focus: JobAccounting | None
+    health: SupervisorHealth | None
+    taken_at: datetime
+    viewed_user: str | None
+    cluster: str | None
+
+
+class ActionRefused(Exception):
+    """An action that is not allowed (not the owner, no live link, chain done...); `str()` says why."""
+
+
+def current_user() -> str:
+    return pwd.getpwuid(os.getuid()).pw_name
+
+
+def link_view(status: ChainStatus, index: int, live: JobAccounting | None, owner: str) -> LinkView:
+    link = status.links[index]
+    state = link.state
+    start, end, elapsed, limit, exit_status = link.start, link.end, link.elapsed, link.time_limit, link.exit_status
+    submit = link.submit
+    if live is not None and not link.ended:
+        row = live.job
+        state = row.state.name
+        submit, start, end, elapsed, limit = row.submit or submit, row.start, row.end, row.elapsed, row.time_limit
+        exit_status = row.exit_status if row.state.is_terminal else None
+    return LinkView(
+        attempt=link.attempt,
+        job_id=link.job_id,
+        state=state,
+        submit=submit,
+        start=start,
+        end=end,
+        elapsed=elapsed,
+        time_limit=limit,
+        exit_status=exit_status,
+        ending=link.ending,
+        decision=link.decision,
+        log_path=link_log_path(status, link.job_id, owner),
+    )
+
+
+def chain_view(
+    status: ChainStatus,
+    live: Mapping[str, JobAccounting],
+    lookup: Mapping[str, ChainStatus],
+    read_only: bool,
+) -> ChainView:
+    spec = status.spec
+    links = tuple(
+        link_view(status, i, live.get(link.job_id) if link.job_id else None, spec.owner)
+        for i, link in enumerate(status.links)
+    )
+    total = sum((lv.elapsed.seconds for lv in links if lv.elapsed), 0)
+    time_left = None
+    last = links[-1] if links else None
+    if last is not None and last.state == "RUNNING" and last.time_limit and last.elapsed:
+        time_left = Duration(max(0, last.time_limit.seconds - last.elapsed.seconds))
+    state, reason = status.state, status.reason
+    if state is ChainState.WAITING and spec.depends_on and not status.links:
+        _ready, why = upstream_block(status, lookup.get)
+        reason = why or "about to submit its first link"
+    return ChainView(
+        chain_id=spec.chain_id,
+        name=spec.name,
+        owner=spec.owner,
+        state=state,
+        reason=reason,
+        attempt=status.attempt,
+        max_restarts=spec.policy.max_restarts,
+        total_run_time=Duration(total),
+        time_left=time_left,
+        workflow=spec.workflow,
+        links=links,
+        read_only=read_only,
+    )
+
+
+def chains_from_accounting(jobs: Sequence[JobAccounting]) -> list[ChainView]:
+    """Chains of users whose registry we cannot read, rebuilt from job comments (read-only, best effort:
+    the policy is unknown, so endings are judged by the default rules)."""
+    grouped: dict[str, dict[int, JobAccounting]] = {}
+    for acc in jobs:
+        tag = parse_comment_tag(acc.job.comment)
+        if tag is not None:
+            grouped.setdefault(tag[0], {})[tag[1]] = acc
+    views: list[ChainView] = []
+    for chain_id, by_attempt in grouped.items():
+        first = by_attempt[min(by_attempt)]
+        owner = first.job.user or "?"
+        spec = ChainSpec(
+            chain_id=chain_id, name=first.job.name, owner=owner, script="?", workdir=first.job.work_dir or "."
+        )
+        links: list[Link] = []
+        for attempt in sorted(by_attempt):
+            row = by_attempt[attempt].job
+            links.append(
+                Link(attempt=attempt, job_id=row.job_id, state=row.state.name, ended=row.state.is_terminal,
+                     exit_status=row.exit_status, submit=row.submit, start=row.start, end=row.end,
+                     elapsed=row.elapsed, time_limit=row.time_limit)
+            )  # fmt: skip
+        last = by_attempt[max(by_attempt)].job
+        if not last.state.is_terminal:
+            state, reason = ChainState.RUNNING, None
+        else:
+            ending = LinkEnding(last.state, last.exit_status, last.elapsed, last.time_limit,
+                                warning_seconds=warning_seconds([]))  # fmt: skip
+            decision = decide(ending, Policy(), ChainHistory())
+            state = {
+                LinkOutcome.FINISHED: ChainState.DONE,
+                LinkOutcome.CONTINUE: ChainState.CONTINUING,
+            }.get(decision.outcome, ChainState.STOPPED)
+            reason = decision.reason
+            links[-1] = links[-1].with_(decision=decision.label)
+        status = ChainStatus(spec=spec, state=state, reason=reason, links=tuple(links))
+        views.append(chain_view(status, {}, {}, read_only=True))
+    return views
+
+
+class Services:
+    def __init__(self, viewer: str | None = None, slurm: SlurmClient | None = None, home: Path | None = None) -> None:
+        self.viewer = viewer or current_user()
+        self._slurm = slurm
+        self.registry = Registry(home)
+
+    @property
+    def slurm(self) -> SlurmClient:
+        if self._slurm is None:
+            self._slurm = default_client()
+        return self._slurm
+
+    # -- reading ---------------------------------------------------------------------------------
+    def _statuses(self, reg: Registry) -> dict[str, ChainStatus]:
+        out: dict[str, ChainStatus] = {}
+        for chain_id in reg.chain_ids():
+            try:
+                out[chain_id] = derive(reg.load_spec(chain_id), reg.read_events(chain_id))
+            except RegistryError:
+                continue  # one damaged chain must not hide the others; `longrun status CHAIN` shows the error
+        return out
+
+    def _registry_for(self, user: str) -> Registry | None:
+        """The user's registry when we can read it (ours, or a colleague's that is group-readable)."""
+        if user == self.viewer:
+            return self.registry
+        try:
+            reg = Registry(default_home(user), read_only=True)
+        except RegistryError:
+            return None
+        return reg if os.access(reg.chains_dir, os.R_OK | os.X_OK) else None
+
+    def _collect(self, user: str | None) -> tuple[list[tuple[ChainStatus, bool]], list[ChainView]]:
+        """(chains from registries with read_only flag, chains rebuilt from accounting)."""
+        from_registry: list[tuple[ChainStatus, bool]] = []
+        rebuilt: list[ChainView] = []
+        users = [user] if user is not None else [self.viewer]
+        for who in users:
+            reg = self._registry_for(who)
+            if reg is not None:
+                from_registry += [(s, who != self.viewer) for s in self._statuses(reg).values()]
+        if user is None or self._registry_for(user) is None:
+            since = datetime.now(UTC) - ACCOUNTING_WINDOW
+            jobs = self.slurm.accounting_for_user(user, since, "longrun:")
+            known = {s.chain_id for s, _ in from_registry}
+            rebuilt = [c for c in chains_from_accounting(jobs) if c.chain_id not in known]
+        return from_registry, rebuilt
+
+    def chains(self, user: str | None) -> list[ChainView]:
+        return list(self.snapshot(user).chains)
+
+    def snapshot(self, user: str | None, focus_job_id: str | None = None) -> DashboardSnapshot:
+        from_registry, rebuilt = self._collect(user)
+        live_ids = [s.live_link.job_id for s, _ in from_registry if s.live_link and s.live_link.job_id]
+        focus_in_rebuilt = None
+        if focus_job_id:
+            for chain in rebuilt:
+                if any(lk.job_id == focus_job_id for lk in chain.links):
+                    focus_in_rebuilt = focus_job_id
+        ids = [*live_ids, *([focus_job_id] if focus_job_id and not focus_in_rebuilt else [])]
+        acct = self.slurm.accounting(ids) if ids else {}
+        lookup = {s.chain_id: s for s, _ in from_registry}
+        views = [chain_view(s, acct, lookup, ro) for s, ro in from_registry] + rebuilt
+        views.sort(key=lambda v: (v.state.is_final, v.owner, v.name, v.chain_id))
+        focus = acct.get(focus_job_id) if focus_job_id else None
+        if focus is None and focus_in_rebuilt:
+            focus = self.slurm.accounting([focus_in_rebuilt]).get(focus_in_rebuilt)
+        return DashboardSnapshot(
+            chains=tuple(views),
+            focus=focus,
+            health=self.health(),
+            taken_at=datetime.now(UTC),
+            viewed_user=user,
+            cluster=os.environ.get("SLURM_CLUSTER_NAME"),
+        )
+
+    def health(self) -> SupervisorHealth:
+        hb = read_heartbeat(self.registry)
+        return SupervisorHealth(
+            alive=supervisor_alive(self.registry),
+            heartbeat_age=hb.age if hb else None,
+            pid=hb.pid if hb else None,
+        )
+
+    def chain(self, chain_id: str) -> ChainView:
+        """One chain of the viewer's registry, with live data."""
+        status = self._own(chain_id, check_owner=False)
+        job = status.live_link.job_id if status.live_link else None
+        acct = self.slurm.accounting([job]) if job else {}
+        return chain_view(status, acct, self._statuses(self.registry), status.spec.owner != self.viewer)
+
+    # -- actions ---------------------------------------------------------------------------------
+    def can_act(self, chain: ChainView) -> bool:
+        return not chain.read_only and chain.owner == self.viewer
+
+    def _own(self, chain_id: str, check_owner: bool = True) -> ChainStatus:
+        try:
+            status = derive(self.registry.load_spec(chain_id), self.registry.read_events(chain_id))
+        except UnknownChain:
+            raise ActionRefused(f"no chain {chain_id} in your registry ({self.registry.home})") from None
+        except RegistryError as exc:
+            raise ActionRefused(str(exc)) from None
+        if check_owner and status.spec.owner != self.viewer:
+            raise ActionRefused(f"chain {chain_id} belongs to {status.spec.owner}: you can only watch it")
+        return status
+
+    def cancel(self, chain_id: str) -> str:
+        status = self._own(chain_id)
+        if status.state is ChainState.DONE:
+            raise ActionRefused(f"chain {chain_id} is done: nothing to cancel")
+        with self.registry.chain_lock(chain_id):
+            status = derive(status.spec, self.registry.read_events(chain_id))
+            if status.cancel_requested and status.live_link is None:
+                raise ActionRefused(f"chain {chain_id} is already cancelled")
+            self.registry.append_event(chain_id, CANCEL_REQUESTED, by=self.viewer)
+            link = status.live_link
+            if link is not None and link.job_id:
+                self.slurm.cancel(link.job_id)
+                self.registry.append_event(chain_id, CANCELLED, job_id=link.job_id)
+                return f"cancelled job {link.job_id}; chain {chain_id} will not be resubmitted"
+        return f"chain {chain_id} cancelled (it had no live job)"
+
+    def signal(self, chain_id: str, signal: str, full: bool = False) -> str:
+        status = self._own(chain_id)
+        link = status.live_link
+        if link is None or not link.job_id:
+            raise ActionRefused(f"chain {chain_id} has no live job to signal")
+        self.slurm.cancel(link.job_id, signal=signal, batch_only=not full, full=full)
+        where = "every step and the batch shell" if full else "the batch shell"
+        return f"sent {signal} to {where} of job {link.job_id}"
+
+    def resubmit(self, chain_id: str) -> str:
+        status = self._own(chain_id)
+        if status.live_link is not None:
+            raise ActionRefused(f"chain {chain_id} has a live job ({status.live_link.job_id}): cancel it first")
+        if status.state is ChainState.DONE:
+            raise ActionRefused(f"chain {chain_id} is done; use reinit to run it again")
+        return self._new_link(chain_id, RESUBMIT_REQUESTED)
+
+    def reinit(self, chain_id: str) -> str:
+        status = self._own(chain_id)
+        if status.live_link is not None:
+            raise ActionRefused(f"chain {chain_id} has a live job ({status.live_link.job_id})")
+        if status.state not in (ChainState.STOPPED, ChainState.DONE):
+            raise ActionRefused(f"chain {chain_id} is {status.state.value.lower()}, not stopped: nothing to reinit")
+        return self._new_link(chain_id, REINIT)
+
+    def _new_link(self, chain_id: str, kind: str) -> str:
+        with self.registry.chain_lock(chain_id):
+            self.registry.append_event(chain_id, kind, by=self.viewer)
+            status = derive(self.registry.load_spec(chain_id), self.registry.read_events(chain_id))
+            if status.spec.depends_on and not status.links:
+                ready, why = upstream_block(status, self._statuses(self.registry).get)
+                if not ready:
+                    return f"chain {chain_id} will start when its upstream chains are done ({why})"
+            job_id = submit_link(self.registry, self.slurm, status)
+        if job_id is None:
+            status = derive(self.registry.load_spec(chain_id), self.registry.read_events(chain_id))
+            raise ActionRefused(status.reason or "sbatch refused the job")
+        return f"chain {chain_id}: submitted attempt {status.attempt + 1} as job {job_id}"
+
+    # -- creating chains -------------------------------------------------------------------------
+    def submit(
+        self,
+        script: str,
+        args: Sequence[str] = (),
+        sbatch_options: Sequence[str] = (),
+        policy: Policy | None = None,
+        name: str | None = None,
+        workdir: str | None = None,
+        workflow: str | None = None,
+        depends_on: Sequence[str] = (),
+        env: Mapping[str, str] | None = None,
+    ) -> tuple[str, str | None]:
+        """Create a chain and submit its first link (unless it waits for upstream chains).
+
+        Returns (chain id, job id or None). sbatch refusing the first link removes the chain and
+        raises SubmissionRejected; Slurm unreachable keeps it (the supervisor submits it later)
+        and re-raises.
+        """
+        workdir = str(Path(workdir or os.getcwd()).resolve())
+        path = Path(script)
+        if not path.is_absolute():
+            path = Path(workdir) / path
+        if not path.is_file():
+            raise ActionRefused(f"no such job script: {path}")
+        if not os.access(path, os.R_OK):
+            raise ActionRefused(f"cannot read job script: {path}")
+        for upstream in depends_on:
+            try:
+                self.registry.load_spec(upstream)
+            except RegistryError:
+                raise ActionRefused(f"upstream chain {upstream} is not in your registry") from None
+        spec = ChainSpec(
+            chain_id=uuid.uuid4().hex[:8],
+            name=name or path.name,
+            owner=self.viewer,
+            script=str(path),
+            args=tuple(args),
+            sbatch_options=tuple(sbatch_options),
+            workdir=workdir,
+            policy=policy or Policy(),
+            created=datetime.now(UTC),
+            workflow=workflow,
+            depends_on=tuple(depends_on),
+        )
+        self.registry.create_chain(spec, env=dict(env if env is not None else os.environ))
+        if depends_on:
+            return spec.chain_id, None
+        try:
+            with self.registry.chain_lock(spec.chain_id):
+                status = derive(spec, self.registry.read_events(spec.chain_id))
+                job_id = submit_link(self.registry, self.slurm, status)
+        except SlurmError:
+            raise
+        if job_id is None:
+            reason = derive(spec, self.registry.read_events(spec.chain_id)).reason
+            self.registry.delete_chain(spec.chain_id)
+            raise ActionRefused(reason or "sbatch refused the job")
+        return spec.chain_id, job_id
+
+    def nudge(self) -> None:
+        """Wake the supervisor up now (new chain, action taken)."""
+        try:
+            self.registry.ensure_dirs()
+            (self.registry.supervisor_dir / "nudge").touch()
+        except (OSError, RegistryError):
+            pass
+
+
+__all__ = [
+    "ActionRefused",
+    "ChainView",
+    "DashboardSnapshot",
+    "LinkView",
+    "Services",
+    "SupervisorHealth",
+]

@@ -1,0 +1,302 @@
+"""The resubmission engine: one cycle = ONE sacct call for every live link of every chain.
+
+Per cycle: derive every chain from the registry, ask sacct about all live links at once (squeue
+only for ids sacct does not know yet), and for each chain, under its lock, record endings,
+decide, and submit the next link right away. Intents without a job id (a process died between
+sbatch and the record) are matched to jobs by their comment before anything is resubmitted.
+Slurm being slow or down never ends a chain: the cycle backs off and tries again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from app.model.chain import COMMENT_PREFIX, ChainStatus, parse_comment_tag, warning_seconds
+from app.model.outcome import ChainHistory, Decision, LinkEnding, LinkOutcome, decide
+from app.model.states import JobState
+from app.registry import Registry, RegistryError, derive, needs_submission, upstream_block
+from app.registry.derive import CANCELLED, DECISION, INTENT_LOST, OBSERVED_END, SUBMITTED
+from app.slurm.client import SlurmClient
+from app.slurm.errors import SlurmError, SlurmUnavailable
+from app.slurm.records import JobAccounting
+from app.supervisor.links import submit_link
+
+log = logging.getLogger("longrun.supervisor")
+
+FAST_POLL = 2.0  # a link near its time limit, or work to do right now
+PENDING_POLL = 10.0
+SLOW_POLL = 20.0  # bounded so that unexpected endings (preemption) are seen within 30 s
+IDLE_POLL = 30.0
+MAX_BACKOFF = 120.0
+BLAMELESS = {"PREEMPTED", "NODE_FAIL", "BOOT_FAIL", "REVOKED"}
+
+
+@dataclass
+class CycleReport:
+    live_links: int = 0
+    ended: int = 0
+    submitted: list[str] = field(default_factory=list)
+    slurm_calls: int = 0
+    next_poll: float = IDLE_POLL
+
+
+class Supervisor:
+    def __init__(self, reg: Registry, slurm: SlurmClient, user: str) -> None:
+        self.reg = reg
+        self.slurm = slurm
+        self.user = user
+        self.failures = 0
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def load(self) -> dict[str, ChainStatus]:
+        statuses: dict[str, ChainStatus] = {}
+        for chain_id in self.reg.chain_ids():
+            try:
+                statuses[chain_id] = derive(self.reg.load_spec(chain_id), self.reg.read_events(chain_id))
+            except RegistryError as exc:
+                log.error("skipping chain %s: %s", chain_id, exc)
+        return statuses
+
+    def fresh(self, chain_id: str) -> ChainStatus:
+        return derive(self.reg.load_spec(chain_id), self.reg.read_events(chain_id))
+
+    # -- the cycle -------------------------------------------------------------------------------
+    def cycle(self) -> CycleReport:
+        """One pass over every chain. Raises SlurmUnavailable when Slurm does not answer."""
+        calls_before = self.slurm.calls
+        report = CycleReport()
+        statuses = self.load()
+        live_ids = [s.live_link.job_id for s in statuses.values() if s.live_link and s.live_link.job_id]
+        report.live_links = len(live_ids)
+        acct = self.slurm.accounting(live_ids)
+        missing = [j for j in live_ids if j not in acct]
+        queued = {r.job_id: r.state for r in self.slurm.queue(missing)} if missing else {}
+        orphans = [s for s in statuses.values() if s.live_link and s.live_link.job_id is None]
+        tagged = self.tagged_jobs(orphans) if orphans else None
+        polls: list[float] = []
+        for chain_id in statuses:
+            with self.reg.chain_lock(chain_id):
+                status = self.fresh(chain_id)
+                poll = self.step(status, acct, queued, tagged, statuses.get, report)
+            polls.append(poll)
+        report.next_poll = min(polls, default=IDLE_POLL)
+        report.slurm_calls = self.slurm.calls - calls_before
+        return report
+
+    def step(
+        self,
+        status: ChainStatus,
+        acct: dict[str, JobAccounting],
+        queued: dict[str, JobState],
+        tagged: dict[tuple[str, int], tuple[str, JobState]] | None,
+        lookup: Callable[[str], ChainStatus | None],
+        report: CycleReport,
+    ) -> float:
+        link = status.live_link
+        if link is not None and link.job_id is None:
+            if tagged is None:
+                return FAST_POLL  # appeared during this cycle: next cycle looks for its job
+            found = tagged.get((status.chain_id, link.attempt))
+            if found is not None:
+                log.info("%s: attempt %d was submitted as job %s (recovered)", status.chain_id, link.attempt, found[0])
+                self.reg.append_event(status.chain_id, SUBMITTED, attempt=link.attempt, job_id=found[0], recovered=True)
+                return FAST_POLL
+            log.info("%s: attempt %d never reached Slurm; submitting it again", status.chain_id, link.attempt)
+            self.reg.append_event(status.chain_id, INTENT_LOST, attempt=link.attempt)
+            status = self.fresh(status.chain_id)
+        elif link is not None and link.job_id is not None:
+            job = acct.get(link.job_id)
+            state = job.job.state if job else queued.get(link.job_id)
+            if status.cancel_requested and state is not None and not state.is_terminal:
+                self.slurm.cancel(link.job_id)
+                self.reg.append_event(status.chain_id, CANCELLED, job_id=link.job_id)
+                return FAST_POLL
+            if job is None or not job.job.state.is_terminal:
+                return self.poll_for(status, job)
+            report.ended += 1
+            decision = self.record_end(status, job)
+            if decision.outcome is not LinkOutcome.CONTINUE:
+                return IDLE_POLL
+            status = self.fresh(status.chain_id)
+        if not needs_submission(status):
+            return IDLE_POLL
+        if status.spec.depends_on and not status.links:
+            ready, _why = upstream_block(status, lookup)
+            if not ready:
+                return IDLE_POLL
+        job_id = submit_link(self.reg, self.slurm, status)
+        if job_id:
+            log.info("%s: submitted attempt %d as job %s", status.chain_id, status.attempt + 1, job_id)
+            report.submitted.append(job_id)
+        return FAST_POLL
+
+    def record_end(self, status: ChainStatus, job: JobAccounting) -> Decision:
+        link = status.live_link
+        assert link is not None and link.job_id is not None
+        row = job.job
+        ending = LinkEnding(
+            state=row.state,
+            exit_status=row.exit_status,
+            elapsed=row.elapsed,
+            time_limit=row.time_limit,
+            requested_memory=job.requested_memory,
+            cancelled_by_uid=row.cancelled_by_uid,
+            warning_seconds=warning_seconds(list(status.spec.sbatch_options)),
+        )
+        self.reg.append_event(
+            status.chain_id,
+            OBSERVED_END,
+            attempt=link.attempt,
+            job_id=link.job_id,
+            state=row.state.name,
+            exit=str(row.exit_status),
+            submit=row.submit.isoformat() if row.submit else None,
+            start=row.start.isoformat() if row.start else None,
+            end=row.end.isoformat() if row.end else None,
+            elapsed=row.elapsed.seconds if row.elapsed else None,
+            time_limit=row.time_limit.seconds if row.time_limit else None,
+            ending=ending.describe(),
+            cancelled_by=row.cancelled_by_uid,
+            observed=datetime.now(UTC).isoformat(),
+        )
+        decision = decide(ending, status.spec.policy, self.history(status, link.attempt))
+        self.reg.append_event(
+            status.chain_id,
+            DECISION,
+            attempt=link.attempt,
+            outcome=decision.outcome.value,
+            reason=decision.reason,
+            new_memory=decision.new_memory.bytes if decision.new_memory else None,
+        )
+        log.info("%s: job %s ended %s -> %s", status.chain_id, link.job_id, ending.describe(), decision.label)
+        return decision
+
+    def history(self, status: ChainStatus, attempt: int) -> ChainHistory:
+        policy = status.spec.policy
+        short = 0
+        for earlier in reversed(status.links[status.restart_base :]):
+            if earlier.attempt >= attempt:
+                continue
+            if not (earlier.decision or "").startswith("continue") or earlier.state in BLAMELESS:
+                break
+            if earlier.elapsed is None or earlier.elapsed.seconds >= policy.min_link_seconds:
+                break
+            short += 1
+        return ChainHistory(
+            restarts_used=status.restarts_used,
+            short_links_before=short,
+            progress_changed=self.progress_changed(status, attempt),
+            cancel_requested=status.cancel_requested,
+            extra_link_allowed=status.extra_link_allowed,
+            continue_code_seen=any(
+                lk.ending == f"exit {policy.continue_exit_code}" for lk in status.links if lk.attempt < attempt
+            ),
+        )
+
+    def progress_changed(self, status: ChainStatus, attempt: int) -> bool | None:
+        name = status.spec.policy.progress_file
+        if not name:
+            return None
+        before = None
+        for event in self.reg.read_events(status.chain_id):
+            if event.get("type") == "submit_intent" and event.get("attempt") == attempt:
+                before = event.get("progress")
+        try:
+            st = (Path(status.spec.workdir) / name).stat()
+        except OSError:
+            return False
+        return before != [st.st_mtime_ns, st.st_size]
+
+    def poll_for(self, status: ChainStatus, job: JobAccounting | None) -> float:
+        """Poll fast near a link's time limit (its end is due), slowly otherwise."""
+        if job is None:
+            return FAST_POLL  # just submitted, not in accounting yet
+        row = job.job
+        if row.state is JobState.PENDING or row.start is None:
+            return PENDING_POLL
+        if row.time_limit is None or row.elapsed is None:
+            return SLOW_POLL
+        window = max(90, (warning_seconds(list(status.spec.sbatch_options)) or 0) + 70)
+        remaining = row.time_limit.seconds - row.elapsed.seconds
+        if remaining <= window:
+            return FAST_POLL
+        return max(FAST_POLL, min(SLOW_POLL, remaining - window))
+
+    # -- reconcile -------------------------------------------------------------------------------
+    def tagged_jobs(self, chains: list[ChainStatus]) -> dict[tuple[str, int], tuple[str, JobState]]:
+        """(chain, attempt) -> (job id, state) for this user's jobs carrying a longrun comment.
+
+        Two calls (sacct by comment since the oldest intent, and squeue for jobs sacct has not
+        seen yet); only made when there is something to reconcile.
+        """
+        oldest = min(
+            (s.live_link.intent_at for s in chains if s.live_link and s.live_link.intent_at),
+            default=datetime.now(UTC) - timedelta(days=1),
+        )
+        found: dict[tuple[str, int], tuple[str, JobState]] = {}
+        for acc in self.slurm.accounting_for_user(self.user, oldest - timedelta(minutes=5), COMMENT_PREFIX):
+            tag = parse_comment_tag(acc.job.comment)
+            if tag:
+                found.setdefault(tag, (acc.job_id, acc.job.state))
+        for rec in self.slurm.queue(user=self.user):
+            tag = parse_comment_tag(rec.comment)
+            if tag:
+                found.setdefault(tag, (rec.job_id, rec.state))
+        return found
+
+    def reconcile_duplicates(self) -> int:
+        """On start: cancel live jobs that carry one of our chains' tags but are not its recorded
+        link (a chain must never have two live links). Returns how many were cancelled."""
+        statuses = self.load()
+        active = {cid: s for cid, s in statuses.items() if not s.state.is_final or s.live_link}
+        if not active:
+            return 0
+        cancelled = 0
+        for rec in self.slurm.queue(user=self.user):
+            tag = parse_comment_tag(rec.comment)
+            if tag is None or tag[0] not in active or rec.state.is_terminal:
+                continue
+            with self.reg.chain_lock(tag[0]):
+                status = self.fresh(tag[0])
+                link = status.live_link
+                if link is not None and link.job_id is None and link.attempt == tag[1]:
+                    self.reg.append_event(tag[0], SUBMITTED, attempt=tag[1], job_id=rec.job_id, recovered=True)
+                    continue
+                known = {lk.job_id for lk in status.links}
+                if rec.job_id in known:
+                    continue
+                log.warning("%s: job %s is not the chain's live link; cancelling it", tag[0], rec.job_id)
+                self.slurm.cancel(rec.job_id)
+                cancelled += 1
+        return cancelled
+
+    # -- the loop --------------------------------------------------------------------------------
+    def run(self, should_stop: Callable[[], bool], on_idle: Callable[[float], None]) -> None:
+        """Cycle until should_stop(); on_idle(seconds) sleeps (and keeps the heartbeat)."""
+        reconciled = False
+        while not should_stop():
+            try:
+                if not reconciled:
+                    self.reconcile_duplicates()
+                    reconciled = True
+                report = self.cycle()
+                self.failures = 0
+                delay = report.next_poll
+            except SlurmUnavailable as exc:
+                self.failures += 1
+                delay = min(MAX_BACKOFF, 5.0 * 2 ** min(self.failures - 1, 5))
+                log.warning("Slurm unavailable (%s); retrying in %.0f s, every chain kept", exc, delay)
+            except (SlurmError, RegistryError) as exc:
+                self.failures += 1
+                delay = min(MAX_BACKOFF, 5.0 * self.failures)
+                log.error("cycle failed: %s; retrying in %.0f s", exc, delay)
+            on_idle(delay)
+
+
+def monotonic() -> float:
+    return time.monotonic()

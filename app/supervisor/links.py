@@ -1,0 +1,107 @@
+"""Submitting one link of a chain, write-ahead: the intent is on disk before sbatch runs.
+
+If the process dies between sbatch and the `submitted` record, the next supervisor finds the
+job by its comment (`longrun:<chain>:<attempt>`) instead of submitting a second one.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Mapping
+from pathlib import Path
+
+from app.model.chain import ChainStatus, comment_tag, find_option
+from app.registry import Registry
+from app.registry.derive import SUBMIT_FAILED, SUBMIT_INTENT, SUBMITTED
+from app.slurm.client import SlurmClient
+from app.slurm.errors import SubmissionRejected
+
+CRASH_HOOK = "LONGRUN_TEST_CRASH_AFTER_SBATCH"  # test-only: die right after sbatch returns (probability)
+_DROPPED_ENV_PREFIXES = ("SLURM_", "LONGRUN_TEST_", "SBATCH_")
+
+
+def job_environment(snapshot: Mapping[str, str] | None, status: ChainStatus, attempt: int) -> dict[str, str]:
+    """The link's environment: the submitter's (minus the submitting job's SLURM_*) plus the chain's."""
+    env = {k: v for k, v in (snapshot or {}).items() if not k.startswith(_DROPPED_ENV_PREFIXES)}
+    env["LONGRUN_CHAIN_ID"] = status.chain_id
+    env["LONGRUN_ATTEMPT"] = str(attempt)
+    first = status.first_job_id
+    if attempt > 1 and first:
+        env["SLURM_LONGRUN_INITIAL_JOB_ID"] = first
+    return env
+
+
+def link_options(status: ChainStatus, attempt: int) -> list[str]:
+    options = [*status.spec.sbatch_options, *status.next_options, f"--comment={comment_tag(status.chain_id, attempt)}"]
+    if attempt > 1:
+        options.append("--open-mode=append")
+    return options
+
+
+def progress_signature(status: ChainStatus) -> list[int] | None:
+    """(mtime_ns, size) of the policy's progress file, to tell later whether the link changed it."""
+    name = status.spec.policy.progress_file
+    if not name:
+        return None
+    path = Path(status.spec.workdir) / name
+    try:
+        st = path.stat()
+    except OSError:
+        return [0, -1]
+    return [st.st_mtime_ns, st.st_size]
+
+
+def next_attempt(status: ChainStatus) -> int:
+    return status.attempt + 1
+
+
+def submit_link(reg: Registry, slurm: SlurmClient, status: ChainStatus) -> str | None:
+    """Submit the chain's next link; the caller holds the chain lock.
+
+    Returns the job id, or None when sbatch refused (recorded: the chain stops with Slurm's
+    message). SlurmUnavailable propagates with the intent left on disk: the next cycle
+    reconciles it.
+    """
+    attempt = next_attempt(status)
+    reg.append_event(
+        status.chain_id,
+        SUBMIT_INTENT,
+        attempt=attempt,
+        options=list(status.next_options),
+        progress=progress_signature(status),
+    )
+    env = job_environment(reg.load_env(status.chain_id), status, attempt)
+    try:
+        job_id = slurm.submit(
+            status.spec.script, status.spec.args, link_options(status, attempt), env=env, cwd=status.spec.workdir
+        )
+    except SubmissionRejected as exc:
+        reg.append_event(status.chain_id, SUBMIT_FAILED, attempt=attempt, error=str(exc))
+        return None
+    crash = os.environ.get(CRASH_HOOK)
+    if crash and random.random() < float(crash):
+        os._exit(99)
+    reg.append_event(status.chain_id, SUBMITTED, attempt=attempt, job_id=job_id)
+    return job_id
+
+
+def link_log_path(status: ChainStatus, job_id: str | None, user: str) -> str | None:
+    """Where a link writes its output, following sbatch's -o (default slurm-%j.out in the workdir)."""
+    if job_id is None:
+        return None
+    pattern = find_option(list(status.spec.sbatch_options), "--output", "-o") or "slurm-%j.out"
+    first = status.first_job_id or job_id
+    name = find_option(list(status.spec.sbatch_options), "--job-name", "-J") or Path(status.spec.script).name
+    text = (
+        pattern.replace("%%", "\0")
+        .replace("%j", job_id)
+        .replace("%A", first if "_" not in job_id else job_id.split("_")[0])
+        .replace("%x", name)
+        .replace("%u", user)
+        .replace("\0", "%")
+    )
+    path = Path(text)
+    if not path.is_absolute():
+        path = Path(status.spec.workdir) / path
+    return str(path)

@@ -1,0 +1,92 @@
+"""Helpers for chain tests: run `longrun` as a test user against a per-test registry, read it back."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import run_as, write_script
+
+JOBS = Path(__file__).parent / "jobs"
+
+
+def copy_job(directory: Path, name: str, owner: str) -> Path:
+    return write_script(directory, name, (JOBS / name).read_text(), owner)
+
+
+def longrun(user: str, directory: Path, *argv: str, env: dict[str, str] | None = None, timeout: float = 90,
+            home: Path | None = None) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    full_env = {"LONGRUN_HOME": str(home or directory / "reg"), **(env or {})}
+    return run_as(user, ["longrun", *argv], cwd=directory, env=full_env, timeout=timeout)
+
+
+def submit(user: str, directory: Path, *argv: str, env: dict[str, str] | None = None) -> tuple[str, str]:
+    proc = longrun(user, directory, "submit", "--json", *argv, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    data = json.loads(proc.stdout)
+    return data["chain_id"], data["job_id"]
+
+
+def status(user: str, directory: Path, chain_id: str) -> dict[str, Any]:
+    proc = longrun(user, directory, "status", "--json", env={"LONGRUN_NO_AUTOSTART": "1"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for chain in json.loads(proc.stdout):
+        if chain["chain_id"] == chain_id:
+            return dict(chain)
+    raise AssertionError(f"chain {chain_id} not in status: {proc.stdout}")
+
+
+def events(directory: Path, chain_id: str) -> list[dict[str, Any]]:
+    path = directory / "reg" / "chains" / chain_id / "events.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def final_state(user: str, directory: Path, chain_id: str) -> dict[str, Any] | None:
+    chain = status(user, directory, chain_id)
+    return chain if chain["state"] in ("DONE", "STOPPED") else None
+
+
+def submitted_ids(directory: Path, chain_id: str) -> list[str]:
+    return [str(e["job_id"]) for e in events(directory, chain_id) if e["type"] == "submitted"]
+
+
+def log_headers(text: str) -> list[dict[str, str]]:
+    """The `link attempt=.. job=..` lines each test job prints first."""
+    return [dict(re.findall(r"(\w+)=(\S*)", line)) for line in text.splitlines() if line.startswith("link ")]
+
+
+def live_jobs_by_chain(user: str) -> dict[str, list[str]]:
+    """Pending/running jobs of `user` grouped by chain (from their longrun comment)."""
+    proc = subprocess.run(
+        ["squeue", "-h", "-u", user, "-t", "PD,R,S,CF", "-o", "%i|%k"], capture_output=True, text=True, timeout=20
+    )
+    out: dict[str, list[str]] = {}
+    for line in proc.stdout.splitlines():
+        job_id, _, comment = line.partition("|")
+        if comment.startswith("longrun:"):
+            out.setdefault(comment.split(":")[1], []).append(job_id)
+    return out
+
+
+def supervisor_log(directory: Path) -> str:
+    path = directory / "reg" / "supervisor" / "log"
+    return path.read_text() if path.exists() else ""
+
+
+def stop_supervisor(directory: Path) -> None:
+    """Stop the test registry's background supervisor (by the pid in its heartbeat)."""
+    hb = directory / "reg" / "supervisor" / "heartbeat.json"
+    if hb.exists():
+        with contextlib.suppress(ProcessLookupError, ValueError, KeyError):
+            os.kill(int(json.loads(hb.read_text())["pid"]), signal.SIGTERM)
+
+
+def which_longrun() -> str:
+    return shutil.which("longrun") or "longrun"
