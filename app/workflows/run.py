@@ -1,0 +1,232 @@
+"""Running a checked workflow: one chain per job, created through the service layer, and its status.
+
+A job's chain depends on the chains of the jobs it `depends_on` (ChainSpec.depends_on): the
+supervisor submits its first link only when every upstream chain is DONE, and holds it with a
+reason when one stops. No Slurm --dependency is used, so an upstream job that is resubmitted
+(time-out, preemption) never leaves its dependents in DependencyNeverSatisfied.
+
+The chains of a workflow are those whose spec says `workflow: <name>`; for each job the newest
+chain counts (a reinit may replace a job's chain with a new one).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.model.chain import DEFAULT_MIN_LINK_SECONDS, ChainSpec, ChainState, ChainStatus, Policy, find_option
+from app.model.chain import warning_seconds as signal_seconds
+from app.registry import Registry, RegistryError, derive
+from app.services import ActionRefused, Services
+from app.slurm.errors import SlurmUnavailable
+from app.workflows.sbatch import JobPlan, plan_job
+from app.workflows.spec import Job, Workflow
+
+SCRIPTS_DIR = ".longrun"  # generated batch scripts, in the workflow file's directory
+LOGS_DIR = "logs"  # default job output: <workflow dir>/logs/<workflow>.<job>-<jobid>.out
+ACTIVE = (ChainState.WAITING, ChainState.RUNNING, ChainState.CONTINUING)
+
+
+class WorkflowError(Exception):
+    """A workflow action that cannot be done; `str()` says why, for a person."""
+
+
+@dataclass(frozen=True)
+class ChainPlan:
+    """One job as the chain it becomes."""
+
+    job: Job
+    plan: JobPlan
+    script_path: Path
+    options: tuple[str, ...]  # every sbatch option of its links (with --signal and --output)
+    policy: Policy
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "job": self.job.name,
+            "depends_on": list(self.job.depends_on),
+            "script": str(self.script_path),
+            "sbatch_options": list(self.options),
+            "supports_termination": self.job.supports_termination,
+            "policy": self.policy.to_json(),
+            "notes": list(self.plan.notes),
+        }
+
+
+def chain_policy(job: Job, plan: JobPlan) -> Policy:
+    """supports_termination: continue after time-outs (the short-link guard scaled to the time limit);
+    otherwise no resubmission at all, so a TIMEOUT (or preemption) stops the chain."""
+    if not job.supports_termination:
+        return Policy(max_restarts=0)
+    warning = signal_seconds([f"--signal={plan.warning_signal}"]) or 60
+    if plan.time_limit is None:
+        return Policy()
+    useful = plan.time_limit.whole_minutes_up() * 60 - warning
+    return Policy(min_link_seconds=min(DEFAULT_MIN_LINK_SECONDS, max(5, useful // 3)))
+
+
+def plan_workflow(workflow: Workflow) -> list[ChainPlan]:
+    """The chains a submit would create, in dependency order."""
+    plans: list[ChainPlan] = []
+    scripts = workflow.directory / SCRIPTS_DIR
+    for job in workflow.topological_order():
+        plan = plan_job(workflow, job)
+        options = list(plan.options)
+        if find_option(options, "--output", "-o") is None:
+            options.append(f"--output={workflow.directory / LOGS_DIR}/%x-%j.out")
+        if plan.warning_signal is not None:
+            options.append(f"--signal={plan.warning_signal}")
+        path = scripts / f"{workflow.name}.{job.name}.sh"
+        plans.append(ChainPlan(job, plan, path, tuple(options), chain_policy(job, plan)))
+    return plans
+
+
+# -- the chains of a workflow ------------------------------------------------------------------------
+def job_name(workflow: str, spec: ChainSpec) -> str:
+    prefix = f"{workflow}."
+    return spec.name[len(prefix):] if spec.name.startswith(prefix) else spec.name
+
+
+def latest_chains(registry: Registry, workflow: str) -> dict[str, ChainStatus]:
+    """Job name -> the newest chain of that job in the workflow, in creation order."""
+    found: dict[str, ChainStatus] = {}
+    for chain_id in registry.chain_ids():
+        try:
+            spec = registry.load_spec(chain_id)
+            if spec.workflow != workflow:
+                continue
+            status = derive(spec, registry.read_events(chain_id))
+        except RegistryError:
+            continue
+        name = job_name(workflow, spec)
+        old = found.get(name)
+        if old is None or _created(status) >= _created(old):
+            found[name] = status
+    return dict(sorted(found.items(), key=lambda item: _created(item[1])))
+
+
+def _created(status: ChainStatus) -> str:
+    return status.spec.created.isoformat() if status.spec.created else ""
+
+
+# -- submit ------------------------------------------------------------------------------------------
+@dataclass
+class SubmitReport:
+    submitted: list[tuple[str, str, str | None]] = field(default_factory=list)  # (job, chain id, job id)
+    pending: list[str] = field(default_factory=list)  # roots kept for the supervisor (Slurm unreachable)
+
+
+def write_scripts(plans: list[ChainPlan]) -> None:
+    for plan in plans:
+        for directory in (plan.script_path.parent, Path(plan.script_path.parent.parent / LOGS_DIR)):
+            try:
+                directory.mkdir(mode=0o755, exist_ok=True)
+            except OSError as exc:
+                raise WorkflowError(f"cannot create {directory}: {exc.strerror}") from None
+        tmp = plan.script_path.with_suffix(".sh.tmp")
+        try:
+            tmp.write_text(plan.plan.script)
+            os.chmod(tmp, 0o755)
+            os.replace(tmp, plan.script_path)
+        except OSError as exc:
+            raise WorkflowError(f"cannot write the job script {plan.script_path}: {exc.strerror}") from None
+
+
+def submit_workflow(services: Services, workflow: Workflow) -> SubmitReport:
+    """Create one chain per job (upstream first); roots are submitted now, the rest wait.
+
+    Refused while an earlier submission of a workflow with the same name is still active. When
+    sbatch refuses a job, the chains created so far are cancelled and WorkflowError says why.
+    """
+    active = [name for name, st in latest_chains(services.registry, workflow.name).items()
+              if st.state in ACTIVE and not st.cancel_requested]
+    if active:
+        raise WorkflowError(f"workflow {workflow.name} is still active (jobs {', '.join(active)}): see "
+                            f"`longrun workflow status {workflow.name}`; cancel its chains or wait")
+    plans = plan_workflow(workflow)
+    write_scripts(plans)
+    report = SubmitReport()
+    chain_ids: dict[str, str] = {}
+    for plan in plans:
+        try:
+            chain_id, job_id = services.submit(
+                str(plan.script_path), (), plan.options, plan.policy, name=f"{workflow.name}.{plan.job.name}",
+                workdir=str(workflow.directory), workflow=workflow.name,
+                depends_on=[chain_ids[dep] for dep in plan.job.depends_on],
+            )
+        except SlurmUnavailable:
+            # The chain is kept: the supervisor submits it once Slurm answers.
+            chain_id = _newest_chain_id(services.registry, workflow.name, plan.job.name)
+            job_id = None
+            report.pending.append(plan.job.name)
+        except ActionRefused as exc:
+            undone = _cancel_all(services, [cid for _job, cid, _jid in report.submitted])
+            raise WorkflowError(f"job {plan.job.name} was not accepted: {exc}; {undone}") from None
+        chain_ids[plan.job.name] = chain_id
+        report.submitted.append((plan.job.name, chain_id, job_id))
+    services.nudge()
+    return report
+
+
+def _newest_chain_id(registry: Registry, workflow: str, job: str) -> str:
+    status = latest_chains(registry, workflow).get(job)
+    if status is None:
+        raise WorkflowError(f"job {job}: Slurm did not answer and no chain was kept")
+    return status.chain_id
+
+
+def _cancel_all(services: Services, chain_ids: list[str]) -> str:
+    if not chain_ids:
+        return "nothing was submitted"
+    for chain_id in chain_ids:
+        try:
+            services.cancel(chain_id)
+        except ActionRefused:
+            pass
+    return f"the {len(chain_ids)} chain(s) created before it were cancelled"
+
+
+# -- status ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class WorkflowRow:
+    job: str
+    chain_id: str
+    state: str  # the chain's state: WAITING, RUNNING, CONTINUING, DONE, STOPPED
+    attempt: int
+    job_id: str | None  # the newest link's Slurm job id
+    job_state: str | None  # the newest link's Slurm state (PENDING, RUNNING, TIMEOUT, ...)
+    reason: str | None
+    depends_on: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "job": self.job, "chain_id": self.chain_id, "state": self.state, "attempt": self.attempt,
+            "job_id": self.job_id, "job_state": self.job_state, "reason": self.reason,
+            "depends_on": list(self.depends_on),
+        }
+
+
+def workflow_rows(services: Services, workflow: str) -> list[WorkflowRow] | None:
+    """One row per job of the workflow's newest chains (None: no such workflow), with live Slurm states."""
+    latest = latest_chains(services.registry, workflow)
+    if not latest:
+        return None
+    views = {view.chain_id: view for view in services.chains(services.viewer)}
+    names = {status.chain_id: name for name, status in latest.items()}
+    rows: list[WorkflowRow] = []
+    for name, status in latest.items():
+        view = views.get(status.chain_id)
+        last = view.links[-1] if view is not None and view.links else None
+        rows.append(WorkflowRow(
+            job=name,
+            chain_id=status.chain_id,
+            state=(view.state if view else status.state).value,
+            attempt=view.attempt if view else status.attempt,
+            job_id=last.job_id if last else None,
+            job_state=last.state if last else None,
+            reason=view.reason if view else status.reason,
+            depends_on=tuple(names.get(dep, dep) for dep in status.spec.depends_on),
+        ))
+    return rows
