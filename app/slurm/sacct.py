@@ -119,7 +119,7 @@ def _parse_rows(text: str) -> list[SacctRow]:
                 pending.extend(cells[1:])
                 cells, pending = pending, None
             if len(cells) < _NFIELDS:
-                if len(cells) > 1 or cells[0].strip():
+                if len(cells) > 1 or cells[0].strip(" \r\t"):
                     pending = cells
                 continue
             if len(cells) > _NFIELDS:

@@ -57,7 +57,7 @@ def _pairs(line: str) -> list[tuple[str, str]]:
 def parse_show_job_blocks(text: str) -> list[dict[str, str]]:
     """Each job's Key=Value pairs, in order; a `JobId=` key starts a new job."""
     jobs: list[dict[str, str]] = []
-    for line in text.splitlines():
+    for line in text.split("\n"):
         for key, value in _pairs(line):
             if key == "JobId":
                 jobs.append({})

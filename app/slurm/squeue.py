@@ -32,8 +32,8 @@ def squeue_argv(job_ids: Sequence[str] | None = None, user: str | None = None) -
 def parse_squeue(text: str) -> list[QueueRecord]:
     """Rows of `squeue -o SQUEUE_FORMAT`; SlurmParseError on anything else."""
     records: list[QueueRecord] = []
-    for line in text.splitlines():
-        if not line.strip():
+    for line in text.split("\n"):  # not splitlines(): names may hold \x1c-\x1e or \u2028
+        if not line.strip(" \r\t"):  # not strip(): the separator \x1f counts as whitespace
             continue
         cells = line.split(SEPARATOR)
         if len(cells) != _NFIELDS:

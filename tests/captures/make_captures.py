@@ -9,6 +9,7 @@ differ on every run: tests find rows by job name, never by id. Takes about 90 s 
 
 from __future__ import annotations
 
+import json
 import shlex
 import subprocess
 import sys
@@ -36,6 +37,11 @@ SCRIPTS = {
 }
 
 
+def command_line(argv: list[str]) -> str:
+    """argv as a bash line; the unit separator is written `$'\\x1f'` so that it stays visible."""
+    return " ".join(shlex.quote(a).replace(US, "'$'\\x1f''") for a in argv)
+
+
 def capture(name: str, user: str, argv: list[str], stream: str = "stdout") -> subprocess.CompletedProcess[str]:
     proc = run_as(user, argv, timeout=60)
     text = proc.stdout if stream == "stdout" else proc.stderr
@@ -43,7 +49,7 @@ def capture(name: str, user: str, argv: list[str], stream: str = "stdout") -> su
     (HERE / f"{name}{suffix}").write_text(text)
     (HERE / f"{name}.cmd").write_text(
         f"# user: {user}\n# exit status: {proc.returncode}\n# captured: {stream}, Slurm 22.05.8, cluster longrun-test\n"
-        f"{shlex.join(argv)}\n"
+        f"# argv (JSON): {json.dumps(argv)}\n{command_line(argv)}\n"
     )
     print(f"{name}: exit {proc.returncode}, {len(text)} chars", file=sys.stderr)
     return proc
