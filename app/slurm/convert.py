@@ -56,6 +56,8 @@ def _state(text: str) -> ParsedState:
 
 
 def _exit(text: str) -> ExitStatus:
+    if not text.strip():
+        return ExitStatus(0, 0)  # a NODE_FAIL job's batch step row: sacct leaves ExitCode empty
     try:
         return ExitStatus.parse(text)
     except ExitStatusParseError as exc:
