@@ -23,7 +23,7 @@ from app.model.units import Duration
 from app.registry import Registry, RegistryError, UnknownChain, default_home, derive, upstream_block
 from app.registry.derive import CANCEL_REQUESTED, CANCELLED, REINIT, RESUBMIT_REQUESTED
 from app.slurm.client import SlurmClient, default_client
-from app.slurm.errors import SlurmError
+from app.slurm.errors import SlurmError, SlurmParseError
 from app.slurm.records import JobAccounting
 from app.supervisor.lease import read_heartbeat, supervisor_alive
 from app.supervisor.links import link_log_path, submit_link
@@ -234,7 +234,10 @@ class Services:
                 from_registry += [(s, who != self.viewer) for s in self._statuses(reg).values()]
         if user is None or self._registry_for(user) is None:
             since = datetime.now(UTC) - ACCOUNTING_WINDOW
-            jobs = self.slurm.accounting_for_user(user, since, "longrun:")
+            try:
+                jobs = self.slurm.accounting_for_user(user, since, "longrun:")
+            except SlurmParseError:
+                jobs = []  # one unreadable foreign row must not hide our own chains
             known = {s.chain_id for s, _ in from_registry}
             rebuilt = [c for c in chains_from_accounting(jobs) if c.chain_id not in known]
         return from_registry, rebuilt

@@ -62,7 +62,7 @@ def handle_status(args: argparse.Namespace) -> int:
     services = Services()
     ensure_supervisor(services.registry.home)
     try:
-        views = services.chains(args.user)
+        views = services.chains(args.user or services.viewer)
     except RegistryError as exc:
         print_error(str(exc))
         return 2

@@ -160,8 +160,9 @@ class Registry:
         event = {"v": SCHEMA_VERSION, "t": now().isoformat(), "type": kind, **fields}
         line = (json.dumps(event, sort_keys=True) + "\n").encode()
         path = self.chain_dir(chain_id) / "events.jsonl"
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, self.file_mode)
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, self.file_mode)
         try:
+            _drop_torn_tail(fd)
             os.write(fd, line)
             os.fsync(fd)
         finally:
@@ -225,6 +226,18 @@ class Registry:
             return json.loads(text)
         except json.JSONDecodeError as exc:
             raise CorruptRecord(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+
+
+def _drop_torn_tail(fd: int) -> None:
+    """A writer that died mid-append left a line without its newline: cut it off before appending,
+    so that it does not become a corrupt line in the middle of the log."""
+    size = os.fstat(fd).st_size
+    if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+        return
+    start = max(0, size - 65536)
+    tail = os.pread(fd, size - start, start)
+    cut = tail.rfind(b"\n")
+    os.ftruncate(fd, start + cut + 1 if cut >= 0 else start)
 
 
 def atomic_write(path: Path, data: bytes, mode: int = 0o640) -> None:

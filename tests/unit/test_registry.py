@@ -62,6 +62,9 @@ def test_events_append_and_torn_last_line(tmp_path: Path) -> None:
     status = derive(reg.load_spec("c1"), events)
     assert status.state is ChainState.RUNNING and status.live_link is not None
     assert status.live_link.job_id == "42"
+    # the next append cuts the torn fragment off instead of burying it mid-file
+    reg.append_event("c1", "gave_up", reason="x")
+    assert [e["type"] for e in reg.read_events("c1")][-2:] == ["submitted", "gave_up"]
 
 
 def test_corrupt_middle_line_is_a_typed_error(tmp_path: Path) -> None:

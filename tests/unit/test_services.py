@@ -1,0 +1,77 @@
+"""The service layer without Slurm: views derived from the registry, refusals before any Slurm call."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from app.model.chain import ChainSpec, ChainState, Policy
+from app.registry import Registry
+from app.services import ActionRefused, Services
+from app.slurm.client import SlurmClient
+
+
+def make_chain(reg: Registry, chain_id: str, owner: str = "alice", **kw: object) -> None:
+    spec = ChainSpec(
+        chain_id=chain_id, name=f"n-{chain_id}", owner=owner, script="/x/job.sh", workdir="/x",
+        sbatch_options=("--time=1", "-o", "logs/%x-%j.out"), policy=Policy(max_restarts=4),
+        created=datetime(2026, 1, 1, tzinfo=UTC), **kw,  # type: ignore[arg-type]
+    )  # fmt: skip
+    reg.create_chain(spec)
+
+
+def test_refused_for_another_owner_before_any_slurm_call(tmp_path: Path) -> None:
+    reg = Registry(tmp_path)
+    make_chain(reg, "a1")
+    slurm = SlurmClient()
+    services = Services(viewer="bob", slurm=slurm, home=tmp_path)
+    for call in (lambda: services.cancel("a1"), lambda: services.signal("a1", "USR1", full=True),
+                 lambda: services.resubmit("a1"), lambda: services.reinit("a1")):  # fmt: skip
+        with pytest.raises(ActionRefused, match="belongs to alice"):
+            call()
+    with pytest.raises(ActionRefused, match="no chain zz"):
+        services.cancel("zz")
+    assert slurm.calls == 0
+
+
+def test_state_checks_before_slurm(tmp_path: Path) -> None:
+    reg = Registry(tmp_path)
+    make_chain(reg, "a1")
+    reg.append_event("a1", "submit_intent", attempt=1)
+    reg.append_event("a1", "submitted", attempt=1, job_id="77")
+    reg.append_event("a1", "observed_end", attempt=1, job_id="77", state="COMPLETED", exit="0:0", elapsed=30)
+    reg.append_event("a1", "decision", attempt=1, outcome="finished", reason="completed")
+    slurm = SlurmClient()
+    services = Services(viewer="alice", slurm=slurm, home=tmp_path)
+    with pytest.raises(ActionRefused, match="done"):
+        services.cancel("a1")
+    with pytest.raises(ActionRefused, match="no live job"):
+        services.signal("a1", "USR1")
+    with pytest.raises(ActionRefused, match="reinit"):
+        services.resubmit("a1")
+    assert slurm.calls == 0
+
+
+def test_views_from_registry_without_live_links(tmp_path: Path) -> None:
+    reg = Registry(tmp_path)
+    make_chain(reg, "up")
+    make_chain(reg, "down", depends_on=("up",), workflow="wf")
+    reg.append_event("up", "submit_intent", attempt=1)
+    reg.append_event("up", "submitted", attempt=1, job_id="5")
+    reg.append_event("up", "observed_end", attempt=1, job_id="5", state="FAILED", exit="3:0", elapsed=12,
+                     time_limit=60, ending="exit 3")  # fmt: skip
+    reg.append_event("up", "decision", attempt=1, outcome="needs_person", reason="failed with exit code 3")
+    services = Services(viewer="alice", slurm=SlurmClient(), home=tmp_path)
+    snap = services.snapshot("alice")
+    views = {v.chain_id: v for v in snap.chains}
+    assert snap.health is not None and snap.health.alive is False
+    up, down = views["up"], views["down"]
+    assert up.state is ChainState.STOPPED and up.reason == "failed with exit code 3" and up.attempt == 1
+    assert up.total_run_time.seconds == 12 and up.max_restarts == 4 and not up.read_only
+    link = up.links[0]
+    assert link.job_id == "5" and link.ending == "exit 3" and str(link.exit_status) == "3:0"
+    assert link.log_path == "/x/logs/job.sh-5.out"
+    assert down.state is ChainState.WAITING and down.reason == "upstream n-up stopped: failed with exit code 3"
+    assert down.workflow == "wf" and services.can_act(down)
