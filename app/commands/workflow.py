@@ -181,7 +181,7 @@ def _submit(args: argparse.Namespace) -> int:
             else "waits for " + ", ".join(workflow.job(job).depends_on))
         stdout.print(f"{escape(job)}: chain {chain_id}: {escape(what)}", soft_wrap=True)
     stdout.print(f"workflow {escape(workflow.name)}: {len(report.submitted)} chains; "
-                 f"watch with `longrun workflow status {escape(workflow.name)}`")
+                 f"watch with `longrun workflow status {escape(workflow.name)}`", soft_wrap=True)
     return 0
 
 
@@ -225,12 +225,13 @@ def _reinit(args: argparse.Namespace) -> int:
         return 0
     verb = {"reinit": "run again now", "replace": "run again after its upstream jobs", "keep": "keep"}
     for step in steps:
-        stdout.print(f"{escape(step.job)} ({step.state.lower()}): {verb[step.action]}: {escape(step.why)}")
+        stdout.print(f"{escape(step.job)} ({step.state.lower()}): {verb[step.action]}: {escape(step.why)}",
+                     soft_wrap=True)
     if not changes:
         stdout.print(f"workflow {escape(args.name)}: nothing failed, was terminated or cancelled: nothing to do "
-                     "(--force runs completed jobs again)")
+                     "(--force runs completed jobs again)", soft_wrap=True)
     elif args.dry_run:
-        stdout.print(f"dry run: {len(changes)} job(s) would run again; nothing changed")
+        stdout.print(f"dry run: {len(changes)} job(s) would run again; nothing changed", soft_wrap=True)
     else:
         for message in messages:
             stdout.print(escape(message), soft_wrap=True)

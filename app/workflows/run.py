@@ -90,8 +90,9 @@ def job_name(workflow: str, spec: ChainSpec) -> str:
 
 
 def latest_chains(registry: Registry, workflow: str) -> dict[str, ChainStatus]:
-    """Job name -> the newest chain of that job in the workflow, in creation order."""
+    """Job name -> the newest chain of that job in the workflow, in the order the jobs were first submitted."""
     found: dict[str, ChainStatus] = {}
+    first: dict[str, str] = {}
     for chain_id in registry.chain_ids():
         try:
             spec = registry.load_spec(chain_id)
@@ -104,7 +105,8 @@ def latest_chains(registry: Registry, workflow: str) -> dict[str, ChainStatus]:
         old = found.get(name)
         if old is None or _created(status) >= _created(old):
             found[name] = status
-    return dict(sorted(found.items(), key=lambda item: _created(item[1])))
+        first[name] = min(first.get(name, _created(status)), _created(status))
+    return dict(sorted(found.items(), key=lambda item: (first[item[0]], item[0])))
 
 
 def _created(status: ChainStatus) -> str:
