@@ -1,0 +1,218 @@
+"""`longrun explain JOBID [--json]`: why a job ended, the facts that show it, and what to change.
+
+Works for any job the user can see (own or a colleague's, submitted by longrun or not): one
+sacct call, one `scontrol show job` while the controller still holds the job, and the tail of
+its output file(s) when readable. The diagnosis itself is app/diagnose (pure).
+
+Exit status: 0 explained; 2 unknown or malformed job id; 3 Slurm unreachable.
+
+JSON output (`--json`), schema_version 1; keys are stable, new keys may be added:
+
+    {
+      "schema_version": 1,
+      "job_id": "123",                 # "123_4" for an array task
+      "name": "train.sh", "user": "alice",
+      "state": "OUT_OF_MEMORY",        # controller's state while it holds the job, else sacct's
+      "exit_code": "0:125",            # sacct's code:signal (before 25.11, codes >= 128 show as N-128)
+      "controller_exit_code": null,    # scontrol's code:signal (exact) while held, else null
+      "partition": "debug", "node_list": "lr1",
+      "elapsed": "00:01:14", "time_limit": "00:01:00",   # [D-]HH:MM:SS, null when unknown/unlimited
+      "diagnosis": {
+        "kind": "out_of_memory",       # stable id, see app/diagnose/diagnosis.py DiagnosisKind
+        "title": "...", "explanation": "...",
+        "evidence": [{"source": "sacct|scontrol|log|script|longrun", "item": "ExitCode", "value": "0:125"}],
+        "suggestion": "..." | null,
+        "fix_options": {"mem": "640M"},    # sbatch long option (without --) -> value; {} when none
+        "ambiguous": ["..."],              # what the data could not decide
+        "exit_codes": [9, 137],            # the script's possible real exit codes ([] when n/a)
+        "signal": "SIGKILL" | null,
+        "cancelled_by": "alice" | null,
+        "handler_snippet": "..." | null,   # bash trap for the warning signal, when the job lacks one
+        "continues_chain": false           # whether a longrun chain resubmits after this ending
+      },
+      "steps": [{"step_id": "123.batch", "name": "batch", "state": "OUT_OF_MEMORY",
+                 "cancelled_by_uid": null, "exit_code": "0:125", "elapsed": "00:00:03",
+                 "max_rss": "250M", "max_rss_bytes": 262144000, "req_mem": "200M"}],   # job row first
+      "logs": [{"path": "/home/alice/run/123.out", "readable": true, "problem": null,
+                "guessed": false}],
+      "notes": []                      # what could not be looked at (e.g. controller unreachable)
+    }
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from rich.markup import escape
+from rich.panel import Panel
+from rich.syntax import Syntax
+from rich.table import Table
+
+from app.commands.explain_io import JOB_ID_RE, Gathered, JobNotFound, gather
+from app.console import print_error, stdout
+from app.diagnose import Diagnosis, diagnose
+from app.slurm.client import default_client
+from app.slurm.errors import SlurmUnavailable, UnknownJob
+from app.slurm.records import SacctRow
+
+SCHEMA_VERSION = 1
+
+DESCRIPTION = """\
+Explain how a Slurm job ended (or where it is now): out of memory, time limit, preemption,
+node failure, a script error, a signal, a cancellation... with the facts that show it
+(sacct, scontrol, the job's log) and a fix with concrete numbers (--mem, --time, --signal).
+
+Works for any job you can see, yours or a colleague's, submitted with longrun or not.
+"""
+
+EPILOG = """\
+examples:
+  longrun explain 1234             why did job 1234 end, and what to change
+  longrun explain 1234_7           one task of an array job
+  longrun explain 1234 --json      the same as JSON (keys documented in the README)
+  longrun explain 1234 --json | jq -r '.diagnosis.fix_options | to_entries[] | "--\\(.key)=\\(.value)"'
+                                   the sbatch options the fix suggests
+
+exit status: 0 explained, 2 unknown job id, 3 Slurm unreachable.
+Tip: right after a job ends (within Slurm's MinJobAge) scontrol still holds it and its exact
+exit code; later only accounting is left, which shows exit codes >= 128 as N-128.
+"""
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "explain",
+        help="why a job ended, and what to change",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("job_id", metavar="JOBID", help="a Slurm job id: 1234, or 1234_7 for an array task")
+    parser.add_argument("--json", action="store_true", help="print JSON for scripts instead of text")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    job_id = str(args.job_id).strip()
+    if not JOB_ID_RE.match(job_id):
+        print_error(f"not a Slurm job id: {job_id!r} (expected e.g. 1234 or 1234_7)")
+        return 2
+    try:
+        gathered = gather(default_client(), job_id)
+    except (JobNotFound, UnknownJob) as exc:
+        print_error(str(exc))
+        return 2
+    except SlurmUnavailable as exc:
+        print_error(f"Slurm is not reachable, cannot explain job {job_id}: {exc}")
+        return 3
+    diagnosis = diagnose(gathered.accounting, gathered.controller, gathered.logs, gathered.script_text)
+    if args.json:
+        print(json.dumps(as_json(gathered, diagnosis), indent=2))
+    else:
+        render(gathered, diagnosis)
+    return 0
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _rows(gathered: Gathered) -> list[SacctRow]:
+    acc = gathered.accounting
+    return [acc.job, *acc.steps] if acc else []
+
+
+def as_json(gathered: Gathered, diagnosis: Diagnosis) -> dict[str, Any]:
+    acc, ctl = gathered.accounting, gathered.controller
+    job = acc.job if acc else None
+    state = ctl.state if ctl else (job.state if job else None)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "job_id": gathered.job_id,
+        "name": job.name if job else (ctl.name if ctl else None),
+        "user": (job.user if job else None) or (ctl.user if ctl else None),
+        "state": state.value if state else None,
+        "exit_code": _text(job.exit_status) if job else None,
+        "controller_exit_code": _text(ctl.exit_status) if ctl else None,
+        "partition": job.partition if job else None,
+        "node_list": job.node_list if job else None,
+        "elapsed": _text(job.elapsed if job else (ctl.run_time if ctl else None)),
+        "time_limit": _text(job.time_limit if job else (ctl.time_limit if ctl else None)),
+        "diagnosis": diagnosis.as_json(),
+        "steps": [
+            {
+                "step_id": row.step_id,
+                "name": row.name,
+                "state": row.state.value,
+                "cancelled_by_uid": row.cancelled_by_uid,
+                "exit_code": str(row.exit_status),
+                "elapsed": _text(row.elapsed),
+                "max_rss": _text(row.max_rss),
+                "max_rss_bytes": row.max_rss.bytes if row.max_rss else None,
+                "req_mem": _text(row.req_mem),
+            }
+            for row in _rows(gathered)
+        ],
+        "logs": [
+            {"path": log.path, "readable": log.readable, "problem": log.problem, "guessed": log.guessed}
+            for log in gathered.logs
+        ],
+        "notes": list(gathered.notes),
+    }
+
+
+_STYLE = {"completed": "green", "running": "cyan", "pending": "cyan", "requeued": "cyan", "stopped_early": "yellow"}
+
+
+def render(gathered: Gathered, diagnosis: Diagnosis) -> None:
+    acc = gathered.accounting
+    who = ""
+    if acc and acc.job.user:
+        who = f" ({escape(acc.job.name)}, {escape(acc.job.user)})"
+    colour = _STYLE.get(diagnosis.kind.value, "red")
+    body = [escape(diagnosis.explanation)]
+    if diagnosis.ambiguous:
+        body += ["", *(f"[yellow]uncertain:[/] {escape(note)}" for note in diagnosis.ambiguous)]
+    if diagnosis.suggestion:
+        body += ["", f"[bold]what to do:[/] {escape(diagnosis.suggestion)}"]
+    if diagnosis.fix_options:
+        options = " ".join(f"--{k}={v}" for k, v in diagnosis.fix_options.items())
+        body += [f"[bold]sbatch options:[/] {escape(options)}"]
+    stdout.print(
+        Panel(
+            "\n".join(body),
+            title=f"[bold {colour}]job {escape(gathered.job_id)}{who}: {escape(diagnosis.title)}[/]",
+            title_align="left",
+            subtitle=f"kind: {diagnosis.kind.value}",
+            subtitle_align="right",
+            border_style=colour,
+        )
+    )
+    if diagnosis.evidence:
+        stdout.print("[bold]evidence[/]")
+        for item in diagnosis.evidence:
+            stdout.print(f"  [dim]{escape(item.source)}[/] {escape(item.item)}: {escape(item.value)}", soft_wrap=True)
+    for note in gathered.notes:
+        stdout.print(f"[yellow]note:[/] {escape(note)}")
+    rows = _rows(gathered)
+    if rows:
+        table = Table(title="accounting (sacct)", title_justify="left", show_edge=False)
+        for column in ("JobID", "Name", "State", "ExitCode", "Elapsed", "MaxRSS", "ReqMem"):
+            table.add_column(column, no_wrap=True)
+        for row in rows:
+            state = row.state.value + (f" by {row.cancelled_by_uid}" if row.cancelled_by_uid is not None else "")
+            table.add_row(
+                escape(row.step_id),
+                escape(row.name),
+                state,
+                str(row.exit_status),
+                _text(row.elapsed) or "",
+                _text(row.max_rss) or "",
+                _text(row.req_mem) or "",
+            )
+        stdout.print(table)
+    if diagnosis.handler_snippet:
+        stdout.print("[bold]a handler for the warning signal (bash):[/]")
+        stdout.print(Syntax(diagnosis.handler_snippet, "bash", theme="ansi_dark", background_color="default"))
