@@ -125,7 +125,7 @@ def _validate(args: argparse.Namespace) -> int:
     assert result.workflow is not None
     jobs = len(result.workflow.jobs)
     stdout.print(f"{escape(str(args.file))}: ok: workflow {escape(result.workflow.name)}, {jobs} job"
-                 f"{'s' * (jobs != 1)}, {notes} note{'s' * (notes != 1)}")
+                 f"{'s' * (jobs != 1)}, {notes} note{'s' * (notes != 1)}", soft_wrap=True)
     return 0
 
 
@@ -162,7 +162,8 @@ def _submit(args: argparse.Namespace) -> int:
             stdout.print(f"  policy: {policy}; script:", soft_wrap=True)
             for line in plan.plan.script.splitlines():
                 stdout.print("    " + escape(line), soft_wrap=True)
-        stdout.print(f"\ndry run: {len(plans)} chains for workflow {escape(workflow.name)}; nothing submitted")
+        stdout.print(f"\ndry run: {len(plans)} chains for workflow {escape(workflow.name)}; nothing submitted",
+                     soft_wrap=True)
         return 0
     services = Services()
     try:
