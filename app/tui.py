@@ -1,53 +1,63 @@
-"""`longrun-tui`: the Textual dashboard. Owns the App, its poller and the command line.
+"""`longrun-tui`: the Textual dashboard. Owns the App, its poller, its actions and the command line.
 
-Slurm is only ever called from thread workers started here; widgets receive plain data.
-One poll runs at a time: the next is armed with `set_timer` after the previous one finished,
-so a slow Slurm never piles up calls.
+Data flows one way: a thread worker calls `Services.snapshot` (one batched Slurm call) and the
+result goes to the panes as a `SnapshotArrived` message. Only one poll runs at a time; the next
+is armed with `set_timer` when the previous one finished, and none starts while a dialog is open.
+Actions (cancel, signal, resubmit, reinit) run in thread workers too; the service layer refuses
+them on chains the viewer does not own, and the keys are shown disabled for those chains.
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import pwd
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from functools import partial
 from typing import ClassVar, Protocol
 
 from textual import on
 from textual.app import App, ComposeResult
-from textual.binding import Binding
-from textual.widgets import Footer, Static
+from textual.binding import Binding, BindingType
+from textual.timer import Timer
+from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
+from app.services import ChainView, DashboardSnapshot
 from app.slurm.errors import SlurmError
-from app.slurm.records import JobAccounting
 from styles import STYLES_DIR
-from widgets.job_table import JobTable
+from widgets.commands import DashboardCommands
+from widgets.dashboard import Dashboard
+from widgets.diagnosis_source import DiagnosisResult, diagnose_focus
+from widgets.dialogs import ConfirmScreen, SignalRequest, SignalScreen, ViewChoice, ViewScreen
+from widgets.help_screen import HelpScreen
+from widgets.messages import FocusChanged, SnapshotArrived
 from widgets.status_line import StatusInfo, StatusLine
 
-RECENT = timedelta(days=7)
 DEFAULT_INTERVAL = 5.0
+FOCUS_DEBOUNCE = 0.15  # seconds between the cursor stopping on a link and asking Slurm for its steps
+CHAIN_ACTIONS = frozenset({"resubmit", "cancel_chain", "signal", "reinit"})
+VIEW_ACTIONS = frozenset({"toggle_log", "filter", "choose_user", "help", "refresh", "quit"})
 
 
-class JobSource(Protocol):
-    """Where the recent-jobs view gets its data (the real cluster, or a fake in tests)."""
+class DashboardBackend(Protocol):
+    """What the dashboard needs from the service layer (app.services.Services, or a fake in tests)."""
 
-    def recent_jobs(self, user: str | None) -> list[JobAccounting]: ...
+    def snapshot(self, user: str | None, focus_job_id: str | None = None) -> DashboardSnapshot: ...
+    def cancel(self, chain_id: str) -> str: ...
+    def signal(self, chain_id: str, signal: str, full: bool = False) -> str: ...
+    def resubmit(self, chain_id: str) -> str: ...
+    def reinit(self, chain_id: str) -> str: ...
+    def can_act(self, chain: ChainView) -> bool: ...
 
 
-class SlurmJobSource:
-    """Recent jobs from sacct: one call per refresh."""
-
-    def __init__(self, clock: Callable[[], datetime]) -> None:
-        from app.slurm.client import SlurmClient
-
-        self.client = SlurmClient(timeout=20.0)
-        self.clock = clock
-
-    def recent_jobs(self, user: str | None) -> list[JobAccounting]:
-        return self.client.accounting_for_user(user, since=self.clock() - RECENT)
+@dataclass(frozen=True)
+class PollResult:
+    snapshot: DashboardSnapshot
+    diagnosis: DiagnosisResult | None
 
 
 def utc_now() -> datetime:
@@ -59,82 +69,262 @@ class LongrunApp(App[None]):
 
     TITLE = "longrun-tui"
     CSS_PATH = str(STYLES_DIR / "app.tcss")
-    BINDINGS: ClassVar[list[Binding | tuple[str, str] | tuple[str, str, str]]] = [
-        Binding("q", "quit", "Quit"),
-        Binding("ctrl+r", "refresh", "Refresh now", show=False),
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012 (typed by App)
+    COMMANDS = App.COMMANDS | {DashboardCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "resubmit", "Resubmit", id="resubmit", tooltip="Submit the next link of the selected chain now"),
+        Binding("c", "cancel_chain", "Cancel", id="cancel", tooltip="Cancel the selected chain (asks first)"),
+        Binding("s", "signal", "Signal", id="signal", tooltip="Send a signal to the selected chain's job"),
+        Binding("i", "reinit", "Reinit", id="reinit", tooltip="Start the selected chain again (asks first)"),
+        Binding("l", "toggle_log", "Log", id="log", tooltip="Show or hide the log pane"),
+        Binding("slash", "filter", "Filter", id="filter", tooltip="Filter the chains"),
+        Binding("u", "choose_user", "User", id="user", tooltip="Choose whose chains to view"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("ctrl+r", "refresh", "Refresh now", show=False, id="refresh"),
     ]
+    HELP_KEYS: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("↑ ↓ tab", "move in a pane, go to the next pane"),
+        ("r", "resubmit the selected chain (submit its next link now)"),
+        ("c", "cancel the selected chain (asks first)"),
+        ("s", "send a signal (TERM, USR1, USR2, INT, KILL or a name) to its job: batch shell or all steps"),
+        ("i", "reinitialize: start the chain again from attempt 1 (asks first)"),
+        ("l", "show or hide the log pane"),
+        ("/", "filter the chains (escape clears)"),
+        ("u", "choose whose chains: mine, a user's, everybody's"),
+        ("ctrl+p", "command palette: every action by name"),
+        ("ctrl+r", "refresh now"),
+        ("?", "this help"),
+        ("q", "quit"),
+    )
 
     def __init__(
         self,
-        source: JobSource,
+        backend: DashboardBackend,
         user: str | None,
+        me: str,
         interval: float = DEFAULT_INTERVAL,
         clock: Callable[[], datetime] = utc_now,
+        show_log: bool | None = None,
     ) -> None:
         super().__init__()
-        self.source = source
+        self.backend = backend
         self.viewed_user = user
+        self.me = me
         self.interval = interval
         self.clock = clock
-        self._poll_timer: object | None = None
+        self.focus_job_id: str | None = None
+        self.focus_log_path: str | None = None
+        self._show_log = show_log
+        self._timer: Timer | None = None
+        self._poll_again = False
+        # kept as attributes: `query_one` would search a dialog when one is on top
+        self.dashboard = Dashboard(id="dashboard")
+        self.status_line = StatusLine(id="status")
 
     def compose(self) -> ComposeResult:
-        who = self.viewed_user or "all users"
-        yield Static(f"Recent Slurm jobs of {who} (last 7 days)", id="title", markup=False)
-        yield JobTable(id="jobs")
-        yield StatusLine(id="status")
-        yield Footer()
+        yield self.dashboard
+        yield self.status_line
+        yield Footer(compact=True, show_command_palette=False)  # ctrl+p is listed by `?`
 
     def on_mount(self) -> None:
-        status = self.query_one(StatusLine)
-        status.update_info(StatusInfo(viewed_user=self.viewed_user), self.clock())
+        self.status_line.update_info(StatusInfo(viewed_user=self.viewed_user), self.clock())
+        show_log = self._show_log if self._show_log is not None else self.size.width >= 120
+        self.dashboard.set_log_visible(show_log)
         self.set_interval(1.0, self._tick)
-        self.poll_now()
+        self._poll_due()
 
     def _tick(self) -> None:
-        self.query_one(StatusLine).tick(self.clock())
+        self.status_line.tick(self.clock())
 
-    def poll_now(self) -> None:
-        """Start one poll in a thread worker (never more than one at a time)."""
-        if any(w.group == "poll" and not w.is_finished for w in self.workers):
+    # -- the poller ------------------------------------------------------------------------------
+    def _arm_poll(self, delay: float) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(max(delay, 0.01), self._poll_due, name="poll")
+
+    def _poll_due(self) -> None:
+        if not self.screen_stack:  # shutting down
             return
-        self.run_worker(self._fetch, thread=True, group="poll", exit_on_error=False, description="poll Slurm")
+        if self.screen.is_modal:
+            self._arm_poll(self.interval)  # paused while a dialog or the palette is open
+            return
+        if any(w.group == "poll" and not w.is_finished for w in self.workers):
+            self._poll_again = True
+            return
+        self._poll_again = False
+        fetch = partial(self._fetch, self.viewed_user, self.focus_job_id, self.focus_log_path)
+        self.run_worker(fetch, thread=True, group="poll", exit_on_error=False, description="poll")
 
-    def _fetch(self) -> list[JobAccounting]:
-        return self.source.recent_jobs(self.viewed_user)
-
-    def action_refresh(self) -> None:
-        self.poll_now()
+    def _fetch(self, user: str | None, focus_job_id: str | None, log_path: str | None) -> PollResult:
+        """Runs in a thread: the one Slurm call of this refresh, then the (pure) diagnosis."""
+        snapshot = self.backend.snapshot(user, focus_job_id)
+        return PollResult(snapshot, diagnose_focus(snapshot.focus, log_path))
 
     @on(Worker.StateChanged)
-    def _worker_finished(self, event: Worker.StateChanged) -> None:
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
-        if worker.group != "poll" or event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
+        if event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
             return
-        status = self.query_one(StatusLine)
+        if worker.group == "poll":
+            self._poll_finished(worker)
+        elif worker.group == "action":
+            self._action_finished(worker, event.state)
+
+    def _poll_finished(self, worker: Worker[object]) -> None:
+        status = self.status_line
         now = self.clock()
-        if event.state is WorkerState.SUCCESS and isinstance(worker.result, list):
-            self.query_one(JobTable).show_jobs(worker.result)
-            status.update_info(replace(status.info, updated_at=now, stale_since=None, problem=None), now)
+        result = worker.result
+        if isinstance(result, PollResult) and result.snapshot.viewed_user == self.viewed_user:
+            snap = result.snapshot
+            self.dashboard.post_message(SnapshotArrived(snap, result.diagnosis))
+            health = snap.health
+            status.update_info(
+                StatusInfo(
+                    viewed_user=snap.viewed_user, cluster=snap.cluster,
+                    supervisor_alive=health.alive if health else None,
+                    heartbeat_age=health.heartbeat_age if health else None, pid=health.pid if health else None,
+                    updated_at=snap.taken_at,
+                ),
+                now,
+            )  # fmt: skip
+            self.refresh_bindings()
+        elif worker.state is WorkerState.ERROR:
+            status.mark_stale(now, describe_error(worker.error))
+        self._arm_poll(0.05 if self._poll_again else self.interval)
+
+    @on(FocusChanged)
+    def _focus_changed(self, message: FocusChanged) -> None:
+        self.refresh_bindings()
+        self.focus_log_path = message.log_path
+        if message.job_id != self.focus_job_id:
+            self.focus_job_id = message.job_id
+            if message.job_id is not None:
+                self._arm_poll(FOCUS_DEBOUNCE)
+
+    # -- actions ---------------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.screen_stack:
+            return False
+        if self.screen.has_class("dialog") and (action in CHAIN_ACTIONS or action in VIEW_ACTIONS):
+            return False  # keys of the screen below do not act through a dialog
+        if action in CHAIN_ACTIONS:
+            chain = self._selected()
+            if chain is None or chain.read_only or not self.backend.can_act(chain):
+                return None  # shown, but disabled
+        return True
+
+    def _selected(self) -> ChainView | None:
+        if not self.dashboard.is_mounted:
+            return None
+        return self.dashboard.selected_chain()
+
+    def _run_service(self, label: str, call: Callable[[], str]) -> None:
+        self.notify(f"{label}…", timeout=2)
+        self.run_worker(call, thread=True, group="action", exit_on_error=False, name=label)
+
+    def _action_finished(self, worker: Worker[object], state: WorkerState) -> None:
+        if state is WorkerState.SUCCESS:
+            self.notify(str(worker.result), title=worker.name)
         else:
-            status.mark_stale(now, _describe(worker.error))
-        self.set_timer(self.interval, self.poll_now, name="next poll")
+            self.notify(describe_error(worker.error), title=f"{worker.name} failed", severity="error", timeout=10)
+        self._arm_poll(0.1)
+
+    def action_resubmit(self) -> None:
+        if chain := self._selected():
+            self._run_service(f"resubmit {chain.name}", partial(self.backend.resubmit, chain.chain_id))
+
+    def action_cancel_chain(self) -> None:
+        chain = self._selected()
+        if chain is None:
+            return
+        question = f"Cancel chain {chain.name} ({chain.chain_id})?"
+        detail = "Its running or pending job is cancelled (scancel) and no further link is submitted."
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._run_service(f"cancel {chain.name}", partial(self.backend.cancel, chain.chain_id))
+
+        self.push_screen(ConfirmScreen(question, detail, "Cancel chain"), answered)
+
+    def action_signal(self) -> None:
+        chain = self._selected()
+        if chain is None:
+            return
+
+        def confirmed(request: SignalRequest, yes: bool | None) -> None:
+            if yes:
+                call = partial(self.backend.signal, chain.chain_id, request.signal, request.full)
+                self._run_service(f"signal {chain.name}", call)
+
+        def chosen(request: SignalRequest | None) -> None:
+            if request is None:
+                return
+            where = "every step and the batch shell" if request.full else "the batch shell only"
+            question = f"Send SIG{request.signal} to {chain.name}?" if not request.signal.isdigit() else (
+                f"Send signal {request.signal} to {chain.name}?"
+            )  # fmt: skip
+            self.push_screen(ConfirmScreen(question, f"Target: {where}.", "Send"), partial(confirmed, request))
+
+        self.push_screen(SignalScreen(chain.name), chosen)
+
+    def action_reinit(self) -> None:
+        chain = self._selected()
+        if chain is None:
+            return
+        question = f"Reinitialize chain {chain.name} ({chain.chain_id})?"
+        detail = "It starts again from attempt 1 with a new first link; its history is kept in the event log."
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._run_service(f"reinit {chain.name}", partial(self.backend.reinit, chain.chain_id))
+
+        self.push_screen(ConfirmScreen(question, detail, "Reinitialize"), answered)
+
+    def action_toggle_log(self) -> None:
+        self.dashboard.set_log_visible(not self.dashboard.has_class("-log"))
+
+    def action_filter(self) -> None:
+        self.dashboard.open_filter()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.HELP_KEYS))
+
+    def action_refresh(self) -> None:
+        self._arm_poll(0)
+
+    def action_choose_user(self) -> None:
+        def chosen(choice: ViewChoice | None) -> None:
+            if choice is None or choice.user == self.viewed_user:
+                return
+            self.viewed_user = choice.user
+            self.focus_job_id = None
+            status = self.status_line
+            status.update_info(replace(StatusInfo(), viewed_user=choice.user), self.clock())
+            self._arm_poll(0)
+
+        self.push_screen(ViewScreen(self.me, self.viewed_user), chosen)
 
 
-def _describe(error: BaseException | None) -> str:
-    if isinstance(error, SlurmError):
-        return str(error).splitlines()[0] if str(error) else type(error).__name__
-    return f"{type(error).__name__}: {error}" if error else "unknown error"
+def describe_error(error: BaseException | None) -> str:
+    """One line for a person: Slurm's and the service layer's messages as they are."""
+    if error is None:
+        return "unknown error"
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    if isinstance(error, SlurmError) or type(error).__name__ == "ActionRefused":
+        return text or type(error).__name__
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="longrun-tui",
-        description="Live dashboard of Slurm job chains: jobs, steps, exit codes, logs. Press q to quit.",
+        description="Live dashboard of Slurm job chains: links, steps, exit codes with a fix, logs. "
+        "Keys: r resubmit, c cancel, s signal, i reinit, l log, / filter, u user, ? help, q quit.",
     )
     who = parser.add_mutually_exclusive_group()
-    who.add_argument("--user", "-u", metavar="USER", help="show USER's jobs (read-only when not you)")
-    who.add_argument("--all", "-a", action="store_true", help="show every user's jobs")
+    who.add_argument("--user", "-u", metavar="USER", help="show USER's chains (read-only when not yours)")
+    who.add_argument("--all", "-a", action="store_true", help="show every user's chains (others' read-only)")
     parser.add_argument(
         "--interval", type=float, default=DEFAULT_INTERVAL, metavar="SECONDS",
         help=f"seconds between refreshes (default {DEFAULT_INTERVAL:g})",
@@ -147,9 +337,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.interval < 1:
         print("longrun-tui: error: --interval must be at least 1 second", file=sys.stderr)
         return 2
-    user = None if args.all else (args.user or getpass.getuser())
-    app = LongrunApp(SlurmJobSource(utc_now), user, interval=args.interval)
-    app.run()
+    if args.user is not None:
+        try:
+            pwd.getpwnam(args.user)
+        except KeyError:
+            print(f"longrun-tui: error: no such user: {args.user}", file=sys.stderr)
+            return 2
+    from app.services import Services
+
+    me = getpass.getuser()
+    user = None if args.all else (args.user or me)
+    try:
+        backend = Services(viewer=me)
+    except Exception as exc:  # the registry could not be opened: say why, no traceback
+        print(f"longrun-tui: error: {describe_error(exc)}", file=sys.stderr)
+        return 1
+    LongrunApp(backend, user, me=me, interval=args.interval).run()
     return 0
 
 

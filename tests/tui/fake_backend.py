@@ -1,0 +1,144 @@
+"""A fake service layer for the dashboard's Pilot and snapshot tests, built from REAL captured Slurm output.
+
+The accounting records are parsed (by the project's own sacct parser) from
+tests/captures/sacct_scenarios.txt, captured on the test cluster; the chains around them are
+what the supervisor would have recorded for such links. The clock is fixed, so screens are
+deterministic. Nothing here calls Slurm.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from app.model.chain import ChainState
+from app.model.units import Duration
+from app.services import ActionRefused, ChainView, DashboardSnapshot, LinkView, SupervisorHealth
+from app.slurm.errors import SlurmUnavailable
+from app.slurm.records import JobAccounting
+from app.slurm.sacct import parse_sacct
+
+CAPTURES = Path(__file__).resolve().parents[1] / "captures"
+DATA = Path(__file__).resolve().parent / "data"
+FIXED_NOW = datetime(2026, 11, 22, 1, 42, 0, tzinfo=UTC)  # captured jobs ran 01:39-01:41 UTC that night
+
+
+def captured_jobs() -> dict[str, JobAccounting]:
+    """The captured scenarios, keyed by job NAME (ids change each capture run)."""
+    by_id = parse_sacct((CAPTURES / "sacct_scenarios.txt").read_text())
+    return {acct.job.name: acct for acct in by_id.values()}
+
+
+def link_from(
+    acct: JobAccounting, attempt: int, ending: str | None, decision: str | None, log: Path | None = None
+) -> LinkView:
+    job = acct.job
+    return LinkView(
+        attempt=attempt,
+        job_id=job.job_id,
+        state=job.state.value,
+        submit=job.submit,
+        start=job.start,
+        end=job.end,
+        elapsed=job.elapsed,
+        time_limit=job.time_limit,
+        exit_status=job.exit_status if job.state.is_terminal else None,
+        ending=ending,
+        decision=decision,
+        log_path=str(log) if log else None,
+    )
+
+
+def sample_chains(owner: str = "alice", log_dir: Path = DATA) -> tuple[ChainView, ...]:
+    """Seven chains over the captured jobs: running, stopped by OOM and by exit 3, done, a workflow."""
+    jobs = captured_jobs()
+    timeout, running, oom = jobs["lrcap-timeout"], jobs["lrcap-running"], jobs["lrcap-oom"]
+    done, exit3, pipe = jobs["lrcap-completed"], jobs["lrcap-exit3"], jobs["lrcap|pipe|name"]
+    pending = jobs["lrcap-pending"]
+
+    def chain(
+        cid: str,
+        name: str,
+        state: ChainState,
+        reason: str | None,
+        links: tuple[LinkView, ...],
+        max_restarts: int | None = 5,
+        workflow: str | None = None,
+        left: int | None = None,
+    ) -> ChainView:
+        total = sum(lk.elapsed.seconds for lk in links if lk.elapsed)
+        return ChainView(cid, name, owner, state, reason, len(links), max_restarts, Duration(total),
+                         Duration(left) if left is not None else None, workflow, links, read_only=False)  # fmt: skip
+
+    return (
+        chain("c-train", "train-resnet", ChainState.RUNNING, None, (
+            link_from(timeout, 1, "TIMEOUT", "continue: time limit", log_dir / "train-1.out"),
+            link_from(running, 2, None, None, log_dir / "train-2.out"),
+        ), left=508),
+        chain("c-prep", "preprocess", ChainState.STOPPED, "out of memory", (
+            link_from(oom, 1, "OUT_OF_MEMORY", "needs a person: out of memory", log_dir / "prep-1.out"),
+        )),
+        chain("c-exit", "bad-config", ChainState.STOPPED, "failed: exit 3", (
+            link_from(exit3, 1, "exit 3", "needs a person: failed with exit 3", None),
+        ), max_restarts=None),
+        chain("c-eval", "eval", ChainState.DONE, None, (link_from(done, 1, "COMPLETED", "finished"),)),
+        chain("c-fetch", "fetch|data", ChainState.DONE, None, (link_from(pipe, 1, "COMPLETED", "finished"),),
+              workflow="pipeline"),
+        chain("c-fit", "fit", ChainState.RUNNING, None, (link_from(pending, 1, None, None, log_dir / "fit-1.out"),),
+              workflow="pipeline"),
+        chain("c-report", "report", ChainState.WAITING, "waiting for fit", (), workflow="pipeline"),
+    )  # fmt: skip
+
+
+@dataclass
+class FakeBackend:
+    """The Services API over fixed chains; records every call; can pretend Slurm is down."""
+
+    chains: tuple[ChainView, ...] = field(default_factory=sample_chains)
+    viewer: str = "alice"
+    accounting: dict[str, JobAccounting] = field(
+        default_factory=lambda: {a.job_id: a for a in captured_jobs().values()}
+    )
+    health: SupervisorHealth | None = field(default_factory=lambda: SupervisorHealth(True, 3.0, 4242))
+    cluster: str | None = "longrun-test"
+    now: datetime = FIXED_NOW
+    down: bool = False
+    calls: list[tuple[object, ...]] = field(default_factory=list)
+
+    def snapshot(self, user: str | None, focus_job_id: str | None = None) -> DashboardSnapshot:
+        self.calls.append(("snapshot", user, focus_job_id))
+        if self.down:
+            raise SlurmUnavailable("sacct: error: Problem talking to the database: Connection refused")
+        shown = tuple(
+            replace(c, read_only=c.owner != self.viewer) for c in self.chains if user is None or c.owner == user
+        )
+        focus = self.accounting.get(focus_job_id) if focus_job_id else None
+        return DashboardSnapshot(shown, focus, self.health, self.now, user, self.cluster)
+
+    def _act(self, name: str, chain_id: str, *extra: object) -> str:
+        self.calls.append((name, chain_id, *extra))
+        chain = next((c for c in self.chains if c.chain_id == chain_id), None)
+        if chain is None:
+            raise ActionRefused(f"no chain {chain_id}")
+        if chain.owner != self.viewer:
+            raise ActionRefused(f"chain {chain_id} belongs to {chain.owner}: you can only watch it")
+        return f"{name} {chain_id}: done"
+
+    def cancel(self, chain_id: str) -> str:
+        return self._act("cancel", chain_id)
+
+    def signal(self, chain_id: str, signal: str, full: bool = False) -> str:
+        return self._act("signal", chain_id, signal, full)
+
+    def resubmit(self, chain_id: str) -> str:
+        return self._act("resubmit", chain_id)
+
+    def reinit(self, chain_id: str) -> str:
+        return self._act("reinit", chain_id)
+
+    def can_act(self, chain: ChainView) -> bool:
+        return chain.owner == self.viewer and not chain.read_only
+
+    def actions(self) -> list[tuple[object, ...]]:
+        return [c for c in self.calls if c[0] != "snapshot"]

@@ -1,0 +1,47 @@
+"""Helpers for Pilot tests: build the app on the fake backend, wait for polls to land."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+from textual.pilot import Pilot
+
+from app.tui import LongrunApp
+from tests.tui.fake_backend import FIXED_NOW, FakeBackend
+
+
+def make_app(
+    backend: FakeBackend, user: str | None = "alice", me: str = "alice", interval: float = 60.0,
+    show_log: bool | None = False,
+) -> LongrunApp:  # fmt: skip
+    return LongrunApp(backend, user, me=me, interval=interval, clock=lambda: FIXED_NOW, show_log=show_log)
+
+
+async def wait_for(pilot: Pilot[None], predicate: Callable[[], object], timeout: float = 5.0, what: str = "") -> None:
+    """Let the app run until predicate() holds (polls are thread workers: give them real time)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or predicate}")
+        await pilot.pause(0.02)
+        await asyncio.sleep(0)
+
+
+async def settled(pilot: Pilot[None], backend: FakeBackend, focus_job: str | None = None) -> None:
+    """Wait until a poll for `focus_job` (or any poll) has been shown and no worker is busy."""
+    app = pilot.app
+    assert isinstance(app, LongrunApp)
+
+    def done() -> bool:
+        dashboard = app.dashboard
+        snapshot = dashboard.snapshot
+        if snapshot is None:
+            return False
+        if focus_job is not None and (snapshot.focus is None or snapshot.focus.job_id != focus_job):
+            return False
+        return not any(w.group == "poll" and not w.is_finished for w in app.workers)
+
+    await wait_for(pilot, done, what=f"a poll with focus {focus_job}")
+    await pilot.pause()

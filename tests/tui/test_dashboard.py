@@ -1,0 +1,212 @@
+"""Behaviour of the dashboard, driven by Pilot on the fake backend (captured Slurm data, fixed clock)."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Label, RadioButton
+
+from app.model.chain import ChainState
+from tests.tui.fake_backend import FakeBackend, captured_jobs
+from tests.tui.helpers import make_app, settled, wait_for
+from widgets.chain_list import ChainList
+from widgets.diagnosis_view import DiagnosisView
+from widgets.dialogs import ConfirmScreen, SignalScreen, ViewScreen
+from widgets.help_screen import HelpScreen
+from widgets.link_table import LinkTable
+from widgets.status_line import StatusLine
+from widgets.step_table import StepTable
+
+JOBS = captured_jobs()
+RUNNING = JOBS["lrcap-running"].job_id
+OOM = JOBS["lrcap-oom"].job_id
+
+
+async def test_first_screen_shows_chains_links_and_steps_of_the_newest_link(fake: FakeBackend) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, fake, focus_job=RUNNING)
+        chains = app.query_one(ChainList)
+        assert chains.shown_count == 7
+        assert chains.selected_chain() is not None and chains.selected_chain().name == "train-resnet"  # type: ignore[union-attr]
+        links = app.query_one(LinkTable)
+        assert links.row_count == 2
+        assert links.selected_link() is not None and links.selected_link().job_id == RUNNING  # type: ignore[union-attr]
+        steps = app.query_one(StepTable)
+        assert [str(steps.get_row_at(i)[0]) for i in range(steps.row_count)] == [RUNNING, f"{RUNNING}.batch"]
+        assert ("snapshot", "alice", RUNNING) in fake.calls
+        assert "viewing alice on longrun-test" in str(app.query_one(StatusLine).render_text())
+
+
+async def test_moving_to_a_chain_stopped_by_oom_shows_its_diagnosis(fake: FakeBackend) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, fake, focus_job=RUNNING)
+        await pilot.press("down")
+        await settled(pilot, fake, focus_job=OOM)
+        assert app.dashboard.selected_chain().state is ChainState.STOPPED  # type: ignore[union-attr]
+        assert app.query_one(LinkTable).row_count == 1
+        steps = app.query_one(StepTable)
+        assert str(steps.get_row_at(0)[2]) == "OUT_OF_MEMORY"
+        await wait_for(pilot, lambda: "Out of memory" in str(app.query_one("#diagnosis-body").render()))
+        body = str(app.query_one("#diagnosis-body").render())
+        assert "Evidence" in body and "Fix:" in body
+        assert isinstance(app.query_one(DiagnosisView), DiagnosisView)
+
+
+async def test_moving_the_cursor_never_waits_for_slurm(fake: FakeBackend) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, fake, focus_job=RUNNING)
+        before = len(fake.calls)
+        await pilot.press("down", "down", "down", "up", "up")  # ends on the OOM chain
+        assert app.query_one(LinkTable).selected_link().job_id == OOM  # type: ignore[union-attr]
+        assert len(fake.calls) - before <= 5  # at most one (debounced, threaded) poll per move
+        await settled(pilot, fake, focus_job=OOM)
+        assert fake.calls[-1] == ("snapshot", "alice", OOM)
+
+
+async def test_filter_narrows_the_list_and_escape_restores_it(fake: FakeBackend) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, fake)
+        await pilot.press("slash")
+        box = app.query_one("#filter", Input)
+        assert box.has_focus and box.display
+        await pilot.press(*"pipeline")
+        chains = app.query_one(ChainList)
+        assert chains.shown_count == 3
+        assert "3 of 7" in str(app.query_one("#chains-pane").border_title)
+        await pilot.press("enter")
+        assert chains.has_focus and chains.shown_count == 3
+        await pilot.press("slash", "escape")
+        assert chains.shown_count == 7 and not box.display
+
+
+async def test_cancel_asks_first_and_no_means_no(fake: FakeBackend) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, fake)
+        await pilot.press("c")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert fake.actions() == []
+        await pilot.press("c", "y")
+        await wait_for(pilot, lambda: fake.actions() == [("cancel", "c-train")], what="cancel call")
+        await wait_for(pilot, lambda: any("cancel c-train: done" in n.message for n in app._notifications))
+
+
+async def test_signal_dialog_offers_common_signals_and_a_typed_name(fake: FakeBackend) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, fake)
+        await pilot.press("s")
+        assert isinstance(app.screen, SignalScreen)
+        await pilot.press("down", "enter")  # SIGUSR1
+        await pilot.click("#ok")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await wait_for(pilot, lambda: ("signal", "c-train", "USR1", False) in fake.actions(), what="USR1")
+
+        await pilot.press("s")
+        app.screen.query_one("#custom", Input).focus()
+        await pilot.press(*"bogus!", "enter")
+        assert isinstance(app.screen, SignalScreen)
+        assert "not a signal" in str(app.screen.query_one("#signal-error", Label).render())
+        app.screen.query_one("#custom", Input).value = "sighup"
+        app.screen.query("#scope RadioButton").last(RadioButton).value = True
+        await pilot.click("#ok")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: ("signal", "c-train", "HUP", True) in fake.actions(), what="HUP to all steps")
+
+
+async def test_reinit_confirms_and_resubmit_acts_directly(fake: FakeBackend) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, fake)
+        await pilot.press("i")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("escape")
+        assert fake.actions() == []
+        await pilot.press("i", "y")
+        await wait_for(pilot, lambda: ("reinit", "c-train") in fake.actions())
+        await pilot.press("r")
+        await wait_for(pilot, lambda: ("resubmit", "c-train") in fake.actions())
+
+
+async def test_read_only_chains_have_their_action_keys_disabled() -> None:
+    fake = FakeBackend(viewer="bob")
+    app = make_app(fake, user="alice", me="bob")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, fake)
+        assert "read-only" in str(app.query_one("#chains-pane").border_title)
+        for action in ("resubmit", "cancel_chain", "signal", "reinit"):
+            assert app.check_action(action, ()) is None, action
+        bindings = app.screen.active_bindings
+        for key in ("r", "c", "s", "i"):
+            assert bindings[key].enabled is False, key
+        assert bindings["l"].enabled is True
+        await pilot.press("c", "s", "i", "r")
+        await pilot.pause(0.2)
+        assert not app.screen.is_modal
+        assert fake.actions() == []
+
+
+async def test_a_failed_poll_keeps_the_data_and_says_since_when_it_is_stale(fake: FakeBackend) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, fake, focus_job=RUNNING)
+        fake.down = True
+        calls = len(fake.calls)
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: app.query_one(StatusLine).has_class("-stale"), what="stale status")
+        assert len(fake.calls) == calls + 1
+        text = str(app.query_one(StatusLine).render_text())
+        assert "stale since 01:42:00" in text and "Connection refused" in text
+        assert app.query_one(ChainList).shown_count == 7
+        fake.down = False
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: not app.query_one(StatusLine).has_class("-stale"), what="fresh status")
+
+
+async def test_polls_pause_while_a_dialog_is_open(fake: FakeBackend) -> None:
+    app = make_app(fake, interval=0.1)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, fake)
+        await pilot.press("c")
+        await pilot.pause(0.3)
+        calls = len(fake.calls)
+        await pilot.pause(0.5)
+        assert len(fake.calls) == calls
+        await pilot.press("n")
+        await wait_for(pilot, lambda: len(fake.calls) > calls, what="polls to resume")
+
+
+async def test_u_switches_to_all_users_with_an_owner_column(fake: FakeBackend) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, fake)
+        await pilot.press("u")
+        assert isinstance(app.screen, ViewScreen)
+        await pilot.click("#all")
+        await wait_for(pilot, lambda: any(c[:2] == ("snapshot", None) for c in fake.calls), what="poll of all")
+        await settled(pilot, fake)
+        chains = app.query_one(ChainList)
+        await wait_for(pilot, lambda: "Owner" in [str(c.label) for c in chains.columns.values()])
+        assert "all users" in str(app.query_one(StatusLine).render_text())
+
+
+async def test_help_and_palette(fake: FakeBackend) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, fake)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not app.screen.is_modal
+        await pilot.press("ctrl+p")
+        await pilot.press(*"cancel the")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="cancel confirmation from palette")
+        await pilot.press("n")
+        assert fake.actions() == []

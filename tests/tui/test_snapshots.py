@@ -1,0 +1,85 @@
+"""How the dashboard looks in its main states (SVG snapshots; `--snapshot-update` after a deliberate change).
+
+Fed by the fake backend over captured Slurm output, with a fixed clock and fixed log paths, so
+every run draws the same screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.pilot import Pilot
+from textual.widgets import Log
+
+from tests.tui.fake_backend import FakeBackend, captured_jobs, sample_chains
+from tests.tui.helpers import make_app, settled, wait_for
+from widgets.status_line import StatusLine
+
+JOBS = captured_jobs()
+RUNNING = JOBS["lrcap-running"].job_id
+OOM = JOBS["lrcap-oom"].job_id
+Snap = Callable[..., bool]
+
+
+def backend(logs: Path, viewer: str = "alice") -> FakeBackend:
+    return FakeBackend(chains=sample_chains(log_dir=logs), viewer=viewer)
+
+
+async def _log_has(pilot: Pilot[None], text: str) -> None:
+    pane = pilot.app.query_one("#log", Log)
+    await wait_for(pilot, lambda: any(text in line for line in pane.lines), what=f"{text!r} in the log")
+
+
+def test_running_chain_wide(snap_compare: Snap, snapshot_logs: Path) -> None:
+    fake = backend(snapshot_logs)
+
+    async def ready(pilot: Pilot[None]) -> None:
+        await settled(pilot, fake, focus_job=RUNNING)
+        await _log_has(pilot, "epoch 7/40")
+
+    assert snap_compare(make_app(fake, show_log=True), terminal_size=(140, 40), run_before=ready)
+
+
+def test_running_chain_80x24(snap_compare: Snap, snapshot_logs: Path) -> None:
+    fake = backend(snapshot_logs)
+
+    async def ready(pilot: Pilot[None]) -> None:
+        await settled(pilot, fake, focus_job=RUNNING)
+
+    assert snap_compare(make_app(fake, show_log=False), terminal_size=(80, 24), run_before=ready)
+
+
+def test_chain_stopped_by_out_of_memory_with_its_diagnosis(snap_compare: Snap, snapshot_logs: Path) -> None:
+    fake = backend(snapshot_logs)
+
+    async def ready(pilot: Pilot[None]) -> None:
+        await settled(pilot, fake, focus_job=RUNNING)
+        await pilot.press("down")
+        await settled(pilot, fake, focus_job=OOM)
+        await wait_for(pilot, lambda: "Out of memory" in str(pilot.app.query_one("#diagnosis-body").render()))
+        await _log_has(pilot, "oom-kill")
+
+    assert snap_compare(make_app(fake, show_log=True), terminal_size=(140, 44), run_before=ready)
+
+
+def test_stale_data_keeps_the_last_screen(snap_compare: Snap, snapshot_logs: Path) -> None:
+    fake = backend(snapshot_logs)
+
+    async def ready(pilot: Pilot[None]) -> None:
+        await settled(pilot, fake, focus_job=RUNNING)
+        fake.down = True
+        await pilot.press("ctrl+r")
+        status = pilot.app.query_one(StatusLine)
+        await wait_for(pilot, lambda: status.has_class("-stale"), what="the stale notice")
+
+    assert snap_compare(make_app(fake, show_log=False), terminal_size=(100, 30), run_before=ready)
+
+
+def test_read_only_view_of_another_users_chains(snap_compare: Snap, snapshot_logs: Path) -> None:
+    fake = backend(snapshot_logs, viewer="bob")
+
+    async def ready(pilot: Pilot[None]) -> None:
+        await settled(pilot, fake, focus_job=RUNNING)
+
+    assert snap_compare(make_app(fake, me="bob", show_log=False), terminal_size=(100, 30), run_before=ready)

@@ -1,0 +1,139 @@
+"""The Chains pane: one row per chain (grouped by workflow), filterable; keeps the cursor on its chain.
+
+Refreshes touch only the cells that changed when the rows stay the same, so a poll over a
+thousand chains does not rebuild the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.style import Style
+from rich.text import Text
+from textual.widgets import DataTable
+
+from app.services import ChainView
+from widgets.styling import chain_state_text, duration_text, plain
+
+GROUP_PREFIX = "workflow:"
+COLUMNS = ("Name", "State", "Attempt", "Run time", "Left")
+OWNER_COLUMN = "Owner"
+
+
+def chain_matches(chain: ChainView, needle: str) -> bool:
+    """Case-insensitive substring match on name, id, state, reason, owner and workflow."""
+    if not needle:
+        return True
+    haystack = " ".join(
+        filter(None, (chain.name, chain.chain_id, chain.state.value, chain.reason, chain.owner, chain.workflow))
+    )
+    return needle.lower() in haystack.lower()
+
+
+def attempt_text(chain: ChainView) -> str:
+    """`3/6`: attempt of the most attempts allowed (max restarts + the first link); `3/∞` without a limit."""
+    limit = "∞" if chain.max_restarts is None else str(chain.max_restarts + 1)
+    return f"{chain.attempt}/{limit}"
+
+
+class ChainList(DataTable[Text]):
+    """Chains of the viewed user(s)."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=False)
+        self.filter_text = ""
+        self._chains: tuple[ChainView, ...] = ()
+        self._by_id: dict[str, ChainView] = {}
+        self._cells: dict[str, tuple[Text, ...]] = {}
+        self._order: list[str] = []
+        self._with_owner: bool | None = None
+
+    def selected_chain(self) -> ChainView | None:
+        key = self.selected_key()
+        return self._by_id.get(key) if key else None
+
+    def selected_key(self) -> str | None:
+        if not self.row_count:
+            return None
+        row = self.cursor_row
+        if not 0 <= row < len(self._order):
+            return None
+        return self._order[row]
+
+    @property
+    def shown_count(self) -> int:
+        """Chains shown (after the filter), group rows not counted."""
+        return sum(1 for key in self._order if not key.startswith(GROUP_PREFIX))
+
+    def chain(self, chain_id: str) -> ChainView | None:
+        return self._by_id.get(chain_id)
+
+    def set_filter(self, text: str) -> None:
+        self.filter_text = text.strip()
+        self._render_rows(force=False)
+
+    def show_chains(self, chains: Sequence[ChainView], with_owner: bool) -> None:
+        self._chains = tuple(chains)
+        self._by_id = {c.chain_id: c for c in self._chains}
+        if with_owner != self._with_owner:
+            self._with_owner = with_owner
+            self.clear(columns=True)
+            self._order, self._cells = [], {}
+            for label in (*((OWNER_COLUMN,) if with_owner else ()), *COLUMNS):
+                self.add_column(label, key=label)
+        self._render_rows(force=False)
+
+    def _render_rows(self, force: bool) -> None:
+        rows = self._rows_to_show()
+        order = [key for key, _ in rows]
+        selected = self.selected_key()
+        if not force and order == self._order:
+            self._update_changed(rows)
+            return
+        self.clear()
+        self._order = order
+        self._cells = dict(rows)
+        for key, cells in rows:
+            self.add_row(*cells, key=key)
+        if selected in self._cells:
+            self.move_cursor(row=order.index(selected), animate=False)
+
+    def _update_changed(self, rows: list[tuple[str, tuple[Text, ...]]]) -> None:
+        labels = [str(c.label) for c in self.columns.values()]
+        for key, cells in rows:
+            old = self._cells.get(key)
+            if old == cells:
+                continue
+            self._cells[key] = cells
+            for label, cell, before in zip(labels, cells, old or (None,) * len(cells), strict=True):
+                if cell != before:
+                    self.update_cell(key, label, cell, update_width=True)
+
+    def _rows_to_show(self) -> list[tuple[str, tuple[Text, ...]]]:
+        shown = [c for c in self._chains if chain_matches(c, self.filter_text)]
+        loose = [c for c in shown if not c.workflow]
+        groups: dict[str, list[ChainView]] = {}
+        for chain in shown:
+            if chain.workflow:
+                groups.setdefault(chain.workflow, []).append(chain)
+        rows = [(c.chain_id, self._chain_cells(c)) for c in loose]
+        for workflow, members in groups.items():
+            rows.append((GROUP_PREFIX + workflow, self._group_cells(workflow, members)))
+            rows.extend((c.chain_id, self._chain_cells(c, indent="  ")) for c in members)
+        return rows
+
+    def _chain_cells(self, chain: ChainView, indent: str = "") -> tuple[Text, ...]:
+        cells = (
+            Text(indent + chain.name),
+            chain_state_text(self.app, chain.state, chain.reason),
+            plain(attempt_text(chain)),
+            duration_text(chain.total_run_time),
+            duration_text(chain.time_left),
+        )
+        return (plain(chain.owner), *cells) if self._with_owner else cells
+
+    def _group_cells(self, workflow: str, members: list[ChainView]) -> tuple[Text, ...]:
+        done = sum(1 for c in members if c.state.is_final)
+        head = Text(f"▾ {workflow}", style=Style(bold=True))
+        cells = (head, Text(f"{done}/{len(members)} finished", style=Style(dim=True)), Text(), Text(), Text())
+        return (Text(), *cells) if self._with_owner else cells

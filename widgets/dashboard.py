@@ -1,0 +1,176 @@
+"""The dashboard body: Chains, Submission chain, Steps, Diagnosis and Log panes, and their selection.
+
+It receives data only as `SnapshotArrived` messages from the app's poller, keeps the selected
+chain and link across refreshes, and tells the app (`FocusChanged`) which link is selected so the
+next poll fetches that job's steps.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
+from textual.widgets import DataTable, Input
+
+from app.services import ChainView, DashboardSnapshot, LinkView
+from widgets.chain_list import ChainList
+from widgets.diagnosis_source import DiagnosisResult
+from widgets.diagnosis_view import DiagnosisView
+from widgets.link_table import LinkTable
+from widgets.log_tail import LogTail
+from widgets.messages import FocusChanged, SnapshotArrived
+from widgets.step_table import StepTable
+
+
+class Dashboard(Widget):
+    """All panes; `-log` class shows the log pane."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close_filter", "Clear filter", show=False)]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.snapshot: DashboardSnapshot | None = None
+        self.diagnosis: DiagnosisResult | None = None
+        self._focus: tuple[str | None, str | None, str | None] | None = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            with Vertical(id="chains-pane", classes="pane"):
+                yield Input(placeholder="filter: name, id, state, owner, workflow", id="filter")
+                yield ChainList(id="chains")
+            with Vertical(id="detail"):
+                yield LinkTable(id="links")
+                with Horizontal(id="lower"):
+                    yield StepTable(id="steps")
+                    yield DiagnosisView(id="diagnosis")
+        yield LogTail(id="log")
+
+    def on_mount(self) -> None:
+        self.query_one("#chains-pane").border_title = "Chains"
+        self.query_one("#links").border_title = "Submission chain"
+        self.query_one("#steps").border_title = "Steps"
+        self.query_one("#diagnosis").border_title = "Diagnosis"
+        self.query_one("#log").border_title = "Log"
+        self.query_one(ChainList).focus()
+
+    # -- data in -------------------------------------------------------------------------------
+    def on_snapshot_arrived(self, message: SnapshotArrived) -> None:
+        message.stop()
+        self.snapshot = message.snapshot
+        self.diagnosis = message.diagnosis
+        snapshot = message.snapshot
+        chains = self.query_one(ChainList)
+        chains.show_chains(snapshot.chains, with_owner=snapshot.viewed_user is None)
+        self._title_chains()
+        self._show_selection()
+
+    def _title_chains(self) -> None:
+        snapshot = self.snapshot
+        if snapshot is None:
+            return
+        chains = self.query_one(ChainList)
+        who = snapshot.viewed_user or "all users"
+        count = f"{chains.shown_count} of {len(snapshot.chains)}" if chains.filter_text else str(len(snapshot.chains))
+        read_only = any(c.read_only for c in snapshot.chains)
+        owned = not all(c.read_only for c in snapshot.chains) if snapshot.chains else True
+        mark = " — read-only" if read_only and not owned else (" — others' read-only" if read_only else "")
+        title = f"Chains of {who} ({count}){mark}"
+        if chains.filter_text:
+            title += f" /{chains.filter_text}"
+        self.query_one("#chains-pane").border_title = title
+
+    # -- selection -----------------------------------------------------------------------------
+    def selected_chain(self) -> ChainView | None:
+        return self.query_one(ChainList).selected_chain()
+
+    def selected_link(self) -> LinkView | None:
+        if self.selected_chain() is None:
+            return None
+        return self.query_one(LinkTable).selected_link()
+
+    @on(DataTable.RowHighlighted, "#chains")
+    def _chain_moved(self) -> None:
+        self._show_selection()
+
+    @on(DataTable.RowHighlighted, "#links")
+    def _link_moved(self) -> None:
+        self.query_one(LinkTable).pin_to_cursor()
+        self._show_selection(links_changed=False)
+
+    def _show_selection(self, links_changed: bool = True) -> None:
+        snapshot = self.snapshot
+        chain = self.selected_chain()
+        links = self.query_one(LinkTable)
+        today = _today(snapshot)
+        if links_changed:
+            links.show_links(chain.chain_id if chain else None, chain.links if chain else (), today)
+        links.border_title = f"Submission chain: {chain.name}" if chain else "Submission chain"
+        link = links.selected_link() if chain else None
+        job_id = link.job_id if link else None
+        focus = snapshot.focus if snapshot else None
+        steps = self.query_one(StepTable)
+        diagnosis = self.query_one(DiagnosisView)
+        if job_id is not None and focus is not None and focus.job_id == job_id:
+            steps.show_job(focus)
+            steps.border_title = f"Steps of job {job_id}"
+            diag = self.diagnosis if self.diagnosis and self.diagnosis.job_id == job_id else None
+            diagnosis.show(diag, waiting_for=None if diag else job_id)
+        else:
+            steps.show_job(None)
+            steps.border_title = f"Steps of job {job_id}" if job_id else "Steps"
+            diagnosis.show(None, waiting_for=job_id)
+        log_path = link.log_path if link else None
+        if self.has_class("-log"):
+            self.query_one(LogTail).follow(log_path)
+        wanted = (chain.chain_id if chain else None, job_id, log_path)
+        if wanted != self._focus:
+            self._focus = wanted
+            self.post_message(FocusChanged(*wanted))
+
+    # -- filter and log ------------------------------------------------------------------------
+    def open_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.add_class("-open")
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.query_one(ChainList).set_filter(event.value)
+        self._title_chains()
+        self._show_selection()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        box = self.query_one("#filter", Input)
+        if not box.value:
+            box.remove_class("-open")
+        self.query_one(ChainList).focus()
+
+    def action_close_filter(self) -> None:
+        """Clear the filter and hide its box (escape in the box)."""
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        box.remove_class("-open")
+        self.query_one(ChainList).focus()
+
+    def set_log_visible(self, visible: bool) -> None:
+        self.set_class(visible, "-log")
+        log = self.query_one(LogTail)
+        if visible:
+            link = self.selected_link()
+            log.follow(link.log_path if link else None)
+        else:
+            log.stop()
+
+
+def _today(snapshot: DashboardSnapshot | None) -> date | None:
+    """The local date of the snapshot (sacct's times are local), to print today's times short."""
+    if snapshot is None:
+        return None
+    taken = snapshot.taken_at
+    return (taken.astimezone() if taken.tzinfo else taken).date()

@@ -1,0 +1,56 @@
+"""The help screen (`?`): every key, what it does, and what the panes show."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+PANES = (
+    ("Chains", "every chain of the viewed user(s): state and stop reason, attempt of the limit, "
+     "total run time, time left; grouped by workflow"),
+    ("Submission chain", "the selected chain's links: job id, state, times, elapsed vs limit, exit code, "
+     "why it ended and what the supervisor decided"),
+    ("Steps", "sacct's step table of the selected link, MaxRSS against the memory request"),
+    ("Diagnosis", "why the selected link ended, the evidence and the fix"),
+    ("Log", "the selected link's output, followed as it grows"),
+)  # fmt: skip
+
+
+class HelpScreen(ModalScreen[None]):
+    """Keys and panes; any of escape, q or ? closes it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark", "close", "Close"),
+    ]
+
+    def __init__(self, keys: Sequence[tuple[str, str]]) -> None:
+        super().__init__(classes="dialog")
+        self.keys = tuple(keys)
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog-box help-box"):
+            yield Static("longrun-tui: keys and panes", classes="dialog-question", markup=False)
+            yield Static(_grid(self.keys))
+            yield Static(_grid(PANES), classes="help-panes")
+            yield Static("Chains of other users are read-only: their action keys are disabled.", markup=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def _grid(rows: Sequence[tuple[str, str]]) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style=Style(bold=True), no_wrap=True)
+    table.add_column()
+    for name, description in rows:
+        table.add_row(Text(name), Text(description))
+    return table

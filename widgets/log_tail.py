@@ -1,0 +1,82 @@
+"""The Log pane: follows the selected link's stdout as it grows.
+
+An async worker watches the file's directory with watchfiles `awatch` (so creation and rotation
+are seen too) and reads only the new bytes through LogFollower, in a thread so that a slow file
+system never stalls the screen. `awatch` also wakes every two seconds, which covers file systems
+that do not deliver change events (NFS, Lustre).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from textual import work
+from textual.widgets import Log
+from watchfiles import awatch
+
+from widgets.log_reader import LogChunk, LogFollower
+
+MAX_LINES = 5000
+WAKE_MS = 2000
+
+
+class LogTail(Log):
+    """A read-only, auto-scrolling view of one file."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, max_lines=MAX_LINES, highlight=False, auto_scroll=True)
+        self.path: str | None = None
+        self.following = False
+
+    def follow(self, path: str | None) -> None:
+        """Show `path` from its tail and keep following it; None shows nothing."""
+        if path == self.path and self.following:
+            return
+        self.path = path
+        self.following = True
+        self.clear()
+        if path is None:
+            self.border_subtitle = ""
+            self.write_line("no log file known for this link")
+            self.workers.cancel_group(self, "tail")
+            return
+        self.border_subtitle = _shorten(path, 60)
+        self._tail(path)
+
+    def stop(self) -> None:
+        """Stop following (the pane is hidden); `follow` starts again."""
+        self.following = False
+        self.workers.cancel_group(self, "tail")
+
+    @work(exclusive=True, group="tail", exit_on_error=False)
+    async def _tail(self, path: str) -> None:
+        follower = LogFollower(path)
+        self._apply(await asyncio.to_thread(follower.read))
+        directory = os.path.dirname(os.path.abspath(path))
+        target = os.path.abspath(path)
+        while not os.path.isdir(directory):
+            await asyncio.sleep(WAKE_MS / 1000)
+            self._apply(await asyncio.to_thread(follower.read))
+        async for _changes in awatch(
+            directory,
+            watch_filter=lambda _change, changed: os.path.abspath(changed) == target,
+            debounce=200,
+            rust_timeout=WAKE_MS,
+            yield_on_timeout=True,
+            recursive=False,
+            ignore_permission_denied=True,
+        ):
+            self._apply(await asyncio.to_thread(follower.read))
+
+    def _apply(self, chunk: LogChunk) -> None:
+        if chunk.reset:
+            self.clear()
+        if chunk.notice:
+            self.write_line(f"── {chunk.notice} ──")
+        if chunk.lines:
+            self.write_lines(chunk.lines)
+
+
+def _shorten(path: str, width: int) -> str:
+    return path if len(path) <= width else "…" + path[-(width - 1) :]

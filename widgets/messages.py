@@ -1,0 +1,35 @@
+"""Messages between the app's poller and the dashboard panes.
+
+The app posts `SnapshotArrived` to the dashboard; a burst of them (slow repaint, fast polls)
+collapses into the newest one (`can_replace`). Panes post `FocusChanged` up to the app when the
+person selects another chain or link, so the next poll asks Slurm for that job's steps.
+"""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from app.services import DashboardSnapshot
+from widgets.diagnosis_source import DiagnosisResult
+
+
+class SnapshotArrived(Message):
+    """Fresh data from one poll."""
+
+    def __init__(self, snapshot: DashboardSnapshot, diagnosis: DiagnosisResult | None) -> None:
+        super().__init__()
+        self.snapshot = snapshot
+        self.diagnosis = diagnosis
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, SnapshotArrived)
+
+
+class FocusChanged(Message):
+    """The selected chain or link changed; `job_id`/`log_path` are the selected link's."""
+
+    def __init__(self, chain_id: str | None, job_id: str | None, log_path: str | None) -> None:
+        super().__init__()
+        self.chain_id = chain_id
+        self.job_id = job_id
+        self.log_path = log_path

@@ -1,0 +1,59 @@
+"""The Steps pane: sacct's step table of the selected link, with MaxRSS against the memory request."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from app.model.units import MemorySize
+from app.slurm.records import JobAccounting, SacctRow
+from widgets.styling import duration_text, plain, state_text, tone_style
+
+COLUMNS = ("Step", "Name", "State", "Exit", "Elapsed", "MaxRSS", "ReqMem", "% of req")
+NEAR_LIMIT_PERCENT = 90
+
+
+class StepTable(DataTable[Text]):
+    """The job row and its steps; MaxRSS at 90 % of the request or more is highlighted."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row")
+        self._shown: JobAccounting | None = None
+
+    def on_mount(self) -> None:
+        for label in COLUMNS:
+            self.add_column(label, key=label)
+
+    def show_job(self, acct: JobAccounting | None) -> None:
+        if acct == self._shown and self.row_count:
+            return
+        self._shown = acct
+        self.clear()
+        if acct is None:
+            return
+        requested = acct.requested_memory
+        for row in (acct.job, *acct.steps):
+            self.add_row(*self._cells(row, requested), key=row.step_id)
+
+    def _cells(self, row: SacctRow, requested: MemorySize | None) -> tuple[Text, ...]:
+        by = f" by {row.cancelled_by_uid}" if row.cancelled_by_uid is not None else ""
+        return (
+            plain(row.step_id),
+            plain(row.name),
+            state_text(self.app, row.state, by),
+            plain(row.exit_status),
+            duration_text(row.elapsed),
+            plain(row.max_rss, empty="—"),
+            plain(requested if row.step is None else None, empty="" if row.step else "—"),
+            self._percent(row.max_rss, requested),
+        )
+
+    def _percent(self, rss: MemorySize | None, requested: MemorySize | None) -> Text:
+        if rss is None or requested is None or requested.bytes == 0:
+            return Text("")
+        percent = rss.percent_of(requested)
+        if percent >= 100:
+            return Text(f"{percent} %", style=tone_style(self.app, "error", bold=True))
+        if percent >= NEAR_LIMIT_PERCENT:
+            return Text(f"{percent} %", style=tone_style(self.app, "warning", bold=True))
+        return Text(f"{percent} %")
