@@ -10,8 +10,6 @@ from __future__ import annotations
 import difflib
 import getpass
 import re
-import shlex
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,11 +17,11 @@ from yaml.nodes import Node
 
 from app.workflows.graph import cycle_problems
 from app.workflows.nodes import Entry, NodeReader, compose, line_of
-from app.workflows.sbatch import is_compound, is_valid_signal, plan_job, split_signal
-from app.workflows.spec import Job, LoadResult, Problem, Resources, Scheduler, Workflow
-from app.workflows.values import parse_memory, parse_runtime, parse_walltime
+from app.workflows.sbatch import is_compound, plan_job
+from app.workflows.schedulers import did_you_mean, read_actions, read_schedulers, resolve_schedulers
+from app.workflows.spec import Job, LoadResult, Problem, Resources, Workflow
+from app.workflows.values import parse_memory, parse_runtime
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 TOP_KEYS = ("name", "user", "description", "jobs", "slurm_schedulers", "actions", "resource_requirements")
 TOP_UNUSED = {
     "files": "files are not tracked; jobs read and write them directly",
@@ -43,17 +41,6 @@ JOB_UNUSED = {
     "input_user_data": "user data is not stored", "output_user_data": "user data is not stored",
 }
 RESOURCE_KEYS = ("name", "num_cpus", "memory", "num_gpus", "num_nodes", "runtime")
-SCHEDULER_KEYS = ("name", "account", "partition", "qos", "nodes", "walltime", "mem", "gres", "tmp",
-                  "ntasks_per_node", "extra")
-ACTION_KEYS = ("trigger_type", "action_type", "scheduler", "scheduler_type", "jobs", "job_name_regexes")
-ACTION_UNUSED = {
-    "num_allocations": "each job gets its own Slurm job (a chain), not a shared allocation",
-    "start_one_worker_per_node": "there are no workers: each job is its own Slurm job",
-    "max_parallel_jobs": "Slurm's own limits apply",
-    "persistent": "actions run once, at submit",
-    "commands": "only schedule_nodes actions are used",
-}
-TRIGGERS = ("on_workflow_start", "on_jobs_ready", "on_jobs_complete", "on_worker_start", "on_worker_complete")
 
 
 def load_workflow(path: Path, current_user: str | None = None) -> LoadResult:
@@ -82,14 +69,14 @@ def _read_root(root: Node, reader: NodeReader, source: Path, current_user: str |
     if top is None:
         return None
     reader.check_keys(top, "workflow", TOP_KEYS, TOP_UNUSED)
-    name = _name(reader, top, "workflow", root)
+    name = reader.name(top, "workflow", root)
     user = reader.string(top["user"][1], "user") if "user" in top else None
     me = current_user or getpass.getuser()
     if user is not None and user != me:
         reader.note(top["user"][1], f"user `{user}` is not used: the jobs run as you ({me})")
     shared = _shared_resources(reader, top)
-    schedulers = _schedulers(reader, top)
-    default_scheduler, per_job = _actions(reader, top, schedulers)
+    schedulers = read_schedulers(reader, top)
+    choices = read_actions(reader, top, schedulers)
     if "jobs" not in top:
         reader.error(root, "the workflow has no `jobs` list")
         return None
@@ -109,7 +96,7 @@ def _read_root(root: Node, reader: NodeReader, source: Path, current_user: str |
         drafts.append(draft)
     drafts = _expand_regex_dependencies(reader, drafts)
     _check_dependencies_exist(reader, drafts)
-    jobs = _resolve_schedulers(reader, [d.job for d in drafts], schedulers, default_scheduler, per_job)
+    jobs = resolve_schedulers(reader, [d.job for d in drafts], schedulers, choices)
     reader.problems.extend(cycle_problems(jobs))
     if name is None:
         return None
@@ -121,18 +108,6 @@ def _read_root(root: Node, reader: NodeReader, source: Path, current_user: str |
     return workflow
 
 
-def _name(reader: NodeReader, entries: dict[str, Entry], what: str, node: Node) -> str | None:
-    if "name" not in entries:
-        reader.error(node, f"{what} has no `name`")
-        return None
-    value_node = entries["name"][1]
-    name = reader.string(value_node, f"{what} name")
-    if name is not None and not NAME_RE.match(name):
-        reader.error(value_node, f"{what} name `{name}` may use only letters, digits and `_.+-`")
-        return None
-    return name
-
-
 def _shared_resources(reader: NodeReader, top: dict[str, Entry]) -> dict[str, Resources]:
     """Top-level named `resource_requirements` that jobs may refer to by name (Torc style)."""
     result: dict[str, Resources] = {}
@@ -142,7 +117,7 @@ def _shared_resources(reader: NodeReader, top: dict[str, Entry]) -> dict[str, Re
         entries = reader.mapping(node, "resource_requirements entry")
         if entries is None:
             continue
-        name = _name(reader, entries, "resource_requirements entry", node)
+        name = reader.name(entries, "resource_requirements entry", node)
         resources = _resources(reader, node, f"resource_requirements {name}")
         if name is not None and resources is not None:
             result[name] = resources
@@ -174,117 +149,6 @@ def _resources(reader: NodeReader, node: Node, what: str) -> Resources | None:
     return Resources(ints.get("num_cpus"), memory, ints.get("num_gpus"), ints.get("num_nodes"), runtime)
 
 
-def _schedulers(reader: NodeReader, top: dict[str, Entry]) -> dict[str, Scheduler]:
-    result: dict[str, Scheduler] = {}
-    if "slurm_schedulers" not in top:
-        return result
-    for node in reader.sequence(top["slurm_schedulers"][1], "slurm_schedulers") or []:
-        entries = reader.mapping(node, "slurm_schedulers entry")
-        if entries is None:
-            continue
-        name = _name(reader, entries, "scheduler", node)
-        what = f"scheduler {name or '?'}"
-        reader.check_keys(entries, what, SCHEDULER_KEYS)
-        strings = {key: reader.string(entries[key][1], f"{what}: {key}")
-                   for key in ("account", "partition", "qos", "gres", "tmp") if key in entries}
-        ints = {key: reader.integer(entries[key][1], f"{what}: {key}") for key in ("nodes", "ntasks_per_node")
-                if key in entries}
-        walltime = mem = None
-        if "walltime" in entries:
-            text = reader.string(entries["walltime"][1], f"{what}: walltime")
-            if text is not None:
-                try:
-                    walltime = parse_walltime(text)
-                except ValueError as exc:
-                    reader.error(entries["walltime"][1], f"{what}: walltime {exc}")
-        if "mem" in entries:
-            text = reader.string(entries["mem"][1], f"{what}: mem")
-            if text is not None:
-                try:
-                    mem = parse_memory(text)
-                except ValueError as exc:
-                    reader.error(entries["mem"][1], f"{what}: mem {exc}")
-        extra = _extra(reader, entries, what)
-        if name is None:
-            continue
-        if name in result:
-            reader.error(node, f"scheduler name `{name}` is used twice (first on line {result[name].line})")
-            continue
-        result[name] = Scheduler(
-            name, line_of(node), strings.get("account"), strings.get("partition"), strings.get("qos"),
-            ints.get("nodes"), walltime, mem, strings.get("gres"), strings.get("tmp"),
-            ints.get("ntasks_per_node"), extra,
-        )
-    return result
-
-
-def _extra(reader: NodeReader, entries: dict[str, Entry], what: str) -> tuple[str, ...]:
-    if "extra" not in entries:
-        return ()
-    node = entries["extra"][1]
-    text = reader.string(node, f"{what}: extra")
-    if text is None:
-        return ()
-    try:
-        extra = tuple(shlex.split(text))
-    except ValueError as exc:
-        reader.error(node, f"{what}: extra cannot be split into options ({exc})")
-        return ()
-    for item in extra:
-        if item.startswith(("--dependency", "-d")) and not item.startswith("--dependency-"):
-            reader.error(node, f"{what}: extra has `{item}`: write dependencies as depends_on, "
-                               "longrun starts a job only after its upstream jobs are done")
-    signal, _rest = split_signal(extra)
-    if signal is not None and not is_valid_signal(signal):
-        reader.error(node, f"{what}: `--signal={signal}` is not [B:]SIGNAL[@SECONDS], e.g. B:TERM@300")
-    return extra
-
-
-def _actions(
-    reader: NodeReader, top: dict[str, Entry], schedulers: dict[str, Scheduler]
-) -> tuple[str | None, dict[str, str]]:
-    """The scheduler of an on_workflow_start schedule_nodes action, and schedulers named for jobs."""
-    default: str | None = None
-    per_job: dict[str, str] = {}
-    if "actions" not in top:
-        return default, per_job
-    for node in reader.sequence(top["actions"][1], "actions") or []:
-        entries = reader.mapping(node, "actions entry")
-        if entries is None:
-            continue
-        reader.check_keys(entries, "action", ACTION_KEYS, ACTION_UNUSED)
-        get = {key: reader.string(entries[key][1], f"action: {key}")
-               for key in ("trigger_type", "action_type", "scheduler", "scheduler_type") if key in entries}
-        trigger, action, scheduler = get.get("trigger_type"), get.get("action_type"), get.get("scheduler")
-        if trigger is not None and trigger not in TRIGGERS:
-            reader.error(entries["trigger_type"][1],
-                         f"action: unknown trigger_type `{trigger}` ({', '.join(TRIGGERS)})")
-        if get.get("scheduler_type") not in (None, "slurm"):
-            reader.error(entries["scheduler_type"][1], "action: only scheduler_type `slurm` is supported")
-        elif "scheduler_type" in entries:
-            reader.note(entries["scheduler_type"][0], "action: `scheduler_type` is accepted but not used: "
-                        "every scheduler here is a Slurm scheduler")
-        if scheduler is not None and scheduler not in schedulers:
-            reader.error(entries["scheduler"][1], f"action: scheduler `{scheduler}` is not defined in "
-                         f"slurm_schedulers{_did_you_mean(scheduler, schedulers)}")
-            scheduler = None
-        if action != "schedule_nodes":
-            reader.note(node, f"action: action_type `{action}` is not used (only schedule_nodes is)")
-            continue
-        if scheduler is None:
-            if "scheduler" not in entries:
-                reader.error(node, "action: schedule_nodes needs a `scheduler`")
-            continue
-        names = [n for n, _ in reader.string_list(entries["jobs"][1], "action: jobs")] if "jobs" in entries else []
-        if trigger == "on_workflow_start" and not names:
-            default = scheduler
-        elif names:
-            per_job.update(dict.fromkeys(names, scheduler))
-        else:
-            reader.note(node, f"action: trigger `{trigger}` without `jobs` is not used")
-    return default, per_job
-
-
 @dataclass
 class _Draft:
     job: Job
@@ -296,7 +160,7 @@ def _job(reader: NodeReader, node: Node, shared: dict[str, Resources]) -> _Draft
     entries = reader.mapping(node, "job")
     if entries is None:
         return None
-    name = _name(reader, entries, "job", node)
+    name = reader.name(entries, "job", node)
     what = f"job {name or '?'}"
     reader.check_keys(entries, what, JOB_KEYS, JOB_UNUSED)
     command = reader.string(entries["command"][1], f"{what}: command") if "command" in entries else None
@@ -322,7 +186,7 @@ def _job(reader: NodeReader, node: Node, shared: dict[str, Resources]) -> _Draft
             resources = shared.get(ref or "")
             if ref is not None and resources is None:
                 reader.error(res_node, f"{what}: resource_requirements `{ref}` is not defined at the top level"
-                             f"{_did_you_mean(ref, shared)}")
+                             f"{did_you_mean(ref, shared)}")
         else:
             resources = _resources(reader, res_node, f"{what}: resource_requirements")
     scheduler = reader.string(entries["scheduler"][1], f"{what}: scheduler") if "scheduler" in entries else None
@@ -333,33 +197,6 @@ def _job(reader: NodeReader, node: Node, shared: dict[str, Resources]) -> _Draft
     job = Job(name, line_of(node), command, tuple(dict.fromkeys(d for d, _ in depends)), bool(terminate),
               resources, scheduler)
     return _Draft(job, {d: line_of(n) for d, n in depends}, regexes)
-
-
-def _resolve_schedulers(
-    reader: NodeReader, jobs: list[Job], schedulers: dict[str, Scheduler], default: str | None,
-    per_job: dict[str, str],
-) -> list[Job]:
-    names = {job.name for job in jobs}
-    for name, scheduler in per_job.items():
-        if name not in names:
-            reader.error(None, f"action for scheduler {scheduler} names job `{name}`, which is not defined")
-    result: list[Job] = []
-    for job in jobs:
-        chosen = job.scheduler or per_job.get(job.name) or default
-        if job.scheduler is not None and job.scheduler not in schedulers:
-            reader.problems.append(Problem(
-                "error", job.line, f"job {job.name}: scheduler `{job.scheduler}` is not defined in slurm_schedulers"
-                f"{_did_you_mean(job.scheduler, schedulers)}"))
-            chosen = None
-        elif chosen is None and len(schedulers) == 1:
-            chosen = next(iter(schedulers))
-        elif chosen is None and len(schedulers) > 1:
-            reader.problems.append(Problem(
-                "error", job.line, f"job {job.name}: {len(schedulers)} schedulers are defined and none is chosen "
-                "for it: set the job's `scheduler` or add an on_workflow_start schedule_nodes action"))
-        result.append(Job(job.name, job.line, job.command, job.depends_on, job.supports_termination,
-                          job.resources, chosen))
-    return result
 
 
 def _expand_regex_dependencies(reader: NodeReader, drafts: list[_Draft]) -> list[_Draft]:
@@ -395,8 +232,3 @@ def _check_dependencies_exist(reader: NodeReader, drafts: list[_Draft]) -> None:
                 hint = f"; did you mean `{close[0]}`?" if close else ""
                 message = f"job {draft.job.name} depends on `{dep}`, which is not a job of this workflow{hint}"
                 reader.problems.append(Problem("error", line, message))
-
-
-def _did_you_mean(name: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
-    return f"; did you mean `{close[0]}`?" if close else ""

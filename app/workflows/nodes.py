@@ -7,6 +7,7 @@ it is about, so `longrun workflow validate` can say `file:line: message` for all
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 
 import yaml
@@ -16,6 +17,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from app.workflows.spec import Problem, Severity
 
 Entry = tuple[Node, Node]  # (key node, value node)
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 
 
 def line_of(node: Node) -> int:
@@ -62,6 +64,18 @@ class NodeReader:
                 continue
             entries[key] = (key_node, value_node)
         return entries
+
+    def name(self, entries: dict[str, Entry], what: str, node: Node) -> str | None:
+        """The `name` of a workflow, job or scheduler: it becomes part of Slurm job and file names."""
+        if "name" not in entries:
+            self.error(node, f"{what} has no `name`")
+            return None
+        value_node = entries["name"][1]
+        name = self.string(value_node, f"{what} name")
+        if name is not None and not NAME_RE.match(name):
+            self.error(value_node, f"{what} name `{name}` may use only letters, digits and `_.+-`")
+            return None
+        return name
 
     def sequence(self, node: Node, what: str) -> list[Node] | None:
         if not isinstance(node, SequenceNode):

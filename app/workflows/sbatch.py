@@ -17,10 +17,12 @@ Each job is its own chain of Slurm jobs (see app/workflows/submit.py). The mappi
 | scheduler `walltime` (`04:00:00`) | `--time=<minutes, rounded up>` (when the job has no shorter `runtime`) |
 | scheduler `mem`, `gres`, `tmp`, `ntasks_per_node` | `--mem=`, `--gres=`, `--tmp=`, `--ntasks-per-node=` |
 | scheduler `extra` | split like a shell would (shlex, no shell runs), appended last so it wins over the above; `--dependency` is refused |
-| `supports_termination: true` | the warning signal: the `--signal` in `extra`, or `--signal=B:TERM@60` when there is none; the chain continues (next link) after TIMEOUT and the other continue endings |
-| `supports_termination: false` (default) | no `--signal` (one in `extra` is dropped, with a note); a TIMEOUT stops the chain |
+| `supports_termination: true` | the warning signal: the `--signal` in `extra`, or `--signal=B:TERM@60` when there is none; the chain continues (next link) after TIMEOUT, preemption, node failure, or exit 75 ("checkpointed, continue"); exit 0 means finished. Links shorter than a third of the time before the signal (at most 60 s) count as "no progress" (3 in a row stop the chain) |
+| `supports_termination: false` (default) | no `--signal` (one in `extra` is dropped, with a note); the chain is never resubmitted (policy max_restarts=0): a TIMEOUT or a preemption stops it and holds its dependents until `longrun workflow reinit` |
 | `depends_on`, `depends_on_regexes` | no Slurm `--dependency`: the supervisor submits a job's first link once every upstream chain is done |
-| which scheduler | the job's `scheduler`; else a `schedule_nodes` action whose `jobs` names it; else the `on_workflow_start` `schedule_nodes` action's; else the only one defined; else cluster defaults |
+| which scheduler | the job's `scheduler`; else a `schedule_nodes` action whose `jobs` (or `job_name_regexes`) names it; else the `on_workflow_start` `schedule_nodes` action's; else the only one defined; else cluster defaults |
+| job output | `--output=<workflow dir>/logs/%x-%j.out` unless `extra` sets `--output`/`-o` |
+| fields not used (`user` when not you, `scheduler_type`, `num_allocations`, `cancel_on_blocking_job_failure`, files, user data...) | accepted; each one is reported as a note by `validate` and `submit` |
 """
 
 from __future__ import annotations

@@ -222,3 +222,30 @@ def test_memory_sizes(text: str, mib: int) -> None:
 def test_bad_memory_sizes(text: str) -> None:
     with pytest.raises(ValueError):
         parse_memory(text)
+
+
+def test_actions_choose_schedulers_per_job() -> None:
+    text = (
+        "name: w\njobs:\n  - name: prep\n    command: x\n  - name: train_1\n    command: y\n"
+        "  - name: train_2\n    command: y\n"
+        "slurm_schedulers:\n  - name: cpu\n  - name: gpu\n"
+        "actions:\n  - trigger_type: on_workflow_start\n    action_type: schedule_nodes\n    scheduler: cpu\n"
+        "  - trigger_type: on_jobs_ready\n    action_type: schedule_nodes\n    scheduler: gpu\n"
+        "    job_name_regexes: ['^train_']\n"
+    )
+    result = load_workflow_text(text, Path("/tmp/x/wf.yaml"), current_user="alice")
+    assert result.errors == []
+    wf = result.workflow
+    assert wf is not None
+    assert {j.name: j.scheduler for j in wf.jobs} == {"prep": "cpu", "train_1": "gpu", "train_2": "gpu"}
+
+
+def test_action_naming_an_unknown_job() -> None:
+    text = (
+        "name: w\njobs:\n  - name: train\n    command: y\nslurm_schedulers:\n  - name: gpu\n"
+        "actions:\n  - trigger_type: on_jobs_ready\n    action_type: schedule_nodes\n    scheduler: gpu\n"
+        "    jobs: [trian]\n"
+    )
+    found = [(p.line, p.message) for p in load_text(text) if p.severity == "error"]
+    assert found == [(11, "action for scheduler gpu names job `trian`, which is not a job of this workflow; "
+                          "did you mean `train`?")]
