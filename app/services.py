@@ -16,15 +16,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from app.model.chain import ChainSpec, ChainState, ChainStatus, Link, Policy, parse_comment_tag, warning_seconds
+from app.model.chain import ChainSpec, ChainState, ChainStatus, Link, Policy, parse_comment_tag
 from app.model.exit_status import ExitStatus
 from app.model.outcome import ChainHistory, LinkEnding, LinkOutcome, decide
+from app.model.states import JobState
 from app.model.units import Duration
 from app.registry import Registry, RegistryError, UnknownChain, default_home, derive, upstream_block
 from app.registry.derive import CANCEL_REQUESTED, CANCELLED, REINIT, RESUBMIT_REQUESTED
 from app.slurm.client import SlurmClient, default_client
 from app.slurm.errors import SlurmError, SlurmParseError
-from app.slurm.records import JobAccounting
+from app.slurm.records import JobAccounting, QueueRecord
 from app.supervisor.lease import read_heartbeat, supervisor_alive
 from app.supervisor.links import link_log_path, submit_link
 
@@ -150,42 +151,49 @@ def chain_view(
     )
 
 
-def chains_from_accounting(jobs: Sequence[JobAccounting]) -> list[ChainView]:
+def chains_from_accounting(jobs: Sequence[JobAccounting], queued: Sequence[QueueRecord] = ()) -> list[ChainView]:
     """Chains of users whose registry we cannot read, rebuilt from job comments (read-only, best effort:
-    the policy is unknown, so endings are judged by the default rules)."""
-    grouped: dict[str, dict[int, JobAccounting]] = {}
+    the policy is unknown, so endings are judged by the default rules). Slurm stores a comment in
+    accounting only when the job ends, so live links come from the queue."""
+    grouped: dict[str, dict[int, Link]] = {}
+    owners: dict[str, tuple[str, str, str]] = {}
     for acc in jobs:
         tag = parse_comment_tag(acc.job.comment)
-        if tag is not None:
-            grouped.setdefault(tag[0], {})[tag[1]] = acc
+        if tag is None:
+            continue
+        row = acc.job
+        grouped.setdefault(tag[0], {})[tag[1]] = Link(
+            attempt=tag[1], job_id=row.job_id, state=row.state.name, ended=row.state.is_terminal,
+            exit_status=row.exit_status, submit=row.submit, start=row.start, end=row.end,
+            elapsed=row.elapsed, time_limit=row.time_limit,
+        )  # fmt: skip
+        owners.setdefault(tag[0], (row.user or "?", row.name, row.work_dir or "."))
+    for rec in queued:
+        tag = parse_comment_tag(rec.comment)
+        if tag is None:
+            continue
+        grouped.setdefault(tag[0], {})[tag[1]] = Link(
+            attempt=tag[1], job_id=rec.job_id, state=rec.state.name, ended=rec.state.is_terminal,
+            submit=rec.submit, start=rec.start, elapsed=rec.time_used, time_limit=rec.time_limit,
+        )  # fmt: skip
+        owners.setdefault(tag[0], (rec.user, rec.name, "."))
     views: list[ChainView] = []
     for chain_id, by_attempt in grouped.items():
-        first = by_attempt[min(by_attempt)]
-        owner = first.job.user or "?"
-        spec = ChainSpec(
-            chain_id=chain_id, name=first.job.name, owner=owner, script="?", workdir=first.job.work_dir or "."
-        )
-        links: list[Link] = []
-        for attempt in sorted(by_attempt):
-            row = by_attempt[attempt].job
-            links.append(
-                Link(attempt=attempt, job_id=row.job_id, state=row.state.name, ended=row.state.is_terminal,
-                     exit_status=row.exit_status, submit=row.submit, start=row.start, end=row.end,
-                     elapsed=row.elapsed, time_limit=row.time_limit)
-            )  # fmt: skip
-        last = by_attempt[max(by_attempt)].job
-        if not last.state.is_terminal:
+        owner, name, workdir = owners[chain_id]
+        spec = ChainSpec(chain_id=chain_id, name=name, owner=owner, script="?", workdir=workdir)
+        links = [by_attempt[a] for a in sorted(by_attempt)]
+        last = links[-1]
+        if not last.ended:
             state, reason = ChainState.RUNNING, None
         else:
-            ending = LinkEnding(last.state, last.exit_status, last.elapsed, last.time_limit,
-                                warning_seconds=warning_seconds([]))  # fmt: skip
+            ending = LinkEnding(JobState[last.state], last.exit_status, last.elapsed, last.time_limit)
             decision = decide(ending, Policy(), ChainHistory())
             state = {
                 LinkOutcome.FINISHED: ChainState.DONE,
                 LinkOutcome.CONTINUE: ChainState.CONTINUING,
             }.get(decision.outcome, ChainState.STOPPED)
             reason = decision.reason
-            links[-1] = links[-1].with_(decision=decision.label)
+            links[-1] = last.with_(decision=decision.label)
         status = ChainStatus(spec=spec, state=state, reason=reason, links=tuple(links))
         views.append(chain_view(status, {}, {}, read_only=True))
     return views
@@ -238,8 +246,9 @@ class Services:
                 jobs = self.slurm.accounting_for_user(user, since, "longrun:")
             except SlurmParseError:
                 jobs = []  # one unreadable foreign row must not hide our own chains
+            queued = self.slurm.queue(user=user)
             known = {s.chain_id for s, _ in from_registry}
-            rebuilt = [c for c in chains_from_accounting(jobs) if c.chain_id not in known]
+            rebuilt = [c for c in chains_from_accounting(jobs, queued) if c.chain_id not in known]
         return from_registry, rebuilt
 
     def chains(self, user: str | None) -> list[ChainView]:

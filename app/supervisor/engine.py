@@ -265,6 +265,7 @@ class Supervisor:
                 status = self.fresh(tag[0])
                 link = status.live_link
                 if link is not None and link.job_id is None and link.attempt == tag[1]:
+                    log.info("%s: attempt %d was submitted as job %s (recovered)", tag[0], tag[1], rec.job_id)
                     self.reg.append_event(tag[0], SUBMITTED, attempt=tag[1], job_id=rec.job_id, recovered=True)
                     continue
                 known = {lk.job_id for lk in status.links}

@@ -161,7 +161,7 @@ def start_supervisor(directory: Path, env: dict[str, str]) -> subprocess.Popen[b
 def test_chaos_supervisor_killed_at_random_moments(chain_dir: Path) -> None:
     job = copy_job(chain_dir, "checkpoint_job.py", "alice")
     log = chain_dir / "run.log"
-    total = 100
+    total = 150
     chain_id, _ = submit(
         "alice", chain_dir, "--min-link-seconds", "0", "--time=1", "--signal=B:TERM@30", "-o", str(log),
         str(job), str(chain_dir / "state"), str(total), "0.4", "75", env={"LONGRUN_NO_AUTOSTART": "1"},
