@@ -60,22 +60,28 @@ class SlurmClient:
         return job_id
 
     def accounting(self, job_ids: Sequence[str]) -> dict[str, JobAccounting]:
-        """Accounting with steps for many jobs in ONE sacct call; unknown ids are simply absent."""
+        """Accounting with steps for many jobs in ONE sacct call.
+
+        Ids not yet in accounting are simply absent, and so are jobs that slurmdbd knows only by
+        its placeholder row (see sacct.is_placeholder: name `allocation`, user root; it lasts
+        about a second): the next poll gets the real row.
+        """
         ids = _check_ids(job_ids)
         if not ids:
             return {}
         result = self.runner.run(sacct_argv_for_jobs(ids), env=QUERY_ENV)
-        return parse_sacct(result.stdout)
+        return {job_id: acc for job_id, acc in parse_sacct(result.stdout).items() if not is_placeholder(acc)}
 
     def accounting_for_user(
         self, user: str | None, since: datetime, comment_prefix: str | None = None
     ) -> list[JobAccounting]:
         """Every job of `user` (all users when None) since `since`, in one sacct call.
 
-        With comment_prefix, only jobs whose Comment starts with it.
+        With comment_prefix, only jobs whose Comment starts with it. Listing by user lags
+        listing by id (accounting()) by a second or two in slurmdbd; placeholder rows are left out.
         """
         result = self.runner.run(sacct_argv_for_user(user, since), env=QUERY_ENV)
-        jobs = list(parse_sacct(result.stdout).values())
+        jobs = [acc for acc in parse_sacct(result.stdout).values() if not is_placeholder(acc)]
         if comment_prefix is not None:
             jobs = [j for j in jobs if (j.job.comment or "").startswith(comment_prefix)]
         return jobs
@@ -121,24 +127,24 @@ class SlurmClient:
 
     def current_states(self, job_ids: Sequence[str]) -> dict[str, JobState]:
         """State of each job: one sacct call; one squeue call only for ids accounting does not
-        know yet (just submitted) or knows only by slurmdbd's placeholder row (just started).
+        know yet (just submitted) or knows only by slurmdbd's placeholder row (just started or ended).
 
         Ids neither knows are absent; array tasks of a requested array id appear as `ID_N`.
         """
         ids = _check_ids(job_ids)
+        if not ids:
+            return {}
+        result = self.runner.run(sacct_argv_for_jobs(ids), env=QUERY_ENV)
         states: dict[str, JobState] = {}
         placeholders: dict[str, JobState] = {}
-        for job_id, acc in self.accounting(ids).items():
-            if is_placeholder(acc):
-                placeholders[job_id] = acc.steps[0].state
-            else:
-                states[job_id] = acc.job.state
+        for job_id, acc in parse_sacct(result.stdout).items():
+            (placeholders if is_placeholder(acc) else states)[job_id] = acc.job.state
         missing = [j for j in ids if j not in states]
         if missing:
             for record in self.queue(missing):
                 states.setdefault(record.job_id, record.state)
-        for job_id, step_state in placeholders.items():
-            states.setdefault(job_id, step_state)
+        for job_id, state in placeholders.items():
+            states.setdefault(job_id, state)
         return states
 
 

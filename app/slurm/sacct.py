@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import fields
 from datetime import datetime
 
-from app.model.states import JobState
 from app.slurm.convert import (
     parse_duration_cell,
     parse_exit_cell,
@@ -156,14 +155,15 @@ def group_accounting(rows: Iterable[SacctRow]) -> dict[str, JobAccounting]:
 
 
 def is_placeholder(accounting: JobAccounting) -> bool:
-    """slurmdbd's stand-in job row: a step started before the job's own start record arrived.
+    """slurmdbd's stand-in job row: the job's own start record has not arrived yet.
 
-    Seen on 22.05 for about a second after a start: the job row says PENDING, JobName
-    `allocation`, User root, no partition, ReqMem `16?`, while its batch step is RUNNING. Its
-    fields are not the job's; ask squeue instead (see tests/captures/sacct_fresh_job.txt).
+    Seen on 22.05 for about a second after a job starts, and again right after a short job ends:
+    JobName `allocation`, User `root`, no Partition, ReqMem `16?`, with the steps already there
+    and a state that may be PENDING or already final. Its name, user and request are not the
+    job's (tests/captures/sacct_fresh_job.txt, sacct_placeholder_completed.txt). A real job row
+    always has a partition, pending ones too.
     """
-    job = accounting.job
-    return job.state is JobState.PENDING and job.partition is None and bool(accounting.steps)
+    return accounting.job.partition is None
 
 
 def parse_sacct(text: str) -> dict[str, JobAccounting]:

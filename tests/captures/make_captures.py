@@ -14,6 +14,7 @@ import shlex
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tests.conftest import make_user_dir, run_as, write_script
@@ -84,15 +85,36 @@ def wait_for(job_ids: list[str], done: set[str], timeout: float) -> None:
     raise SystemExit(f"jobs did not end in time: {states}")
 
 
+def capture_until(name: str, job_id: str, wanted: Callable[[str], bool], tries: int = 60) -> bool:
+    for _ in range(tries):
+        proc = capture(name, "alice", sacct_argv([job_id]))
+        if wanted(proc.stdout):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def capture_placeholders(d: Path) -> None:
+    """slurmdbd's placeholder job row, while the job runs and right after it ends (about 1 s each).
+
+    It is a race: submit again until the moment is caught.
+    """
+    for attempt in range(8):
+        fresh = submit(d, "short", f"lrcap-fresh{attempt}")
+        if capture_until("sacct_fresh_job", fresh, lambda out: "allocation" in out and "RUNNING" in out):
+            break
+    for attempt in range(8):
+        ended = submit(d, "completed", f"lrcap-quick{attempt}")
+        if capture_until(
+            "sacct_placeholder_completed", ended, lambda out: "allocation" in out and "\x1fCOMPLETED\x1f" in out
+        ):
+            break
+
+
 def main() -> None:
     d = make_user_dir("alice", "captures")
-    if sys.argv[1:] == ["fresh"]:
-        quirk = submit(d, "short", "lrcap-fresh")
-        for _ in range(40):
-            proc = capture("sacct_fresh_job", "alice", sacct_argv([quirk]))
-            if ".batch" in proc.stdout:
-                return
-            time.sleep(0.25)
+    if sys.argv[1:] == ["placeholders"]:
+        capture_placeholders(d)
         return
     ids: dict[str, str] = {}
     ids["timeout"] = submit(d, "timeout", "lrcap-timeout", "--time=1", "--comment=longrun:cap timeout")
@@ -108,12 +130,7 @@ def main() -> None:
     ids["array"] = submit(d, "exit3", "lrcap-array", "--array=1-3")
 
     # Right after a start, accounting can lag the controller (job row PENDING, batch step RUNNING).
-    quirk = submit(d, "short", "lrcap-fresh")
-    for _ in range(40):
-        proc = capture("sacct_fresh_job", "alice", sacct_argv([quirk]))
-        if ".batch" in proc.stdout:
-            break
-        time.sleep(0.25)
+    capture_placeholders(d)
 
     time.sleep(3)
     capture("squeue_pending_running", "alice", ["squeue", "-h", "-o", SQUEUE_FORMAT, "-t", "all", "-j",

@@ -140,6 +140,15 @@ def test_fresh_job_placeholder_row_is_recognised() -> None:
     assert is_placeholder(acc)
 
 
+def test_placeholder_row_can_already_be_final() -> None:
+    (acc,) = parse_sacct(capture_text("sacct_placeholder_completed.txt")).values()
+    assert acc.job.name == "allocation" and acc.job.state is JobState.COMPLETED
+    assert [s.step for s in acc.steps] == ["batch", "0"]
+    assert is_placeholder(acc)
+    real = parse_sacct(capture_text("sacct_scenarios.txt"))
+    assert not any(is_placeholder(a) for a in real.values()), "real rows, pending ones too, have a partition"
+
+
 def test_fast_rows_equal_rows_built_by_the_dataclass() -> None:
     for row in parse_sacct_rows(capture_text("sacct_scenarios.txt")):
         rebuilt = dataclasses.replace(row)
