@@ -142,7 +142,7 @@ def by_exit_code(facts: JobFacts) -> Diagnosis:
             f"The script exited 127: {exit_meaning(127)}{said}.",
             suggestion="Check the spelling; load the module that provides it inside the script "
             "(module load ...), or call it by its full path. Test with `bash -n` and a short run.",
-            exit_codes=codes,
+            exit_codes=(code,),
         )
     if code == 126:
         lines = _quote(facts, logscan.NOT_EXECUTABLE)
@@ -169,11 +169,6 @@ def by_exit_code(facts: JobFacts) -> Diagnosis:
     lines = _quote(facts)
     meaning = exit_meaning(code) or "the program or the script's last command chose this code to report a failure"
     said = f' The log ends with: "{lines[-1]}".' if lines else ""
-    ambiguous: tuple[str, ...] = ()
-    if len(codes) > 1 and not facts.exit_from_controller and code > 2:
-        ambiguous = (
-            f"sacct shows {code}; it could also be {codes[1]} (sacct subtracts 128), which is unlikely for this value.",
-        )
     return _diag(
         facts,
         DiagnosisKind.EXIT_CODE,
@@ -182,7 +177,6 @@ def by_exit_code(facts: JobFacts) -> Diagnosis:
         suggestion="Read the log around the quoted lines: the program reports why it failed there. "
         "Fix that input or setting and resubmit.",
         exit_codes=(code,),
-        ambiguous=ambiguous,
     )
 
 

@@ -35,8 +35,10 @@ SIGNAL_MEANINGS: dict[str, str] = {
     "SIGXFSZ": "a file-size limit was exceeded",
 }
 
-# sacct (before 25.11) shows exit 128+N as N: for these N the signal reading is at least as likely.
-SIGNAL_LIKE_CODES = frozenset({6, 9, 11, 15, 24})
+# sacct (before 25.11) shows exit 128+N as N: for these N the signal reading (SIGILL, SIGABRT, SIGBUS,
+# SIGFPE, SIGKILL, SIGSEGV, SIGPIPE, SIGTERM, SIGXCPU) is at least as likely as a plain exit N.
+# Other codes (1, 2, 3, ...) are read as plain exits: scripts use them far more often.
+SIGNAL_LIKE_CODES = frozenset({4, 6, 7, 8, 9, 11, 13, 15, 24})
 
 
 def signal_meaning(number: int) -> tuple[str, str]:
