@@ -62,7 +62,8 @@ def main() -> None:
     print(f"rows: {len(parsed)}  jobs: {len(jobs)}  text: {len(text) / 1e6:.1f} MB")
     print(f"parse_sacct_rows, first run (cold caches): {cold:.3f} s  ->  {len(parsed) / cold:,.0f} rows/s")
     print(f"parse_sacct_rows, best of 3:               {best:.3f} s  ->  {len(parsed) / best:,.0f} rows/s")
-    print(f"parse_sacct (rows grouped into jobs):      {with_grouping:.3f} s  ->  {len(parsed) / with_grouping:,.0f} rows/s")
+    grouped_rate = len(parsed) / with_grouping
+    print(f"parse_sacct (rows grouped into jobs):      {with_grouping:.3f} s  ->  {grouped_rate:,.0f} rows/s")
 
 
 if __name__ == "__main__":
