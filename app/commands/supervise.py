@@ -67,7 +67,7 @@ def handle(args: argparse.Namespace) -> int:
     write_heartbeat(reg)
     log.info("supervisor started for %s (registry %s)", current_user(), reg.home)
     try:
-        Supervisor(reg, default_client(), current_user()).run(lambda: stop, idle)
+        Supervisor(reg, default_client(), current_user()).run(lambda: stop, idle, idle_exit=args.exit_when_idle)
     finally:
         log.info("supervisor stopping")
         lease.release()
@@ -78,5 +78,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser("supervise", help="watch and resubmit all your chains (foreground)")
     parser.add_argument(
         "--ensure", action="store_true", help="start only when none runs; quiet otherwise (for cron)"
+    )
+    parser.add_argument(
+        "--exit-when-idle", type=float, metavar="SECONDS", help="exit after SECONDS with no chain to watch"
     )
     parser.set_defaults(handler=handle)

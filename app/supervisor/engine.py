@@ -39,6 +39,7 @@ BLAMELESS = {"PREEMPTED", "NODE_FAIL", "BOOT_FAIL", "REVOKED"}
 @dataclass
 class CycleReport:
     live_links: int = 0
+    active_chains: int = 0  # chains that are not DONE/STOPPED, or still have a live link
     ended: int = 0
     submitted: list[str] = field(default_factory=list)
     slurm_calls: int = 0
@@ -73,6 +74,7 @@ class Supervisor:
         statuses = self.load()
         live_ids = [s.live_link.job_id for s in statuses.values() if s.live_link and s.live_link.job_id]
         report.live_links = len(live_ids)
+        report.active_chains = sum(1 for s in statuses.values() if not s.state.is_final or s.live_link)
         acct = self.slurm.accounting(live_ids)
         missing = [j for j in live_ids if j not in acct]
         queued = {r.job_id: r.state for r in self.slurm.queue(missing)} if missing else {}
@@ -277,9 +279,13 @@ class Supervisor:
         return cancelled
 
     # -- the loop --------------------------------------------------------------------------------
-    def run(self, should_stop: Callable[[], bool], on_idle: Callable[[float], None]) -> None:
-        """Cycle until should_stop(); on_idle(seconds) sleeps (and keeps the heartbeat)."""
+    def run(
+        self, should_stop: Callable[[], bool], on_idle: Callable[[float], None], idle_exit: float | None = None
+    ) -> None:
+        """Cycle until should_stop(); on_idle(seconds) sleeps (and keeps the heartbeat). With idle_exit,
+        return once no chain has needed watching for that many seconds (the next command restarts it)."""
         reconciled = False
+        idle_since: float | None = None
         while not should_stop():
             try:
                 if not reconciled:
@@ -288,6 +294,13 @@ class Supervisor:
                 report = self.cycle()
                 self.failures = 0
                 delay = report.next_poll
+                if report.active_chains:
+                    idle_since = None
+                elif idle_since is None:
+                    idle_since = monotonic()
+                elif idle_exit is not None and monotonic() - idle_since >= idle_exit:
+                    log.info("nothing to watch for %.0f s; exiting (any longrun command restarts me)", idle_exit)
+                    return
             except SlurmUnavailable as exc:
                 self.failures += 1
                 delay = min(MAX_BACKOFF, 5.0 * 2 ** min(self.failures - 1, 5))

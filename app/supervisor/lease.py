@@ -24,6 +24,7 @@ from app.registry import Registry
 from app.registry.store import atomic_write
 
 HEARTBEAT_STALE_SECONDS = 90.0
+IDLE_EXIT_SECONDS = 900  # a background supervisor with nothing to watch exits after this long
 NO_AUTOSTART = "LONGRUN_NO_AUTOSTART"  # tests that drive supervisors themselves set it
 
 
@@ -111,7 +112,7 @@ def start_detached(reg: Registry) -> int:
     env["LONGRUN_HOME"] = str(reg.home)
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "supervise", "--ensure"],
+            [sys.executable, "-m", "app.cli", "supervise", "--ensure", "--exit-when-idle", str(IDLE_EXIT_SECONDS)],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -16,6 +16,7 @@ from tests.slurm.chain_helpers import (
     final_state,
     live_jobs_by_chain,
     log_headers,
+    status,
     stop_supervisor,
     submit,
     submitted_ids,
@@ -108,3 +109,21 @@ def test_out_of_memory_grows_memory_when_asked(chain_dir: Path) -> None:
     assert [lk["state"] for lk in chain["links"]] == ["OUT_OF_MEMORY", "COMPLETED"]
     intents = [e for e in events(chain_dir, chain_id) if e["type"] == "submit_intent"]
     assert intents[1]["options"] == ["--mem=256M"]
+
+
+def test_downstream_waits_for_upstream_and_holds_when_it_stops(chain_dir: Path) -> None:
+    job = copy_job(chain_dir, "exit_code.sh", "alice")
+    out = ["-o", str(chain_dir / "%j.out"), "--time=1"]
+    good, _ = submit("alice", chain_dir, "--name", "prep", *out, str(job), "0", "3")
+    bad, _ = submit("alice", chain_dir, "--name", "broken", *out, str(job), "4", "1")
+    after_good, none1 = submit("alice", chain_dir, "--after", good, "--name", "train", *out, str(job), "0", "1")
+    after_bad, none2 = submit("alice", chain_dir, "--after", bad, "--name", "eval", *out, str(job), "0", "1")
+    assert none1 is None and none2 is None
+    chain = wait_until(lambda: final_state("alice", chain_dir, after_good), timeout=120, interval=2, what="train")
+    assert isinstance(chain, dict) and chain["state"] == "DONE", chain
+    upstream = status("alice", chain_dir, good)
+    assert chain["links"][0]["submit"] >= upstream["links"][0]["end"], "downstream starts after upstream ends"
+    wait_until(lambda: final_state("alice", chain_dir, bad), timeout=60, interval=2, what="broken stops")
+    held = status("alice", chain_dir, after_bad)
+    assert held["state"] == "WAITING" and held["links"] == []
+    assert held["reason"] == "upstream broken stopped: failed with exit code 4"
