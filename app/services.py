@@ -24,7 +24,7 @@ from app.model.units import Duration
 from app.registry import Registry, RegistryError, UnknownChain, default_home, derive, upstream_block
 from app.registry.derive import CANCEL_REQUESTED, CANCELLED, REINIT, RESUBMIT_REQUESTED
 from app.slurm.client import SlurmClient, default_client
-from app.slurm.errors import SlurmError, SlurmParseError
+from app.slurm.errors import SlurmParseError
 from app.slurm.records import JobAccounting, QueueRecord
 from app.supervisor.lease import read_heartbeat, supervisor_alive
 from app.supervisor.links import link_log_path, submit_link
@@ -412,12 +412,11 @@ class Services:
         self.registry.create_chain(spec, env=dict(env if env is not None else os.environ))
         if depends_on:
             return spec.chain_id, None
-        try:
-            with self.registry.chain_lock(spec.chain_id):
-                status = derive(spec, self.registry.read_events(spec.chain_id))
-                job_id = submit_link(self.registry, self.slurm, status)
-        except SlurmError:
-            raise
+        with self.registry.chain_lock(spec.chain_id):
+            status = derive(spec, self.registry.read_events(spec.chain_id))
+            if status.links:  # a supervisor cycle got here first (the chain was visible before our lock)
+                return spec.chain_id, status.links[-1].job_id
+            job_id = submit_link(self.registry, self.slurm, status)
         if job_id is None:
             reason = derive(spec, self.registry.read_events(spec.chain_id)).reason
             self.registry.delete_chain(spec.chain_id)
