@@ -53,7 +53,8 @@ class SlurmClient:
     ) -> str:
         """Submit with `sbatch --parsable`; `env` adds variables to sbatch's (and so the job's) environment.
 
-        Returns the job id (without the `;cluster` part). SubmissionRejected carries Slurm's message.
+        Returns the job id (without the `;cluster` part). SubmissionRejected carries Slurm's message;
+        SlurmTimeout means the job may have been submitted anyway (find it by its comment).
         """
         result = self.runner.run(sbatch_argv(script, args, options), env=env, cwd=cwd)
         job_id, _cluster = parse_sbatch_output(result.stdout)
@@ -106,7 +107,8 @@ class SlurmClient:
 
     def cancel(self, job_id: str, signal: str | None = None, batch_only: bool = False, full: bool = False) -> None:
         """Cancel, or with `signal` send it (to the batch shell only with batch_only, or to all
-        steps and the batch shell with full). Cancelling an already ended job is not an error."""
+        steps and the batch shell with full). Cancelling an already ended job is not an error;
+        signalling one raises UnknownJob (Slurm says "Invalid job id specified")."""
         (checked,) = _check_ids([job_id])
         result = self.runner.run(scancel_argv(checked, signal, batch_only, full), check=False)
         error = scancel_failure(result, signal)

@@ -130,7 +130,8 @@ class CommandRunner:
                 stdin=subprocess.DEVNULL,
             )
         except subprocess.TimeoutExpired:
-            raise SlurmTimeout(f"{argv[0]} did not answer within {limit:g} s") from None
+            maybe = "; the job may have been submitted anyway" if os.path.basename(argv[0]) == "sbatch" else ""
+            raise SlurmTimeout(f"{argv[0]} did not answer within {limit:g} s{maybe}") from None
         except FileNotFoundError:
             raise SlurmUnavailable(f"{argv[0]}: command not found (is Slurm installed and on PATH?)") from None
         except PermissionError as exc:

@@ -111,10 +111,20 @@ def capture_placeholders(d: Path) -> None:
             break
 
 
+def capture_signal_to_ended_job(d: Path) -> None:
+    """Signalling a job that just ended: unlike a plain cancel, scancel says Invalid job id."""
+    job = submit(d, "exit3", "lrcap-ended")
+    wait_for([job], {"FAILED"}, 60)
+    capture("scancel_signal_ended_job", "alice", ["scancel", "-v", "--signal=USR1", job], stream="stderr")
+
+
 def main() -> None:
     d = make_user_dir("alice", "captures")
     if sys.argv[1:] == ["placeholders"]:
         capture_placeholders(d)
+        return
+    if sys.argv[1:] == ["signal-ended"]:
+        capture_signal_to_ended_job(d)
         return
     ids: dict[str, str] = {}
     ids["timeout"] = submit(d, "timeout", "lrcap-timeout", "--time=1", "--comment=longrun:cap timeout")
@@ -159,6 +169,7 @@ def main() -> None:
     run_as("alice", ["scancel", ids["cancelled"]], check=True)
     time.sleep(2)
     capture("scancel_already_completed", "alice", ["scancel", "-v", ids["cancelled"]], stream="stderr")
+    capture_signal_to_ended_job(d)
 
     finished = [ids[k] for k in ("completed", "exit3", "exit137", "oom", "pipe", "cancelled")]
     wait_for(finished, {"COMPLETED", "FAILED", "OUT_OF_MEMORY", "CANCELLED"}, 90)

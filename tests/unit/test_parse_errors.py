@@ -38,6 +38,7 @@ def _classify(name: str) -> SlurmError:
         ("scontrol_hold_permission_denied.stderr", PermissionDenied),
         ("scancel_permission_denied.stderr", PermissionDenied),
         ("scancel_signal_invalid_id.stderr", UnknownJob),
+        ("scancel_signal_ended_job.stderr", UnknownJob),
     ],
 )
 def test_captured_failures_map_to_types(capture: str, error: type[SlurmError]) -> None:
