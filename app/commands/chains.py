@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import pwd
 from typing import Any
 
 from rich.table import Table
@@ -59,6 +60,12 @@ def chain_json(view: ChainView) -> dict[str, Any]:
 
 
 def handle_status(args: argparse.Namespace) -> int:
+    if args.user:
+        try:
+            pwd.getpwnam(args.user)
+        except KeyError:
+            print_error(f"no such user: {args.user}")
+            return 2
     services = Services()
     ensure_supervisor(services.registry.home)
     try:
