@@ -344,6 +344,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"longrun-tui: error: no such user: {args.user}", file=sys.stderr)
             return 2
     from app.services import Services
+    from app.supervisor.lease import ensure_supervisor
 
     me = getpass.getuser()
     user = None if args.all else (args.user or me)
@@ -352,6 +353,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the registry could not be opened: say why, no traceback
         print(f"longrun-tui: error: {describe_error(exc)}", file=sys.stderr)
         return 1
+    try:
+        ensure_supervisor()  # DESIGN: the dashboard, like every command, revives a dead supervisor
+    except Exception as exc:  # never a reason not to show the dashboard
+        print(f"longrun-tui: warning: could not start the supervisor: {describe_error(exc)}", file=sys.stderr)
     LongrunApp(backend, user, me=me, interval=args.interval).run()
     return 0
 

@@ -1,15 +1,19 @@
-"""The installed `longrun-tui` in a real terminal (tmux): it starts, shows live data, and quits on `q`."""
+"""The installed `longrun-tui` in a real terminal (tmux), as alice: her live chain appears, `q` quits."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import signal
 import subprocess
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from tests.conftest import VENV, make_user_dir, run_as, wait_until, write_script
+from tests.conftest import USER_PATH, VENV, make_user_dir, run_as, wait_until, write_script
 
 pytestmark = [
     pytest.mark.slurm,
@@ -18,8 +22,11 @@ pytestmark = [
 
 
 def tmux(*argv: str) -> str:
-    proc = subprocess.run(["tmux", *argv], capture_output=True, text=True, timeout=15)
-    return proc.stdout
+    return subprocess.run(["tmux", *argv], capture_output=True, text=True, timeout=15).stdout
+
+
+def screen(session: str) -> str:
+    return tmux("capture-pane", "-p", "-t", session)
 
 
 @pytest.fixture
@@ -29,28 +36,43 @@ def session() -> Iterator[str]:
     subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True, timeout=15)
 
 
-def test_dashboard_shows_a_running_job_and_quits(session: str) -> None:
+def test_dashboard_shows_a_running_chain_and_quits(session: str) -> None:
     workdir = make_user_dir("alice", "tmux")
+    home = workdir / "reg"
     tag = f"tmux{uuid.uuid4().hex[:6]}"
-    script = write_script(workdir, f"{tag}.sh", "#!/bin/bash\nsleep 120\n", owner="alice")
-    sbatch = ["sbatch", "--parsable", "-J", tag, "-t", "3", "-D", str(workdir), "-o", f"{workdir}/%j.out", str(script)]
-    job_id = run_as("alice", sbatch, check=True).stdout.strip()
+    script = write_script(workdir, f"{tag}.sh", "#!/bin/bash\necho started\nsleep 120\n", owner="alice")
+    env = {"LONGRUN_HOME": str(home)}
+    proc = run_as("alice", ["longrun", "submit", "--json", "--name", tag, "--time=3", "-o", f"{workdir}/%j.out",
+                            str(script)], cwd=workdir, env=env)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    chain_id, job_id = json.loads(proc.stdout)["chain_id"], json.loads(proc.stdout)["job_id"]
     try:
-        tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30",
-             str(VENV / "bin" / "longrun-tui"), "--user", "alice", "--interval", "2")  # fmt: skip
-        screen = wait_until(
-            lambda: (text := tmux("capture-pane", "-p", "-t", session)) and tag in text and "viewing alice" in text
-            and text, timeout=30, interval=0.5, what=f"job {tag} on the dashboard",
+        command = ["runuser", "-u", "alice", "--", "env", "-i", f"PATH={USER_PATH}", "HOME=/home/alice", "USER=alice",
+                   "LANG=C.UTF-8", "TERM=xterm-256color", f"LONGRUN_HOME={home}",
+                   str(VENV / "bin" / "longrun-tui"), "--interval", "2"]  # fmt: skip
+        tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", *command)
+        text = wait_until(
+            lambda: (text := screen(session)) and tag in text and "RUNNING" in text and job_id in text and text,
+            timeout=45, interval=0.5, what=f"chain {tag} running on the dashboard",
         )  # fmt: skip
-        assert isinstance(screen, str)
-        row = next(line for line in screen.splitlines() if tag in line)
-        assert job_id in row
-        assert "RUNNING" in row or "PENDING" in row
-        assert "Traceback" not in screen
+        assert isinstance(text, str)
+        assert "viewing alice" in text and "supervisor alive" in text
+        assert "Traceback" not in text
+        row = next(line for line in text.splitlines() if tag in line)
+        assert "RUNNING" in row and "1/∞" in row
         tmux("send-keys", "-t", session, "q")
         wait_until(
             lambda: subprocess.run(["tmux", "has-session", "-t", session], capture_output=True, timeout=15).returncode,
             timeout=15, interval=0.5, what="the dashboard to quit on q",
         )  # fmt: skip
     finally:
+        run_as("alice", ["longrun", "cancel", chain_id], cwd=workdir, env={**env, "LONGRUN_NO_AUTOSTART": "1"})
         subprocess.run(["scancel", job_id], capture_output=True, timeout=30)
+        _stop_supervisor(home)
+
+
+def _stop_supervisor(home: Path) -> None:
+    try:
+        os.kill(int(json.loads((home / "supervisor" / "heartbeat.json").read_text())["pid"]), signal.SIGTERM)
+    except (OSError, ValueError, KeyError):
+        pass
