@@ -1,0 +1,8 @@
+# user: alice
+# how the job was made
+# argv (JSON): ["sbatch", "--parsable", "-D", "/tmp/longrun-tests/alice/endings-capture-a750abd6", "-o", "/tmp/longrun-tests/alice/endings-capture-a750abd6/%j.out", "-J", "lrx-preempted", "-p", "preemptible", "-c", "8", "/tmp/longrun-tests/alice/endings-capture-a750abd6/sleeper.sh"]
+sbatch --parsable -D /tmp/longrun-tests/alice/endings-capture-a750abd6 -o /tmp/longrun-tests/alice/endings-capture-a750abd6/%j.out -J lrx-preempted -p preemptible -c 8 /tmp/longrun-tests/alice/endings-capture-a750abd6/sleeper.sh
+# script:
+#   #!/bin/bash
+#   echo sleeping
+#   sleep 300
