@@ -13,7 +13,10 @@ usage (as root, with the test cluster up): /opt/longrun-tui/venv/bin/python benc
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import statistics
 import sys
 import time
@@ -89,6 +92,9 @@ def main() -> None:
         theirs = statistics.median(r[3] for r in rows)
         print(f"median: longrun {ours:.1f} s, sleep-until-limit monitor >= {theirs:.1f} s  (n={len(rows)})")
     print(f"(registry and logs in {directory})")
+    beat = directory / "reg" / "supervisor" / "heartbeat.json"
+    with contextlib.suppress(OSError, ValueError, KeyError):
+        os.kill(int(json.loads(beat.read_text())["pid"]), signal.SIGTERM)  # the supervisor this run started
 
 
 if __name__ == "__main__":
