@@ -50,16 +50,9 @@ def test_quick_endings_are_explained_with_their_fixes(alice_dir: Path) -> None:
     sub = submit_all(alice_dir, QUICK)
     jobs = sub.jobs
 
-    # A colleague may not cancel alice's job; alice may.
-    wait_running(jobs["cancelled"])
-    refused = run_as("bob", ["scancel", jobs["cancelled"]])
-    assert refused.returncode != 0 and "Access/permission denied" in refused.stderr
-    assert kind(explain("bob", jobs["cancelled"])) == "running"
-    run_as("alice", ["scancel", jobs["cancelled"]], check=True)
-
-    wait_ended(list(jobs.values()), 90)
-
-    # While the controller still holds them, scontrol's exact exit code decides.
+    # While the controller still holds them (MinJobAge=30 s), scontrol's exact exit code decides:
+    # explain these first, as soon as they end.
+    wait_ended([jobs["exit137"], jobs["exit152"], jobs["no_output"]], 60)
     held_137 = explain("alice", jobs["exit137"])
     held_152 = explain("alice", jobs["exit152"])
     held_out = explain("alice", jobs["no_output"])
@@ -70,9 +63,17 @@ def test_quick_endings_are_explained_with_their_fixes(alice_dir: Path) -> None:
     assert kind(held_152) == "exit_signal" and held_152["diagnosis"]["signal"] == "SIGXCPU"
     assert kind(held_out) == "output_not_creatable"
     assert held_out["exit_code"] == "0:53" and held_out["elapsed"] == "00:00:00"
-    assert {"source": "scontrol", "item": "StdOut", "value": "/nonexistent/longrun-dir/x.out"} in held_out["diagnosis"][
-        "evidence"
-    ]
+    stdout_evidence = {"source": "scontrol", "item": "StdOut", "value": "/nonexistent/longrun-dir/x.out"}
+    assert stdout_evidence in held_out["diagnosis"]["evidence"]
+
+    # A colleague may not cancel alice's job; alice may.
+    wait_running(jobs["cancelled"])
+    refused = run_as("bob", ["scancel", jobs["cancelled"]])
+    assert refused.returncode != 0 and "Access/permission denied" in refused.stderr
+    assert kind(explain("bob", jobs["cancelled"])) == "running"
+    run_as("alice", ["scancel", jobs["cancelled"]], check=True)
+
+    wait_ended(list(jobs.values()), 90)
 
     oom = explain("alice", jobs["oom"])
     assert oom["state"] == "OUT_OF_MEMORY" and oom["exit_code"] == "0:125"
