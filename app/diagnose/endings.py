@@ -10,7 +10,7 @@ from app.diagnose.facts import JobFacts
 from app.model.states import JobState
 from app.model.units import Duration
 
-CHAIN_HINT = "`longrun submit` runs it as a chain that resubmits by itself and continues from the last checkpoint"
+CHAIN_HINT = "run it as a chain with `longrun submit`, which resubmits by itself and continues from the last checkpoint"
 
 
 def _diag(facts: JobFacts, kind: DiagnosisKind, title: str, explanation: str, **kw: object) -> Diagnosis:
@@ -36,14 +36,15 @@ def out_of_memory(facts: JobFacts, form: str) -> Diagnosis:
     fix: dict[str, str] = {}
     if new is not None:
         fix["mem"] = new.sbatch_value()
-        basis = f"the peak was {peak}" if peak is not None else "no peak was recorded"
         if req is not None and (peak is None or peak < req):
-            basis += f", below the {req} request (Slurm samples memory; the spike that hit the limit was missed)"
-            ambiguous.append(
-                "The recorded peak is below the request, so the real need is unknown: "
-                "+25 % is a first step, not a measurement."
+            recorded = f"the recorded peak ({peak})" if peak is not None else "no recorded peak"
+            suggestion = (
+                f"Ask for --mem={fix['mem']}: the {req} request +25 %, rounded up. Accounting shows {recorded} "
+                "below the request because Slurm samples memory and missed the spike that hit the limit."
             )
-        suggestion = f"Ask for --mem={fix['mem']} ({basis}; +25 % headroom, rounded up)."
+            ambiguous.append("The real need is unknown (the peak was not recorded): +25 % is a first step.")
+        else:
+            suggestion = f"Ask for --mem={fix['mem']}: the peak ({peak}) +25 % headroom, rounded up."
     else:
         suggestion = "Ask for more memory with --mem (accounting recorded neither a peak nor the request)."
     suggestion += " Or make the program use less (smaller batches, streaming instead of loading everything)."
@@ -92,7 +93,7 @@ def timeout(facts: JobFacts) -> Diagnosis:
             "exits 75 (snippet below)"
         )
     if "time" in fix:
-        suggestion += f"; then either ask for --time={fix['time']} (the limit x1.5) or let {CHAIN_HINT}."
+        suggestion += f"; then either ask for --time={fix['time']} (the limit x1.5) or {CHAIN_HINT}."
     return _diag(
         facts,
         DiagnosisKind.TIMEOUT,
@@ -138,7 +139,7 @@ def completed(facts: JobFacts) -> Diagnosis:
             "The job ended COMPLETED (exit 0), but right after Slurm's warning signal: it caught the signal, "
             "saved its state and exited. The work is probably not finished.",
             suggestion=(
-                "Resubmit it to continue from its checkpoint" + more + f"; {CHAIN_HINT}. Have the handler "
+                "Resubmit it to continue from its checkpoint" + more + f", or {CHAIN_HINT}. Have the handler "
                 "exit 75 instead of 0, so that a finished job and a saved one look different."
             ),
             fix_options=early_fix,
@@ -180,7 +181,7 @@ def slurm_stopped(facts: JobFacts, kind: DiagnosisKind) -> Diagnosis:
             f"A job with a higher priority needed the resources, so Slurm stopped this one{where} "
             "(preemption). Nothing was wrong with the job."
         )
-        suggestion = f"Resubmit it; {CHAIN_HINT}. To avoid preemption, use a partition whose jobs are not preempted."
+        suggestion = f"Resubmit it, or {CHAIN_HINT}. To avoid preemption, use a partition whose jobs are not preempted."
         pattern = logscan.PREEMPTION
     elif kind is DiagnosisKind.NODE_FAIL:
         title = "Node failure"
@@ -188,14 +189,14 @@ def slurm_stopped(facts: JobFacts, kind: DiagnosisKind) -> Diagnosis:
             f"The node it ran on ({node}) failed or was taken down, and Slurm ended the job. "
             "Nothing was wrong with the job."
         )
-        suggestion = f"Resubmit it; {CHAIN_HINT}. If the same node fails again, tell the admins and exclude it."
+        suggestion = f"Resubmit it, or {CHAIN_HINT}. If the same node fails again, tell the admins and exclude it."
         if facts.job and facts.job.node_list:
             fix["exclude"] = facts.job.node_list
         pattern = logscan.NODE_FAILURE
     elif kind is DiagnosisKind.BOOT_FAIL:
         title = "Node failed to boot"
         explanation = f"The node given to the job ({node}) failed to boot, so the job never ran."
-        suggestion = f"Resubmit it; {CHAIN_HINT}. If it repeats, tell the admins and exclude the node."
+        suggestion = f"Resubmit it, or {CHAIN_HINT}. If it repeats, tell the admins and exclude the node."
         if facts.job and facts.job.node_list and facts.job.node_list != "None assigned":
             fix["exclude"] = facts.job.node_list
         pattern = logscan.NODE_FAILURE
@@ -222,7 +223,7 @@ def deadline(facts: JobFacts) -> Diagnosis:
         explanation = "The job reached its --deadline while running, and Slurm stopped it."
     suggestion = (
         "Give a later --deadline, or a shorter --time (with --time-min Slurm may shorten the limit to fit "
-        f"the deadline); {CHAIN_HINT}."
+        f"the deadline), or {CHAIN_HINT}."
     )
     return _diag(facts, DiagnosisKind.DEADLINE, "Deadline passed", explanation, suggestion=suggestion)
 

@@ -163,7 +163,7 @@ def by_exit_code(facts: JobFacts) -> Diagnosis:
             DiagnosisKind.CHECKPOINTED,
             "Checkpointed: continue it (exit 75)",
             f"The script exited 75, {exit_meaning(75)}. The work is not finished.",
-            suggestion=f"Resubmit it to continue from its checkpoint; {endings.CHAIN_HINT}.",
+            suggestion=f"Resubmit it to continue from its checkpoint, or {endings.CHAIN_HINT}.",
             exit_codes=(code,),
         )
     lines = _quote(facts)
