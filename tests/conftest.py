@@ -43,7 +43,8 @@ def _check_cluster() -> str | None:
         return "Slurm did not answer within 15 s"
     if "UP" not in ping.stdout:
         return f"slurmctld is not up: {ping.stdout.strip() or ping.stderr.strip()}"
-    if "lr1 idle" not in nodes.stdout and "lr1 mixed" not in nodes.stdout and "lr1 allocated" not in nodes.stdout:
+    lr1 = [line.split()[1] for line in nodes.stdout.splitlines() if line.startswith("lr1 ") and len(line.split()) > 1]
+    if not lr1 or any(bad in lr1[0] for bad in ("down", "drain", "fail", "unknown", "not_responding")):
         return f"node lr1 is not usable: {nodes.stdout.strip()}"
     for user in TEST_USERS:
         if subprocess.run(["id", user], capture_output=True).returncode != 0:
