@@ -176,6 +176,8 @@ def _submit(args: argparse.Namespace) -> int:
         print(json.dumps({"workflow": workflow.name, "chains": [
             {"job": job, "chain_id": cid, "job_id": jid} for job, cid, jid in report.submitted]}, indent=2))
         return 0
+    for note in workflow.notes:
+        stdout.print(escape(note.render(str(args.file))), soft_wrap=True)
     for job, chain_id, job_id in report.submitted:
         what = f"submitted job {job_id}" if job_id else (
             "kept; the supervisor submits it when Slurm answers" if job in report.pending
