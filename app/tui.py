@@ -28,6 +28,7 @@ from textual.worker import Worker, WorkerState
 
 from app.services import ChainView, DashboardSnapshot
 from app.slurm.errors import SlurmError
+from app.slurm.records import JobAccounting
 from styles import STYLES_DIR
 from widgets.commands import DashboardCommands
 from widgets.dashboard import Dashboard
@@ -38,7 +39,8 @@ from widgets.messages import FocusChanged, SnapshotArrived
 from widgets.status_line import StatusInfo, StatusLine
 
 DEFAULT_INTERVAL = 5.0
-FOCUS_DEBOUNCE = 0.15  # seconds between the cursor stopping on a link and asking Slurm for its steps
+FOCUS_DEBOUNCE = 0.3  # seconds the cursor must rest on a link before Slurm is asked for its steps
+ENDED_CACHE_SIZE = 512  # finished jobs whose accounting (it no longer changes) is kept for instant re-display
 CHAIN_ACTIONS = frozenset({"resubmit", "cancel_chain", "signal", "reinit"})
 VIEW_ACTIONS = frozenset({"toggle_log", "filter", "choose_user", "help", "refresh", "quit"})
 
@@ -118,6 +120,8 @@ class LongrunApp(App[None]):
         self._show_log = show_log
         self._timer: Timer | None = None
         self._poll_again = False
+        self._actions_enabled: bool | None = None
+        self._ended: dict[str, tuple[JobAccounting, DiagnosisResult | None]] = {}
         # kept as attributes: `query_one` would search a dialog when one is on top
         self.dashboard = Dashboard(id="dashboard")
         self.status_line = StatusLine(id="status")
@@ -177,6 +181,7 @@ class LongrunApp(App[None]):
         result = worker.result
         if isinstance(result, PollResult) and result.snapshot.viewed_user == self.viewed_user:
             snap = result.snapshot
+            self._remember_if_ended(result)
             self.dashboard.post_message(SnapshotArrived(snap, result.diagnosis))
             health = snap.health
             status.update_info(
@@ -188,21 +193,43 @@ class LongrunApp(App[None]):
                 ),
                 now,
             )  # fmt: skip
-            self.refresh_bindings()
+            self._refresh_action_keys()
         elif worker.state is WorkerState.ERROR:
             status.mark_stale(now, describe_error(worker.error))
         self._arm_poll(0.05 if self._poll_again else self.interval)
 
+    def _remember_if_ended(self, result: PollResult) -> None:
+        focus = result.snapshot.focus
+        if focus is None or not focus.job.state.is_terminal:
+            return
+        if len(self._ended) >= ENDED_CACHE_SIZE:
+            self._ended.pop(next(iter(self._ended)))
+        self._ended[focus.job_id] = (focus, result.diagnosis)
+
     @on(FocusChanged)
     def _focus_changed(self, message: FocusChanged) -> None:
-        self.refresh_bindings()
+        self._refresh_action_keys()
         self.focus_log_path = message.log_path
-        if message.job_id != self.focus_job_id:
-            self.focus_job_id = message.job_id
-            if message.job_id is not None:
-                self._arm_poll(FOCUS_DEBOUNCE)
+        if message.job_id == self.focus_job_id:
+            return
+        self.focus_job_id = message.job_id
+        ended = self._ended.get(message.job_id) if message.job_id else None
+        snapshot = self.dashboard.snapshot
+        if ended is not None and snapshot is not None:
+            # a finished job's steps and diagnosis cannot change: show them now, no Slurm call
+            self.dashboard.post_message(SnapshotArrived(replace(snapshot, focus=ended[0]), ended[1]))
+        elif message.job_id is not None:
+            self._arm_poll(FOCUS_DEBOUNCE)
 
     # -- actions ---------------------------------------------------------------------------------
+    def _refresh_action_keys(self) -> None:
+        """Redraw the footer only when the selected chain's actions change (not on every move)."""
+        chain = self._selected()
+        enabled = chain is not None and not chain.read_only and self.backend.can_act(chain)
+        if enabled != self._actions_enabled:
+            self._actions_enabled = enabled
+            self.refresh_bindings()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.screen_stack:
             return False

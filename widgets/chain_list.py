@@ -47,6 +47,7 @@ class ChainList(DataTable[Text]):
         self._cells: dict[str, tuple[Text, ...]] = {}
         self._order: list[str] = []
         self._with_owner: bool | None = None
+        self._cell_cache: dict[tuple[str, str, bool | None], tuple[ChainView, tuple[Text, ...]]] = {}
 
     def selected_chain(self) -> ChainView | None:
         key = self.selected_key()
@@ -116,11 +117,21 @@ class ChainList(DataTable[Text]):
         for chain in shown:
             if chain.workflow:
                 groups.setdefault(chain.workflow, []).append(chain)
-        rows = [(c.chain_id, self._chain_cells(c)) for c in loose]
+        rows = [(c.chain_id, self._cached_cells(c, "")) for c in loose]
         for workflow, members in groups.items():
             rows.append((GROUP_PREFIX + workflow, self._group_cells(workflow, members)))
-            rows.extend((c.chain_id, self._chain_cells(c, indent="  ")) for c in members)
+            rows.extend((c.chain_id, self._cached_cells(c, "  ")) for c in members)
         return rows
+
+    def _cached_cells(self, chain: ChainView, indent: str) -> tuple[Text, ...]:
+        """Cells of an unchanged chain are reused: a poll over 1,000 chains rebuilds only what changed."""
+        key = (chain.chain_id, indent, self._with_owner)
+        cached = self._cell_cache.get(key)
+        if cached is not None and cached[0] == chain:
+            return cached[1]
+        cells = self._chain_cells(chain, indent)
+        self._cell_cache[key] = (chain, cells)
+        return cells
 
     def _chain_cells(self, chain: ChainView, indent: str = "") -> tuple[Text, ...]:
         cells = (

@@ -82,7 +82,7 @@ class Dashboard(Widget):
         title = f"Chains of {who} ({count}){mark}"
         if chains.filter_text:
             title += f" /{chains.filter_text}"
-        self.query_one("#chains-pane").border_title = title
+        _retitle(self.query_one("#chains-pane"), title)
 
     # -- selection -----------------------------------------------------------------------------
     def selected_chain(self) -> ChainView | None:
@@ -109,7 +109,7 @@ class Dashboard(Widget):
         today = _today(snapshot)
         if links_changed:
             links.show_links(chain.chain_id if chain else None, chain.links if chain else (), today)
-        links.border_title = f"Submission chain: {chain.name}" if chain else "Submission chain"
+        _retitle(links, f"Submission chain: {chain.name}" if chain else "Submission chain")
         link = links.selected_link() if chain else None
         job_id = link.job_id if link else None
         focus = snapshot.focus if snapshot else None
@@ -117,12 +117,12 @@ class Dashboard(Widget):
         diagnosis = self.query_one(DiagnosisView)
         if job_id is not None and focus is not None and focus.job_id == job_id:
             steps.show_job(focus)
-            steps.border_title = f"Steps of job {job_id}"
+            _retitle(steps, f"Steps of job {job_id}")
             diag = self.diagnosis if self.diagnosis and self.diagnosis.job_id == job_id else None
             diagnosis.show(diag, waiting_for=None if diag else job_id)
         else:
             steps.show_job(None)
-            steps.border_title = f"Steps of job {job_id}" if job_id else "Steps"
+            _retitle(steps, f"Steps of job {job_id}" if job_id else "Steps")
             diagnosis.show(None, waiting_for=job_id)
         log_path = link.log_path if link else None
         if self.has_class("-log"):
@@ -166,6 +166,11 @@ class Dashboard(Widget):
             log.follow(link.log_path if link else None)
         else:
             log.stop()
+
+
+def _retitle(widget: Widget, title: str) -> None:
+    if widget.border_title != title:
+        widget.border_title = title
 
 
 def _today(snapshot: DashboardSnapshot | None) -> date | None:

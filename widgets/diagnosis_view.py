@@ -25,12 +25,13 @@ class DiagnosisView(VerticalScroll):
 
     def show(self, diagnosis: DiagnosisResult | None, waiting_for: str | None = None) -> None:
         """Show `diagnosis`; without one, say which job's data is on its way (or that none is selected)."""
-        key: DiagnosisResult | str | None = diagnosis if diagnosis is not None else (waiting_for or "")
+        # the message names no job id, so that moving over many chains does not redraw it each time
+        key: DiagnosisResult | str | None = diagnosis if diagnosis is not None else ("wait" if waiting_for else "")
         if key == self._shown:
             return
         self._shown = key
         if diagnosis is None:
-            message = f"waiting for accounting of job {waiting_for}…" if waiting_for else "no job selected"
+            message = "waiting for this job's accounting…" if waiting_for else "no job selected"
             self._body.update(Text(message, style=Style(dim=True)))
             return
         self._body.update(self._describe(diagnosis))

@@ -18,14 +18,14 @@ class StepTable(DataTable[Text]):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row")
-        self._shown: JobAccounting | None = None
+        self._shown: JobAccounting | None = None  # None and no rows: empty
 
     def on_mount(self) -> None:
         for label in COLUMNS:
             self.add_column(label, key=label)
 
     def show_job(self, acct: JobAccounting | None) -> None:
-        if acct == self._shown and self.row_count:
+        if acct == self._shown and (acct is None or self.row_count):
             return
         self._shown = acct
         self.clear()

@@ -44,4 +44,12 @@ async def settled(pilot: Pilot[None], backend: FakeBackend, focus_job: str | Non
         return not any(w.group == "poll" and not w.is_finished for w in app.workers)
 
     await wait_for(pilot, done, what=f"a poll with focus {focus_job}")
+    await drawn(pilot)
+
+
+async def drawn(pilot: Pilot[None]) -> None:
+    """Let pending messages, layout and repaint finish (a screenshot taken earlier may miss a scrollbar)."""
+    await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause(0.05)
     await pilot.pause()
