@@ -49,6 +49,14 @@ class ChainList(DataTable[Text]):
         self._with_owner: bool | None = None
         self._cell_cache: dict[tuple[str, str, bool | None], tuple[ChainView, tuple[Text, ...]]] = {}
 
+    def on_mount(self) -> None:
+        self.watch(self.app, "theme", self._theme_changed, init=False)
+
+    def _theme_changed(self) -> None:
+        """Cells carry theme colours: build them again."""
+        self._cell_cache.clear()
+        self._render_rows(force=True)
+
     def selected_chain(self) -> ChainView | None:
         key = self.selected_key()
         return self._by_id.get(key) if key else None

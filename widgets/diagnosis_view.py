@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from rich.console import Group, RenderableType
 from rich.style import Style
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -23,6 +25,11 @@ class DiagnosisView(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield self._body
 
+    @property
+    def current(self) -> DiagnosisResult | None:
+        """The diagnosis on screen, if any."""
+        return self._shown if isinstance(self._shown, DiagnosisResult) else None
+
     def show(self, diagnosis: DiagnosisResult | None, waiting_for: str | None = None) -> None:
         """Show `diagnosis`; without one, say which job's data is on its way (or that none is selected)."""
         # the message names no job id, so that moving over many chains does not redraw it each time
@@ -36,16 +43,22 @@ class DiagnosisView(VerticalScroll):
             return
         self._body.update(self._describe(diagnosis))
 
-    def _describe(self, diagnosis: DiagnosisResult) -> Text:
-        text = Text()
-        text.append(diagnosis.title, style=tone_style(self.app, "accent", bold=True))
-        text.append(f"  (job {diagnosis.job_id})\n", style=Style(dim=True))
-        text.append(diagnosis.explanation.strip() + "\n")
+    def _describe(self, diagnosis: DiagnosisResult) -> Group:
+        head = Text()
+        head.append(diagnosis.title, style=tone_style(self.app, "accent", bold=True))
+        head.append(f"  (job {diagnosis.job_id})\n", style=Style(dim=True))
+        head.append(diagnosis.explanation.strip())
+        parts: list[RenderableType] = [head]
         if diagnosis.evidence:
-            text.append("\nEvidence\n", style=Style(bold=True))
+            parts.append(Text("\nEvidence", style=Style(bold=True)))
+            bullets = Table.grid(padding=(0, 1))
+            bullets.add_column(width=2, justify="right")
+            bullets.add_column(ratio=1)
             for line in diagnosis.evidence:
-                text.append(f" • {line}\n")
+                bullets.add_row("•", Text(line))
+            parts.append(bullets)
         if diagnosis.suggestion:
-            text.append("\nFix: ", style=tone_style(self.app, "success", bold=True))
-            text.append(diagnosis.suggestion.strip())
-        return text
+            fix = Text("\nFix: ", style=tone_style(self.app, "success", bold=True))
+            fix.append(diagnosis.suggestion.strip(), style=Style())
+            parts.append(fix)
+        return Group(*parts)

@@ -9,7 +9,7 @@ from app.model.units import MemorySize
 from app.slurm.records import JobAccounting, SacctRow
 from widgets.styling import duration_text, plain, state_text, tone_style
 
-COLUMNS = ("Step", "Name", "State", "Exit", "Elapsed", "MaxRSS", "ReqMem", "% of req")
+COLUMNS = ("Step", "State", "Exit", "MaxRSS", "% of req", "ReqMem", "Elapsed", "Name")  # memory first: it explains OOM
 NEAR_LIMIT_PERCENT = 90
 
 
@@ -39,13 +39,13 @@ class StepTable(DataTable[Text]):
         by = f" by {row.cancelled_by_uid}" if row.cancelled_by_uid is not None else ""
         return (
             plain(row.step_id),
-            plain(row.name),
             state_text(self.app, row.state, by),
             plain(row.exit_status),
-            duration_text(row.elapsed),
             plain(row.max_rss, empty="—"),
-            plain(requested if row.step is None else None, empty="" if row.step else "—"),
             self._percent(row.max_rss, requested),
+            plain(requested if row.step is None else None, empty="" if row.step else "—"),
+            duration_text(row.elapsed),
+            plain(row.name),
         )
 
     def _percent(self, rss: MemorySize | None, requested: MemorySize | None) -> Text:

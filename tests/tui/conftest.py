@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tui.fake_backend import DATA, FIXED_NOW, FakeBackend, sample_chains
+from tests.tui.fake_backend import FIXED_NOW, LOG_SOURCES, FakeBackend, sample_chains
 
 SNAPSHOT_LOGS = Path("/tmp/longrun-tui-snapshot-logs")  # a fixed path: it is shown in the Log pane's title
 
@@ -38,8 +38,8 @@ def fake() -> FakeBackend:
 def snapshot_logs() -> Path:
     """The captured logs copied to a fixed place (written atomically: xdist workers share it)."""
     SNAPSHOT_LOGS.mkdir(exist_ok=True)
-    for source in DATA.iterdir():
-        target = SNAPSHOT_LOGS / source.name
+    for name, source in LOG_SOURCES.items():
+        target = SNAPSHOT_LOGS / name
         if not target.exists() or target.read_bytes() != source.read_bytes():
             tmp = target.with_suffix(f".{os.getpid()}.tmp")
             shutil.copyfile(source, tmp)

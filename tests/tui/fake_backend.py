@@ -1,9 +1,11 @@
 """A fake service layer for the dashboard's Pilot and snapshot tests, built from REAL captured Slurm output.
 
-The accounting records are parsed (by the project's own sacct parser) from
-tests/captures/sacct_scenarios.txt, captured on the test cluster; the chains around them are
-what the supervisor would have recorded for such links. The clock is fixed, so screens are
-deterministic. Nothing here calls Slurm.
+The accounting records are parsed (by the project's own sacct parser) from captures of the test
+cluster: tests/captures/sacct_scenarios.txt and, for the out-of-memory and time-limit endings,
+tests/captures/endings/{oom,timeout}.sacct.txt with their real logs. The chains around them are
+what the supervisor would have recorded for such links; the logs of the still running links
+(tests/tui/data/) are written by hand, as no capture of a running training exists. The clock is
+fixed, so screens are deterministic. Nothing here calls Slurm.
 """
 
 from __future__ import annotations
@@ -20,14 +22,22 @@ from app.slurm.records import JobAccounting
 from app.slurm.sacct import parse_sacct
 
 CAPTURES = Path(__file__).resolve().parents[1] / "captures"
+ENDINGS = CAPTURES / "endings"
 DATA = Path(__file__).resolve().parent / "data"
-FIXED_NOW = datetime(2026, 11, 22, 1, 42, 0, tzinfo=UTC)  # captured jobs ran 01:39-01:41 UTC that night
+LOG_SOURCES = {
+    "timeout.log": ENDINGS / "timeout.log",
+    "oom.log": ENDINGS / "oom.log",
+    "train-2.out": DATA / "train-2.out",
+    "fit-1.out": DATA / "fit-1.out",
+}
+FIXED_NOW = datetime(2026, 11, 22, 1, 54, 0, tzinfo=UTC)  # the captured jobs ran 01:39-01:53 UTC that night
 
 
 def captured_jobs() -> dict[str, JobAccounting]:
-    """The captured scenarios, keyed by job NAME (ids change each capture run)."""
-    by_id = parse_sacct((CAPTURES / "sacct_scenarios.txt").read_text())
-    return {acct.job.name: acct for acct in by_id.values()}
+    """The captured jobs, keyed by job NAME (ids change each capture run)."""
+    texts = [(CAPTURES / "sacct_scenarios.txt").read_text()]
+    texts += [(ENDINGS / f"{name}.sacct.txt").read_text() for name in ("oom", "timeout")]
+    return {acct.job.name: acct for text in texts for acct in parse_sacct(text).values()}
 
 
 def link_from(
@@ -50,10 +60,17 @@ def link_from(
     )
 
 
-def sample_chains(owner: str = "alice", log_dir: Path = DATA) -> tuple[ChainView, ...]:
-    """Seven chains over the captured jobs: running, stopped by OOM and by exit 3, done, a workflow."""
+def sample_chains(owner: str = "alice", log_dir: Path | None = None) -> tuple[ChainView, ...]:
+    """Seven chains over the captured jobs: running, stopped by OOM and by exit 3, done, a workflow.
+
+    Logs are read where they are kept, or from `log_dir` (a copy at a fixed path, for snapshots).
+    """
     jobs = captured_jobs()
-    timeout, running, oom = jobs["lrcap-timeout"], jobs["lrcap-running"], jobs["lrcap-oom"]
+    timeout, running, oom = jobs["lrx-timeout"], jobs["lrcap-running"], jobs["lrx-oom"]
+
+    def log(name: str) -> Path:
+        return (log_dir / name) if log_dir is not None else LOG_SOURCES[name]
+
     done, exit3, pipe = jobs["lrcap-completed"], jobs["lrcap-exit3"], jobs["lrcap|pipe|name"]
     pending = jobs["lrcap-pending"]
 
@@ -73,11 +90,11 @@ def sample_chains(owner: str = "alice", log_dir: Path = DATA) -> tuple[ChainView
 
     return (
         chain("c-train", "train-resnet", ChainState.RUNNING, None, (
-            link_from(timeout, 1, "TIMEOUT", "continue: time limit", log_dir / "train-1.out"),
-            link_from(running, 2, None, None, log_dir / "train-2.out"),
+            link_from(timeout, 1, "TIMEOUT", "continue: time limit", log("timeout.log")),
+            link_from(running, 2, None, None, log("train-2.out")),
         ), left=508),
         chain("c-prep", "preprocess", ChainState.STOPPED, "out of memory", (
-            link_from(oom, 1, "OUT_OF_MEMORY", "needs a person: out of memory", log_dir / "prep-1.out"),
+            link_from(oom, 1, "OUT_OF_MEMORY", "needs a person: out of memory", log("oom.log")),
         )),
         chain("c-exit", "bad-config", ChainState.STOPPED, "failed: exit 3", (
             link_from(exit3, 1, "exit 3", "needs a person: failed with exit 3", None),
@@ -85,7 +102,7 @@ def sample_chains(owner: str = "alice", log_dir: Path = DATA) -> tuple[ChainView
         chain("c-eval", "eval", ChainState.DONE, None, (link_from(done, 1, "COMPLETED", "finished"),)),
         chain("c-fetch", "fetch|data", ChainState.DONE, None, (link_from(pipe, 1, "COMPLETED", "finished"),),
               workflow="pipeline"),
-        chain("c-fit", "fit", ChainState.RUNNING, None, (link_from(pending, 1, None, None, log_dir / "fit-1.out"),),
+        chain("c-fit", "fit", ChainState.RUNNING, None, (link_from(pending, 1, None, None, log("fit-1.out")),),
               workflow="pipeline"),
         chain("c-report", "report", ChainState.WAITING, "waiting for fit", (), workflow="pipeline"),
     )  # fmt: skip

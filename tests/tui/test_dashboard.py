@@ -17,7 +17,7 @@ from widgets.step_table import StepTable
 
 JOBS = captured_jobs()
 RUNNING = JOBS["lrcap-running"].job_id
-OOM = JOBS["lrcap-oom"].job_id
+OOM = JOBS["lrx-oom"].job_id
 
 
 async def test_first_screen_shows_chains_links_and_steps_of_the_newest_link(fake: FakeBackend) -> None:
@@ -45,11 +45,12 @@ async def test_moving_to_a_chain_stopped_by_oom_shows_its_diagnosis(fake: FakeBa
         assert app.dashboard.selected_chain().state is ChainState.STOPPED  # type: ignore[union-attr]
         assert app.query_one(LinkTable).row_count == 1
         steps = app.query_one(StepTable)
-        assert str(steps.get_row_at(0)[2]) == "OUT_OF_MEMORY"
-        await wait_for(pilot, lambda: "Out of memory" in str(app.query_one("#diagnosis-body").render()))
-        body = str(app.query_one("#diagnosis-body").render())
-        assert "Evidence" in body and "Fix:" in body
-        assert isinstance(app.query_one(DiagnosisView), DiagnosisView)
+        assert str(steps.get_row_at(0)[1]) == "OUT_OF_MEMORY"
+        view = app.query_one(DiagnosisView)
+        await wait_for(pilot, lambda: view.current is not None and view.current.title == "Out of memory")
+        assert view.current is not None and view.current.job_id == OOM
+        assert any("OUT_OF_MEMORY" in line for line in view.current.evidence)
+        assert view.current.suggestion is not None and "--mem=" in view.current.suggestion
 
 
 async def test_moving_the_cursor_never_waits_for_slurm(fake: FakeBackend) -> None:
@@ -161,7 +162,7 @@ async def test_a_failed_poll_keeps_the_data_and_says_since_when_it_is_stale(fake
         await wait_for(pilot, lambda: app.query_one(StatusLine).has_class("-stale"), what="stale status")
         assert len(fake.calls) == calls + 1
         text = str(app.query_one(StatusLine).render_text())
-        assert "stale since 01:42:00" in text and "Connection refused" in text
+        assert "stale since 01:54:00" in text and "Connection refused" in text
         assert app.query_one(ChainList).shown_count == 7
         fake.down = False
         await pilot.press("ctrl+r")

@@ -14,16 +14,22 @@ from textual.widgets import Log
 
 from tests.tui.fake_backend import FakeBackend, captured_jobs, sample_chains
 from tests.tui.helpers import drawn, make_app, settled, wait_for
+from widgets.diagnosis_view import DiagnosisView
 from widgets.status_line import StatusLine
 
 JOBS = captured_jobs()
 RUNNING = JOBS["lrcap-running"].job_id
-OOM = JOBS["lrcap-oom"].job_id
+OOM = JOBS["lrx-oom"].job_id
 Snap = Callable[..., bool]
 
 
 def backend(logs: Path, viewer: str = "alice") -> FakeBackend:
     return FakeBackend(chains=sample_chains(log_dir=logs), viewer=viewer)
+
+
+def _diagnosis_title(pilot: Pilot[None]) -> str | None:
+    current = pilot.app.query_one(DiagnosisView).current
+    return current.title if current else None
 
 
 async def _log_has(pilot: Pilot[None], text: str) -> None:
@@ -58,7 +64,7 @@ def test_chain_stopped_by_out_of_memory_with_its_diagnosis(snap_compare: Snap, s
         await settled(pilot, fake, focus_job=RUNNING)
         await pilot.press("down")
         await settled(pilot, fake, focus_job=OOM)
-        await wait_for(pilot, lambda: "Out of memory" in str(pilot.app.query_one("#diagnosis-body").render()))
+        await wait_for(pilot, lambda: _diagnosis_title(pilot) == "Out of memory")
         await drawn(pilot)
 
     # tall enough for the whole diagnosis: a scrollbar thumb's last cell depends on layout timing
@@ -86,3 +92,16 @@ def test_read_only_view_of_another_users_chains(snap_compare: Snap, snapshot_log
         await settled(pilot, fake, focus_job=RUNNING)
 
     assert snap_compare(make_app(fake, me="bob", show_log=False), terminal_size=(100, 30), run_before=ready)
+
+
+def test_light_theme_keeps_every_state_readable(snap_compare: Snap, snapshot_logs: Path) -> None:
+    fake = backend(snapshot_logs)
+    app = make_app(fake, show_log=False)
+
+    async def ready(pilot: Pilot[None]) -> None:
+        pilot.app.theme = "textual-light"
+        await settled(pilot, fake, focus_job=RUNNING)
+        await pilot.press("down")
+        await settled(pilot, fake, focus_job=OOM)
+
+    assert snap_compare(app, terminal_size=(160, 60), run_before=ready)
