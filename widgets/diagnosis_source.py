@@ -43,6 +43,9 @@ def diagnose_focus(acct: JobAccounting | None, log_path: str | None) -> Diagnosi
         found = diagnose(acct, logs=(log,) if log else ())
     except NothingToDiagnose:
         result = None
+    except Exception as exc:  # a diagnosis bug must not make the whole refresh look stale
+        failure = f"The diagnosis failed: {type(exc).__name__}: {exc}"
+        result = DiagnosisResult(acct.job_id, "No diagnosis", failure, (), None)
     else:
         result = DiagnosisResult(
             job_id=acct.job_id,

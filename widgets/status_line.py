@@ -48,7 +48,8 @@ class StatusLine(Static):
 
     def render_text(self) -> Text:
         info = self.info
-        text = Text(no_wrap=True, overflow="ellipsis")
+        stale = info.stale_since is not None
+        text = Text(no_wrap=not stale, overflow="fold" if stale else "ellipsis")  # a problem is shown in full
         text.append("viewing ")
         text.append(info.viewed_user or "all users", style="bold")
         if info.cluster:

@@ -211,3 +211,16 @@ async def test_help_and_palette(fake: FakeBackend) -> None:
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="cancel confirmation from palette")
         await pilot.press("n")
         assert fake.actions() == []
+
+
+async def test_slurm_down_from_the_start_says_so_without_a_traceback() -> None:
+    fake = FakeBackend(down=True)
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        status = app.query_one(StatusLine)
+        await wait_for(pilot, lambda: status.has_class("-stale"), what="the stale notice")
+        assert "stale since 01:54:00" in str(status.render_text())
+        assert app.query_one(ChainList).shown_count == 0
+        assert app.dashboard.selected_chain() is None
+        for action in ("resubmit", "cancel_chain", "signal", "reinit"):
+            assert app.check_action(action, ()) is None

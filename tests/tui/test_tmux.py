@@ -71,6 +71,48 @@ def test_dashboard_shows_a_running_chain_and_quits(session: str) -> None:
         _stop_supervisor(home)
 
 
+def test_slurm_outage_shows_stale_since_and_keeps_the_last_data(session: str) -> None:
+    """sacct starts failing as it does when slurmdbd is down (a wrapper first on PATH, switched by a file)."""
+    workdir = make_user_dir("alice", "tmux-outage")
+    home = workdir / "reg"
+    tag = f"outage{uuid.uuid4().hex[:6]}"
+    script = write_script(workdir, f"{tag}.sh", "#!/bin/bash\nsleep 120\n", owner="alice")
+    env = {"LONGRUN_HOME": str(home), "LONGRUN_NO_AUTOSTART": "1"}
+    proc = run_as("alice", ["longrun", "submit", "--json", "--name", tag, "--time=3", "-o", f"{workdir}/%j.out",
+                            str(script)], cwd=workdir, env=env)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    chain_id, job_id = json.loads(proc.stdout)["chain_id"], json.loads(proc.stdout)["job_id"]
+    wrappers = workdir / "bin"
+    wrappers.mkdir()
+    down = workdir / "slurmdbd-down"
+    write_script(wrappers, "sacct", f"""#!/bin/bash
+if [ -e {down} ]; then
+  echo "sacct: error: Problem talking to the database: Connection refused" >&2
+  exit 1
+fi
+exec {shutil.which("sacct")} "$@"
+""", owner="alice")  # fmt: skip
+    try:
+        command = ["runuser", "-u", "alice", "--", "env", "-i", f"PATH={wrappers}:{USER_PATH}", "HOME=/home/alice",
+                   "USER=alice", "LANG=C.UTF-8", "TERM=xterm-256color", f"LONGRUN_HOME={home}",
+                   "LONGRUN_NO_AUTOSTART=1", str(VENV / "bin" / "longrun-tui"), "--interval", "1"]  # fmt: skip
+        tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", *command)
+        wait_until(lambda: job_id in screen(session) and "data " in screen(session), timeout=45, interval=0.5,
+                   what="live data on the dashboard")  # fmt: skip
+        down.touch()
+        text = wait_until(lambda: (text := screen(session)) and "stale since" in text and text, timeout=30,
+                          interval=0.5, what="the stale notice")  # fmt: skip
+        assert isinstance(text, str)
+        assert "Connection refused" in text
+        assert tag in text and job_id in text, "the last good data stays on screen"
+        assert "Traceback" not in text
+        down.unlink()
+        wait_until(lambda: "stale since" not in screen(session), timeout=30, interval=0.5, what="fresh data again")
+    finally:
+        run_as("alice", ["longrun", "cancel", chain_id], cwd=workdir, env=env)
+        subprocess.run(["scancel", job_id], capture_output=True, timeout=30)
+
+
 def _stop_supervisor(home: Path) -> None:
     try:
         os.kill(int(json.loads((home / "supervisor" / "heartbeat.json").read_text())["pid"]), signal.SIGTERM)
