@@ -33,6 +33,7 @@ PENDING_POLL = 10.0
 SLOW_POLL = 20.0  # bounded so that unexpected endings (preemption) are seen within 30 s
 IDLE_POLL = 30.0
 MAX_BACKOFF = 120.0
+VANISHED_AFTER = 900.0  # seconds a submitted job may stay unknown to both sacct and squeue
 BLAMELESS = {"PREEMPTED", "NODE_FAIL", "BOOT_FAIL", "REVOKED"}
 
 
@@ -118,6 +119,9 @@ class Supervisor:
                 self.slurm.cancel(link.job_id)
                 self.reg.append_event(status.chain_id, CANCELLED, job_id=link.job_id)
                 return FAST_POLL
+            if job is None and state is None and self.vanished(link.submit):
+                self.give_up_vanished(status)
+                return IDLE_POLL
             if job is None or not job.job.state.is_terminal:
                 return self.poll_for(status, job)
             report.ended += 1
@@ -136,6 +140,26 @@ class Supervisor:
             log.info("%s: submitted attempt %d as job %s", status.chain_id, status.attempt + 1, job_id)
             report.submitted.append(job_id)
         return FAST_POLL
+
+    @staticmethod
+    def vanished(submitted: datetime | None) -> bool:
+        """Neither sacct nor squeue has known this job for VANISHED_AFTER seconds after submission."""
+        if submitted is None:
+            return False
+        when = submitted if submitted.tzinfo else submitted.replace(tzinfo=UTC)
+        return (datetime.now(UTC) - when).total_seconds() > VANISHED_AFTER
+
+    def give_up_vanished(self, status: ChainStatus) -> None:
+        link = status.live_link
+        assert link is not None
+        reason = f"job {link.job_id} is unknown to sacct and squeue; check it, then resubmit or reinit"
+        log.warning("%s: %s", status.chain_id, reason)
+        self.reg.append_event(
+            status.chain_id, OBSERVED_END, attempt=link.attempt, job_id=link.job_id, state="UNKNOWN", ending="vanished"
+        )
+        self.reg.append_event(
+            status.chain_id, DECISION, attempt=link.attempt, outcome=LinkOutcome.NEEDS_PERSON.value, reason=reason
+        )
 
     def record_end(self, status: ChainStatus, job: JobAccounting) -> Decision:
         link = status.live_link
