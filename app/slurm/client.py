@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from app.model.states import JobState
@@ -30,6 +31,14 @@ def _check_ids(job_ids: Sequence[str]) -> list[str]:
         if not job_id or any(c in job_id for c in ", \t\n") or job_id.startswith("-"):
             raise UnknownJob(f"not a Slurm job id: {job_id!r}")
     return list(dict.fromkeys(ids))
+
+
+def _honest(accounting: JobAccounting) -> JobAccounting:
+    """A placeholder job row without the name and user slurmdbd made up for it."""
+    if not is_placeholder(accounting):
+        return accounting
+    job = replace(accounting.job, name="", user=None, alloc_cpus=accounting.job.alloc_cpus or None)
+    return JobAccounting(job, accounting.steps)
 
 
 class SlurmClient:
@@ -61,17 +70,17 @@ class SlurmClient:
         return job_id
 
     def accounting(self, job_ids: Sequence[str]) -> dict[str, JobAccounting]:
-        """Accounting with steps for many jobs in ONE sacct call.
+        """Accounting with steps for many jobs in ONE sacct call; ids not yet in accounting are absent.
 
-        Ids not yet in accounting are simply absent, and so are jobs that slurmdbd knows only by
-        its placeholder row (see sacct.is_placeholder: name `allocation`, user root; it lasts
-        about a second): the next poll gets the real row.
+        For about a second after a job starts or ends slurmdbd may show a placeholder job row
+        (sacct.is_placeholder): its state, exit code, times and steps are real, its name and user
+        (`allocation`, root) are not, so they come back empty ("" and None) until the next poll.
         """
         ids = _check_ids(job_ids)
         if not ids:
             return {}
         result = self.runner.run(sacct_argv_for_jobs(ids), env=QUERY_ENV)
-        return {job_id: acc for job_id, acc in parse_sacct(result.stdout).items() if not is_placeholder(acc)}
+        return {job_id: _honest(acc) for job_id, acc in parse_sacct(result.stdout).items()}
 
     def accounting_for_user(
         self, user: str | None, since: datetime, comment_prefix: str | None = None
@@ -79,10 +88,10 @@ class SlurmClient:
         """Every job of `user` (all users when None) since `since`, in one sacct call.
 
         With comment_prefix, only jobs whose Comment starts with it. Listing by user lags
-        listing by id (accounting()) by a second or two in slurmdbd; placeholder rows are left out.
+        listing by id (accounting()) by a second or two in slurmdbd.
         """
         result = self.runner.run(sacct_argv_for_user(user, since), env=QUERY_ENV)
-        jobs = [acc for acc in parse_sacct(result.stdout).values() if not is_placeholder(acc)]
+        jobs = [_honest(acc) for acc in parse_sacct(result.stdout).values()]
         if comment_prefix is not None:
             jobs = [j for j in jobs if (j.job.comment or "").startswith(comment_prefix)]
         return jobs

@@ -21,6 +21,7 @@ from app.slurm.client import SlurmClient
 from app.slurm.errors import SlurmTimeout, SlurmUnavailable
 from app.slurm.records import JobAccounting
 from app.slurm.runner import CommandRunner
+from app.slurm.sacct import is_placeholder
 from tests.conftest import VENV, run_as, wait_until, write_script
 
 PRELUDE = """
@@ -63,7 +64,9 @@ def accounting_when(client: SlurmClient, ids: list[str], done: Any, timeout: flo
 
 
 def ended(acc: JobAccounting) -> bool:
-    return acc.job.state.is_terminal and bool(acc.steps) and all(s.state.is_terminal for s in acc.steps)
+    """Ended, with its steps, and with its own job row (not slurmdbd's placeholder)."""
+    steps_done = bool(acc.steps) and all(s.state.is_terminal for s in acc.steps)
+    return acc.job.state.is_terminal and steps_done and not is_placeholder(acc)
 
 
 def test_submit_and_one_batched_accounting_call_with_steps(alice_dir: Path) -> None:

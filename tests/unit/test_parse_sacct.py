@@ -10,6 +10,7 @@ import pytest
 from app.model.exit_status import ExitStatus
 from app.model.states import JobState
 from app.model.units import Duration, MemorySize
+from app.slurm.client import _honest
 from app.slurm.errors import SlurmParseError
 from app.slurm.records import JobAccounting
 from app.slurm.sacct import (
@@ -147,6 +148,16 @@ def test_placeholder_row_can_already_be_final() -> None:
     assert is_placeholder(acc)
     real = parse_sacct(capture_text("sacct_scenarios.txt"))
     assert not any(is_placeholder(a) for a in real.values()), "real rows, pending ones too, have a partition"
+
+
+def test_client_keeps_a_placeholders_facts_but_not_its_made_up_name_and_user() -> None:
+    (acc,) = parse_sacct(capture_text("sacct_placeholder_completed.txt")).values()
+    honest = _honest(acc)
+    assert honest.job.name == "" and honest.job.user is None
+    assert honest.job.state is JobState.COMPLETED and honest.job.exit_status == acc.job.exit_status
+    assert honest.steps == acc.steps and honest.job.end == acc.job.end
+    real = next(iter(parse_sacct(capture_text("sacct_array.txt")).values()))
+    assert _honest(real) is real
 
 
 def test_fast_rows_equal_rows_built_by_the_dataclass() -> None:
