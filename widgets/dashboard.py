@@ -37,26 +37,32 @@ class Dashboard(Widget):
         self.snapshot: DashboardSnapshot | None = None
         self.diagnosis: DiagnosisResult | None = None
         self._focus: tuple[str | None, str | None, str | None] | None = None
+        # the panes, held directly: queries fail while the app starts or stops, references do not
+        self.filter_box = Input(placeholder="filter: name, id, state, owner, workflow", id="filter")
+        self.chain_list = ChainList(id="chains")
+        self.chains_pane = Vertical(self.filter_box, self.chain_list, id="chains-pane", classes="pane")
+        self.link_table = LinkTable(id="links")
+        self.step_table = StepTable(id="steps")
+        self.diagnosis_view = DiagnosisView(id="diagnosis")
+        self.log_tail = LogTail(id="log")
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
-            with Vertical(id="chains-pane", classes="pane"):
-                yield Input(placeholder="filter: name, id, state, owner, workflow", id="filter")
-                yield ChainList(id="chains")
+            yield self.chains_pane
             with Vertical(id="detail"):
-                yield LinkTable(id="links")
+                yield self.link_table
                 with Horizontal(id="lower"):
-                    yield StepTable(id="steps")
-                    yield DiagnosisView(id="diagnosis")
-        yield LogTail(id="log")
+                    yield self.step_table
+                    yield self.diagnosis_view
+        yield self.log_tail
 
     def on_mount(self) -> None:
-        self.query_one("#chains-pane").border_title = "Chains"
-        self.query_one("#links").border_title = "Submission chain"
-        self.query_one("#steps").border_title = "Steps"
-        self.query_one("#diagnosis").border_title = "Diagnosis"
-        self.query_one("#log").border_title = "Log"
-        self.query_one(ChainList).focus()
+        self.chains_pane.border_title = "Chains"
+        self.link_table.border_title = "Submission chain"
+        self.step_table.border_title = "Steps"
+        self.diagnosis_view.border_title = "Diagnosis"
+        self.log_tail.border_title = "Log"
+        self.chain_list.focus()
 
     # -- data in -------------------------------------------------------------------------------
     def on_snapshot_arrived(self, message: SnapshotArrived) -> None:
@@ -64,7 +70,7 @@ class Dashboard(Widget):
         self.snapshot = message.snapshot
         self.diagnosis = message.diagnosis
         snapshot = message.snapshot
-        chains = self.query_one(ChainList)
+        chains = self.chain_list
         chains.show_chains(snapshot.chains, with_owner=snapshot.viewed_user is None)
         self._title_chains()
         self._show_selection()
@@ -73,7 +79,7 @@ class Dashboard(Widget):
         snapshot = self.snapshot
         if snapshot is None:
             return
-        chains = self.query_one(ChainList)
+        chains = self.chain_list
         who = snapshot.viewed_user or "all users"
         count = f"{chains.shown_count} of {len(snapshot.chains)}" if chains.filter_text else str(len(snapshot.chains))
         read_only = any(c.read_only for c in snapshot.chains)
@@ -82,16 +88,16 @@ class Dashboard(Widget):
         title = f"Chains of {who} ({count}){mark}"
         if chains.filter_text:
             title += f" /{chains.filter_text}"
-        _retitle(self.query_one("#chains-pane"), title)
+        _retitle(self.chains_pane, title)
 
     # -- selection -----------------------------------------------------------------------------
     def selected_chain(self) -> ChainView | None:
-        return self.query_one(ChainList).selected_chain()
+        return self.chain_list.selected_chain()
 
     def selected_link(self) -> LinkView | None:
         if self.selected_chain() is None:
             return None
-        return self.query_one(LinkTable).selected_link()
+        return self.link_table.selected_link()
 
     @on(DataTable.RowHighlighted, "#chains")
     def _chain_moved(self) -> None:
@@ -99,13 +105,13 @@ class Dashboard(Widget):
 
     @on(DataTable.RowHighlighted, "#links")
     def _link_moved(self) -> None:
-        self.query_one(LinkTable).pin_to_cursor()
+        self.link_table.pin_to_cursor()
         self._show_selection(links_changed=False)
 
     def _show_selection(self, links_changed: bool = True) -> None:
         snapshot = self.snapshot
         chain = self.selected_chain()
-        links = self.query_one(LinkTable)
+        links = self.link_table
         today = _today(snapshot)
         if links_changed:
             links.show_links(chain.chain_id if chain else None, chain.links if chain else (), today)
@@ -113,8 +119,8 @@ class Dashboard(Widget):
         link = links.selected_link() if chain else None
         job_id = link.job_id if link else None
         focus = snapshot.focus if snapshot else None
-        steps = self.query_one(StepTable)
-        diagnosis = self.query_one(DiagnosisView)
+        steps = self.step_table
+        diagnosis = self.diagnosis_view
         if job_id is not None and focus is not None and focus.job_id == job_id:
             steps.show_job(focus)
             _retitle(steps, f"Steps of job {job_id}")
@@ -126,7 +132,7 @@ class Dashboard(Widget):
             diagnosis.show(None, waiting_for=job_id)
         log_path = link.log_path if link else None
         if self.has_class("-log"):
-            self.query_one(LogTail).follow(log_path)
+            self.log_tail.follow(log_path)
         wanted = (chain.chain_id if chain else None, job_id, log_path)
         if wanted != self._focus:
             self._focus = wanted
@@ -134,33 +140,33 @@ class Dashboard(Widget):
 
     # -- filter and log ------------------------------------------------------------------------
     def open_filter(self) -> None:
-        box = self.query_one("#filter", Input)
+        box = self.filter_box
         box.add_class("-open")
         box.focus()
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.query_one(ChainList).set_filter(event.value)
+        self.chain_list.set_filter(event.value)
         self._title_chains()
         self._show_selection()
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
-        box = self.query_one("#filter", Input)
+        box = self.filter_box
         if not box.value:
             box.remove_class("-open")
-        self.query_one(ChainList).focus()
+        self.chain_list.focus()
 
     def action_close_filter(self) -> None:
         """Clear the filter and hide its box (escape in the box)."""
-        box = self.query_one("#filter", Input)
+        box = self.filter_box
         box.value = ""
         box.remove_class("-open")
-        self.query_one(ChainList).focus()
+        self.chain_list.focus()
 
     def set_log_visible(self, visible: bool) -> None:
         self.set_class(visible, "-log")
-        log = self.query_one(LogTail)
+        log = self.log_tail
         if visible:
             link = self.selected_link()
             log.follow(link.log_path if link else None)

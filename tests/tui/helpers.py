@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from app.tui import LongrunApp
 from tests.tui.fake_backend import FIXED_NOW, FakeBackend
@@ -19,7 +20,7 @@ def make_app(
     return LongrunApp(backend, user, me=me, interval=interval, clock=lambda: FIXED_NOW, show_log=show_log)
 
 
-async def wait_for(pilot: Pilot[None], predicate: Callable[[], object], timeout: float = 5.0, what: str = "") -> None:
+async def wait_for(pilot: Pilot[None], predicate: Callable[[], object], timeout: float = 30.0, what: str = "") -> None:
     """Let the app run until predicate() holds (polls are thread workers: give them real time)."""
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -49,7 +50,12 @@ async def settled(pilot: Pilot[None], backend: FakeBackend, focus_job: str | Non
 
 async def drawn(pilot: Pilot[None]) -> None:
     """Let pending messages, layout and repaint finish (a screenshot taken earlier may miss a scrollbar)."""
-    await pilot.pause()
-    await pilot.wait_for_scheduled_animations()
-    await pilot.pause(0.05)
+    for _ in range(3):  # a loaded machine (the suite runs with xdist) needs more than one round
+        await pilot.pause()
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause(0.05)
+    # DataTable sizes its columns when idle: wait for that, or a screenshot may show cut cells
+    tables = list(pilot.app.query(DataTable))
+    await wait_for(pilot, lambda: not any(getattr(t, "_require_update_dimensions", False) for t in tables),
+                   what="table columns sized")  # fmt: skip
     await pilot.pause()
