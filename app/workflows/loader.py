@@ -131,21 +131,8 @@ def _resources(reader: NodeReader, node: Node, what: str) -> Resources | None:
     reader.check_keys(entries, what, RESOURCE_KEYS)
     ints = {key: reader.integer(entries[key][1], f"{what}: {key}", minimum=0 if key == "num_gpus" else 1)
             for key in ("num_cpus", "num_gpus", "num_nodes") if key in entries}
-    memory = runtime = None
-    if "memory" in entries:
-        text = reader.string(entries["memory"][1], f"{what}: memory")
-        if text is not None:
-            try:
-                memory = parse_memory(text)
-            except ValueError as exc:
-                reader.error(entries["memory"][1], f"{what}: memory {exc}")
-    if "runtime" in entries:
-        text = reader.string(entries["runtime"][1], f"{what}: runtime")
-        if text is not None:
-            try:
-                runtime = parse_runtime(text)
-            except ValueError as exc:
-                reader.error(entries["runtime"][1], f"{what}: runtime {exc}")
+    memory = reader.parsed(entries, "memory", what, parse_memory)
+    runtime = reader.parsed(entries, "runtime", what, parse_runtime)
     return Resources(ints.get("num_cpus"), memory, ints.get("num_gpus"), ints.get("num_nodes"), runtime)
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
@@ -18,6 +19,7 @@ from app.workflows.spec import Problem, Severity
 
 Entry = tuple[Node, Node]  # (key node, value node)
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
+T = TypeVar("T")
 
 
 def line_of(node: Node) -> int:
@@ -113,6 +115,20 @@ class NodeReader:
             self.error(node, f"{what} is empty")
             return None
         return text
+
+    def parsed(self, entries: dict[str, Entry], key: str, what: str, parse: Callable[[str], T]) -> T | None:
+        """The value at `key` read by `parse` (e.g. a memory size); its ValueError reported at that line."""
+        if key not in entries:
+            return None
+        node = entries[key][1]
+        text = self.string(node, f"{what}: {key}")
+        if text is None:
+            return None
+        try:
+            return parse(text)
+        except ValueError as exc:
+            self.error(node, f"{what}: {key} {exc}")
+            return None
 
     def integer(self, node: Node, what: str, minimum: int = 1) -> int | None:
         value = self.value(node) if isinstance(node, ScalarNode) else None

@@ -53,21 +53,8 @@ def read_schedulers(reader: NodeReader, top: dict[str, Entry]) -> dict[str, Sche
                    for key in ("account", "partition", "qos", "gres", "tmp") if key in entries}
         ints = {key: reader.integer(entries[key][1], f"{what}: {key}") for key in ("nodes", "ntasks_per_node")
                 if key in entries}
-        walltime = mem = None
-        if "walltime" in entries:
-            text = reader.string(entries["walltime"][1], f"{what}: walltime")
-            if text is not None:
-                try:
-                    walltime = parse_walltime(text)
-                except ValueError as exc:
-                    reader.error(entries["walltime"][1], f"{what}: walltime {exc}")
-        if "mem" in entries:
-            text = reader.string(entries["mem"][1], f"{what}: mem")
-            if text is not None:
-                try:
-                    mem = parse_memory(text)
-                except ValueError as exc:
-                    reader.error(entries["mem"][1], f"{what}: mem {exc}")
+        walltime = reader.parsed(entries, "walltime", what, parse_walltime)
+        mem = reader.parsed(entries, "mem", what, parse_memory)
         extra = _extra(reader, entries, what)
         if name is None:
             continue
