@@ -153,7 +153,7 @@ def parse_submit_argv(argv: list[str]) -> SubmitRequest:
 def handle(args: argparse.Namespace) -> int:
     argv: list[str] = list(args.argv)
     if not argv or argv[0] in ("-h", "--help"):
-        stdout.print(USAGE, markup=False, highlight=False)
+        stdout.print(USAGE, markup=False, highlight=False, soft_wrap=True)
         return 0 if argv else 2
     try:
         req = parse_submit_argv(argv)
