@@ -22,7 +22,7 @@ WORK_ROOT = Path("/tmp/longrun-tests")
 TESTS_DIR = Path(__file__).parent
 USER_PATH = f"{VENV}/bin:/usr/local/bin:/usr/bin:/bin"
 
-_cluster_problem: str | None | bool = False  # False: not checked yet
+_cluster_problem: str | bool | None = False  # False: not checked yet
 
 
 def cluster_problem() -> str | None:
@@ -111,7 +111,9 @@ def write_script(directory: Path, name: str, text: str, owner: str | None = None
     return path
 
 
-def wait_until(predicate: Callable[[], object], timeout: float, interval: float = 1.0, what: str = "condition") -> object:
+def wait_until(
+    predicate: Callable[[], object], timeout: float, interval: float = 1.0, what: str = "condition"
+) -> object:
     """Poll until predicate() is truthy; return its value or fail with `what`."""
     deadline = time.monotonic() + timeout
     while True:

@@ -108,7 +108,8 @@ def test_cluster_script_is_idempotent() -> None:
     pids_after = subprocess.run(["pgrep", "-f", "/usr/sbin/slurm"], capture_output=True, text=True).stdout.split()
     assert sorted(pids_after) == sorted(pids_before)
     status = subprocess.run(
-        ["/usr/bin/python3", str(REPO / "scripts" / "test-cluster"), "status"], capture_output=True, text=True, timeout=60
+        ["/usr/bin/python3", str(REPO / "scripts" / "test-cluster"), "status"],
+        capture_output=True, text=True, timeout=60,
     )
     assert status.returncode == 0
     assert "slurmctld    running" in status.stdout
