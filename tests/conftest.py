@@ -52,10 +52,22 @@ def _check_cluster() -> str | None:
     return None
 
 
+# Test files whose tests wait minutes for real jobs (chains of 1-minute links): started first, so
+# that under xdist they overlap with everything else instead of running last.
+LONG_FIRST = ("test_workflows.py", "test_chain_runs.py", "test_supervisor.py", "test_explain_endings.py",
+              "test_tui_actions.py")  # fmt: skip
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/slurm/" in str(item.path).replace(os.sep, "/"):
             item.add_marker(pytest.mark.slurm)
+
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return LONG_FIRST.index(name) if name in LONG_FIRST else len(LONG_FIRST)
+
+    items.sort(key=rank)  # stable: the order inside each file stays
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

@@ -60,9 +60,23 @@ def chain_status(directory: Path, chain_id: str) -> dict[str, Any]:
 def drive_as_alice(directory: Path, action: str, chain_id: str) -> dict[str, Any]:
     """Run the dashboard as alice under Pilot, do `action` on the chain, return what it showed."""
     argv = [str(VENV / "bin" / "python"), "-m", "tests.slurm.test_tui_actions", "drive", action, chain_id]
-    proc = run_as("alice", argv, cwd=REPO, env={"LONGRUN_HOME": str(directory / "reg")}, timeout=120)
+    proc = run_as("alice", argv, cwd=readable_tests_copy(directory), env={"LONGRUN_HOME": str(directory / "reg")},
+                  timeout=120)  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def readable_tests_copy(directory: Path) -> Path:
+    """This module and its helpers where alice can import them: the checkout may be private (CI clones under /root)."""
+    root = directory / "driver"
+    files = ("tests/__init__.py", "tests/conftest.py", "tests/slurm/__init__.py", "tests/slurm/test_tui_actions.py")
+    for relative in files:
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text((REPO / relative).read_text())
+    for path in [root, *root.rglob("*")]:
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
+    return root
 
 
 def job_state(job_id: str) -> str:
