@@ -24,6 +24,7 @@ from app.model.units import Duration
 from app.registry import Registry, RegistryError, UnknownChain, default_home, derive, upstream_block
 from app.registry.derive import CANCEL_REQUESTED, CANCELLED, REINIT, RESUBMIT_REQUESTED
 from app.slurm.client import SlurmClient, default_client
+from app.slurm.config import cluster_name
 from app.slurm.errors import SlurmParseError
 from app.slurm.records import JobAccounting, QueueRecord
 from app.supervisor.lease import read_heartbeat, supervisor_alive
@@ -276,7 +277,7 @@ class Services:
             health=self.health(),
             taken_at=datetime.now(UTC),
             viewed_user=user,
-            cluster=os.environ.get("SLURM_CLUSTER_NAME"),
+            cluster=cluster_name(),
         )
 
     def health(self) -> SupervisorHealth:
