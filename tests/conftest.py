@@ -54,7 +54,7 @@ def _check_cluster() -> str | None:
 
 # Test files whose tests wait minutes for real jobs (chains of 1-minute links): started first, so
 # that under xdist they overlap with everything else instead of running last.
-LONG_FIRST = ("test_workflows.py", "test_chain_runs.py", "test_supervisor.py", "test_explain_endings.py",
+LONG_FIRST = ("test_packaging.py", "test_workflows.py", "test_chain_runs.py", "test_supervisor.py", "test_explain_endings.py",
               "test_tui_actions.py")  # fmt: skip
 
 
@@ -62,6 +62,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "tests/slurm/" in str(item.path).replace(os.sep, "/"):
             item.add_marker(pytest.mark.slurm)
+        if item.path.name == "test_snapshots.py":
+            item.add_marker(pytest.mark.quiet)
 
     def rank(item: pytest.Item) -> int:
         name = item.path.name

@@ -103,5 +103,7 @@ def test_light_theme_keeps_every_state_readable(snap_compare: Snap, snapshot_log
         await settled(pilot, fake, focus_job=RUNNING)
         await pilot.press("down")
         await settled(pilot, fake, focus_job=OOM)
+        await wait_for(pilot, lambda: _diagnosis_title(pilot) == "Out of memory")
+        await drawn(pilot)
 
     assert snap_compare(app, terminal_size=(160, 60), run_before=ready)
