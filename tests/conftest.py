@@ -54,8 +54,14 @@ def _check_cluster() -> str | None:
 
 # Test files whose tests wait minutes for real jobs (chains of 1-minute links): started first, so
 # that under xdist they overlap with everything else instead of running last.
-LONG_FIRST = ("test_packaging.py", "test_workflows.py", "test_chain_runs.py", "test_supervisor.py", "test_explain_endings.py",
-              "test_tui_actions.py")  # fmt: skip
+LONG_FIRST = (
+    "test_packaging.py",
+    "test_workflows.py",
+    "test_chain_runs.py",
+    "test_supervisor.py",
+    "test_explain_endings.py",
+    "test_tui_actions.py",
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

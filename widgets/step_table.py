@@ -9,7 +9,9 @@ from app.model.units import MemorySize
 from app.slurm.records import JobAccounting, SacctRow
 from widgets.styling import duration_text, plain, state_text, tone_style
 
-COLUMNS = ("Step", "State", "Exit", "MaxRSS", "% of req", "ReqMem", "Elapsed", "Name")  # memory first: it explains OOM
+# Memory first: it explains OOM. Fixed widths: auto-sized columns depend on whether rows arrive
+# before or after the first layout, so the same data could be drawn two ways.
+COLUMNS = {"Step": 11, "State": 17, "Exit": 6, "MaxRSS": 8, "% of req": 8, "ReqMem": 7, "Elapsed": 9, "Name": 14}
 NEAR_LIMIT_PERCENT = 90
 
 
@@ -21,8 +23,8 @@ class StepTable(DataTable[Text]):
         self._shown: JobAccounting | None = None  # None and no rows: empty
 
     def on_mount(self) -> None:
-        for label in COLUMNS:
-            self.add_column(label, key=label)
+        for label, width in COLUMNS.items():
+            self.add_column(label, key=label, width=width)
 
     def show_job(self, acct: JobAccounting | None) -> None:
         if acct == self._shown and (acct is None or self.row_count):
