@@ -140,7 +140,14 @@ def test_reinit_and_resubmit_start_new_links(chain_dir: Path) -> None:
     assert any(f"as job {links[-1]['job_id']}" in m for m in shown["messages"]), shown
 
 
-def test_another_users_view_refuses_every_action_and_the_job_keeps_running(chain_dir: Path) -> None:
+@pytest.mark.parametrize("source", ["registry", "accounting"])
+def test_another_users_view_refuses_every_action_and_the_job_keeps_running(
+    chain_dir: Path, source: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bob views alice's chain, read from her registry or (when he cannot read it) rebuilt from Slurm
+    accounting and the queue. Where alice's registry is looked up is fixed here: her real default
+    registry may or may not exist on this machine, and must not decide which path is tested."""
+    from app import services as services_module
     from app.services import ActionRefused, Services
     from app.slurm.client import SlurmClient
     from app.tui import LongrunApp
@@ -149,6 +156,8 @@ def test_another_users_view_refuses_every_action_and_the_job_keeps_running(chain
     chain_id, job_id = submit_chain(chain_dir, TRAP_JOB, "tui-readonly")
     try:
         wait_until(lambda: job_state(job_id) == "RUNNING", timeout=60, what=f"job {job_id} running")
+        colleague_home = chain_dir / ("reg" if source == "registry" else "no-registry-here")
+        monkeypatch.setattr(services_module, "default_home", lambda user=None: colleague_home)
         slurm = SlurmClient()
         services = Services(viewer="bob", slurm=slurm)
         app = LongrunApp(services, "alice", me="bob", interval=2.0, show_log=False)
