@@ -24,6 +24,7 @@ from app.registry.derive import CANCELLED, DECISION, INTENT_LOST, OBSERVED_END, 
 from app.slurm.client import SlurmClient
 from app.slurm.errors import SlurmError, SlurmUnavailable
 from app.slurm.records import JobAccounting
+from app.slurm.sacct import is_placeholder
 from app.supervisor.links import submit_link
 
 log = logging.getLogger("longrun.supervisor")
@@ -34,6 +35,7 @@ SLOW_POLL = 20.0  # bounded so that unexpected endings (preemption) are seen wit
 IDLE_POLL = 30.0
 MAX_BACKOFF = 120.0
 VANISHED_AFTER = 900.0  # seconds a submitted job may stay unknown to both sacct and squeue
+PLACEHOLDER_PATIENCE = 60.0  # seconds after a link's end to wait for slurmdbd's real job row
 BLAMELESS = {"PREEMPTED", "NODE_FAIL", "BOOT_FAIL", "REVOKED"}
 
 
@@ -124,6 +126,8 @@ class Supervisor:
                 return IDLE_POLL
             if job is None or not job.job.state.is_terminal:
                 return self.poll_for(status, job)
+            if self.awaiting_real_row(job):
+                return FAST_POLL
             report.ended += 1
             decision = self.record_end(status, job)
             if decision.outcome is not LinkOutcome.CONTINUE:
@@ -149,6 +153,21 @@ class Supervisor:
             return False
         when = submitted if submitted.tzinfo else submitted.replace(tzinfo=UTC)
         return (datetime.now(UTC) - when).total_seconds() > VANISHED_AFTER
+
+    @staticmethod
+    def awaiting_real_row(job: JobAccounting) -> bool:
+        """A final placeholder row (no ReqMem, no Timelimit): decide on the real row, due in seconds.
+
+        Deciding on it would lose the memory request --grow-mem multiplies and the time limit the
+        timeout rules read. After PLACEHOLDER_PATIENCE the placeholder is taken as it is.
+        """
+        if not is_placeholder(job):
+            return False
+        end = job.job.end
+        if end is None:
+            return True
+        when = end if end.tzinfo else end.astimezone()  # sacct prints the machine's local time
+        return (datetime.now(UTC) - when).total_seconds() < PLACEHOLDER_PATIENCE
 
     def give_up_vanished(self, status: ChainStatus) -> None:
         link = status.live_link

@@ -62,7 +62,8 @@ def test_quick_endings_are_explained_with_their_fixes(alice_dir: Path) -> None:
     assert held_152["controller_exit_code"] == "152:0" and held_152["exit_code"] == "24:0"
     assert kind(held_152) == "exit_signal" and held_152["diagnosis"]["signal"] == "SIGXCPU"
     assert kind(held_out) == "output_not_creatable"
-    assert held_out["exit_code"] == "0:53" and held_out["elapsed"] == "00:00:00"
+    # The open fails at once; a busy node may still account one second of it.
+    assert held_out["exit_code"] == "0:53" and held_out["elapsed"] in ("00:00:00", "00:00:01")
     stdout_evidence = {"source": "scontrol", "item": "StdOut", "value": "/nonexistent/longrun-dir/x.out"}
     assert stdout_evidence in held_out["diagnosis"]["evidence"]
 

@@ -3,6 +3,7 @@ accounting rows, a vanished job stops the chain, and the no-progress history is 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +14,9 @@ from app.model.units import Duration
 from app.registry import Registry, derive
 from app.slurm.client import SlurmClient
 from app.slurm.records import JobAccounting, SacctRow
-from app.supervisor.engine import CycleReport, Supervisor
+from app.slurm.sacct import parse_sacct
+from app.supervisor.engine import FAST_POLL, CycleReport, Supervisor
+from tests.captures import capture_text
 
 
 def setup(tmp_path: Path, policy: Policy | None = None) -> tuple[Registry, Supervisor, SlurmClient]:
@@ -82,3 +85,26 @@ def test_short_links_are_counted_for_the_no_progress_guard(tmp_path: Path) -> No
     reg.append_event("c1", "submitted", attempt=2, job_id="42")
     history = sup.history(sup.fresh("c1"), 2)
     assert history.short_links_before == 1 and history.restarts_used == 1 and history.continue_code_seen
+
+
+def test_a_final_placeholder_row_waits_for_the_real_one(tmp_path: Path) -> None:
+    """slurmdbd's stand-in row (real capture) has no ReqMem or Timelimit: --grow-mem needs them."""
+    reg, sup, slurm = setup(tmp_path)
+    placeholder = parse_sacct(capture_text("sacct_placeholder_completed.txt"))["240"]
+    assert placeholder.job.partition is None and placeholder.requested_memory is None
+    just_ended = JobAccounting(replace(placeholder.job, end=datetime.now()), placeholder.steps)
+    poll = sup.step(sup.fresh("c1"), {"41": just_ended}, {}, None, lambda _c: None, CycleReport())
+    assert poll == FAST_POLL
+    assert not [e for e in reg.read_events("c1") if e["type"] == "observed_end"]
+    real = JobAccounting(replace(just_ended.job, partition="debug"), placeholder.steps)
+    sup.step(sup.fresh("c1"), {"41": real}, {}, None, lambda _c: None, CycleReport())
+    assert derive(reg.load_spec("c1"), reg.read_events("c1")).links[0].ended
+    assert slurm.calls == 0
+
+
+def test_a_placeholder_that_stays_is_taken_as_it_is(tmp_path: Path) -> None:
+    reg, sup, _ = setup(tmp_path)
+    placeholder = parse_sacct(capture_text("sacct_placeholder_completed.txt"))["240"]  # ended 2026-11-22
+    sup.step(sup.fresh("c1"), {"41": placeholder}, {}, None, lambda _c: None, CycleReport())
+    st = derive(reg.load_spec("c1"), reg.read_events("c1"))
+    assert st.links[0].ended and st.state is ChainState.DONE
