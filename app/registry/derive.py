@@ -50,32 +50,32 @@ def _exit(value: Any) -> ExitStatus | None:
 def derive(spec: ChainSpec, events: Sequence[dict[str, Any]]) -> ChainStatus:
     state = ChainState.WAITING
     reason: str | None = None
-    links: list[Link] = []
+    links: list[dict[str, Any]] = []  # Link fields; Links are built once at the end (replay is hot)
     restart_base = 0
     cancel = False
     extra = False
     next_options: tuple[str, ...] = ()
 
     def update(attempt: int, **changes: Any) -> None:
-        for i in range(len(links) - 1, -1, -1):
-            if links[i].attempt == attempt:
-                links[i] = links[i].with_(**changes)
+        for fields in reversed(links):
+            if fields["attempt"] == attempt:
+                fields.update(changes)
                 return
 
     for event in events:
         kind = event.get("type")
         attempt = int(event.get("attempt", 0) or 0)
         if kind == SUBMIT_INTENT:
-            if links and links[-1].attempt == attempt and links[-1].job_id is None:
+            if links and links[-1]["attempt"] == attempt and links[-1].get("job_id") is None:
                 links.pop()  # a retried intent replaces the one that never got a job id
             links.append(
-                Link(attempt=attempt, options=tuple(event.get("options") or ()), intent_at=_dt(event.get("t")))
+                {"attempt": attempt, "options": tuple(event.get("options") or ()), "intent_at": _dt(event.get("t"))}
             )
             state, reason, extra = ChainState.RUNNING, None, False
         elif kind == SUBMITTED:
             update(attempt, job_id=str(event["job_id"]), state="PENDING", submit=_dt(event.get("t")))
         elif kind == INTENT_LOST:
-            if links and links[-1].attempt == attempt and links[-1].job_id is None:
+            if links and links[-1]["attempt"] == attempt and links[-1].get("job_id") is None:
                 links.pop()
             if not cancel and state is ChainState.RUNNING:
                 state = ChainState.CONTINUING if links else ChainState.WAITING
@@ -129,7 +129,7 @@ def derive(spec: ChainSpec, events: Sequence[dict[str, Any]]) -> ChainStatus:
         spec=spec,
         state=state,
         reason=reason,
-        links=tuple(links),
+        links=tuple(Link(**fields) for fields in links),
         restart_base=restart_base,
         cancel_requested=cancel,
         extra_link_allowed=extra,

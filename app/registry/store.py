@@ -178,6 +178,13 @@ class Registry:
             return []
         except PermissionError as exc:
             raise RegistryError(f"cannot read {path}: {exc.strerror}") from None
+        if raw.endswith(b"\n"):
+            try:  # one parse for the whole file; any doubt goes the careful way below
+                parsed = json.loads(b"[" + b",".join(ln for ln in raw.split(b"\n") if ln.strip()) + b"]")
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                parsed = None
+            if parsed is not None and all(isinstance(e, dict) and "type" in e for e in parsed):
+                return list(parsed)
         lines = raw.split(b"\n")
         events: list[dict[str, Any]] = []
         for number, line in enumerate(lines, start=1):

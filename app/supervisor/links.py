@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 
 from app.model.chain import ChainStatus, comment_tag, find_option
@@ -90,9 +91,8 @@ def link_log_path(status: ChainStatus, job_id: str | None, user: str) -> str | N
     """Where a link writes its output, following sbatch's -o (default slurm-%j.out in the workdir)."""
     if job_id is None:
         return None
-    pattern = find_option(list(status.spec.sbatch_options), "--output", "-o") or "slurm-%j.out"
+    pattern, name = _output_pattern(status.spec.sbatch_options, status.spec.script)
     first = status.first_job_id or job_id
-    name = find_option(list(status.spec.sbatch_options), "--job-name", "-J") or Path(status.spec.script).name
     text = (
         pattern.replace("%%", "\0")
         .replace("%j", job_id)
@@ -101,7 +101,11 @@ def link_log_path(status: ChainStatus, job_id: str | None, user: str) -> str | N
         .replace("%u", user)
         .replace("\0", "%")
     )
-    path = Path(text)
-    if not path.is_absolute():
-        path = Path(status.spec.workdir) / path
-    return str(path)
+    return str(Path(status.spec.workdir, text))  # an absolute text replaces the workdir
+
+
+@lru_cache(maxsize=4096)
+def _output_pattern(options: tuple[str, ...], script: str) -> tuple[str, str]:
+    """sbatch's -o pattern and job name (%x) for these options; the dashboard asks for every link."""
+    pattern = find_option(options, "--output", "-o") or "slurm-%j.out"
+    return pattern, find_option(options, "--job-name", "-J") or os.path.basename(script)
