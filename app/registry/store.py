@@ -179,12 +179,17 @@ class Registry:
         except PermissionError as exc:
             raise RegistryError(f"cannot read {path}: {exc.strerror}") from None
         if raw.endswith(b"\n"):
+            filled = [ln for ln in raw.split(b"\n") if ln.strip()]
             try:  # one parse for the whole file; any doubt goes the careful way below
-                parsed = json.loads(b"[" + b",".join(ln for ln in raw.split(b"\n") if ln.strip()) + b"]")
+                parsed = json.loads(b"[" + b",".join(filled) + b"]")
             except (json.JSONDecodeError, UnicodeDecodeError):
                 parsed = None
-            if parsed is not None and all(isinstance(e, dict) and "type" in e for e in parsed):
-                return list(parsed)
+            if (
+                isinstance(parsed, list)
+                and len(parsed) == len(filled)  # a line `{..},{..}` must not pass as two events
+                and all(isinstance(e, dict) and "type" in e for e in parsed)
+            ):
+                return parsed
         lines = raw.split(b"\n")
         events: list[dict[str, Any]] = []
         for number, line in enumerate(lines, start=1):

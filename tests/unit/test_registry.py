@@ -77,6 +77,17 @@ def test_corrupt_middle_line_is_a_typed_error(tmp_path: Path) -> None:
         reg.read_events("c1")
 
 
+@pytest.mark.parametrize("line", [b'{"no_type": 1}', b"[1, 2]", b'{"type": "a"}, {"type": "b"}', b"\xff\xfe"])
+def test_a_middle_line_that_is_not_one_event_is_a_typed_error(tmp_path: Path, line: bytes) -> None:
+    reg = Registry(tmp_path)
+    reg.create_chain(make_spec())
+    with open(reg.chain_dir("c1") / "events.jsonl", "ab") as fh:
+        fh.write(line + b"\n")
+    reg.append_event("c1", "gave_up", reason="x")
+    with pytest.raises(CorruptRecord, match="line 2"):
+        reg.read_events("c1")
+
+
 def test_corrupt_spec_and_unknown_chain(tmp_path: Path) -> None:
     reg = Registry(tmp_path)
     reg.create_chain(make_spec())
