@@ -10,8 +10,10 @@ them on chains the viewer does not own, and the keys are shown disabled for thos
 from __future__ import annotations
 
 import argparse
+import asyncio
 import getpass
 import pwd
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -26,6 +28,7 @@ from textual.timer import Timer
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
+from app.hangup import terminal_alive
 from app.services import ChainView, DashboardSnapshot
 from app.slurm.errors import SlurmError
 from app.slurm.records import JobAccounting
@@ -39,6 +42,7 @@ from widgets.messages import FocusChanged, SnapshotArrived
 from widgets.status_line import StatusInfo, StatusLine
 
 DEFAULT_INTERVAL = 5.0
+TERMINAL_CHECK_SECONDS = 2.0  # how often to ask whether the terminal is still there (app.hangup)
 FOCUS_DEBOUNCE = 0.3  # seconds the cursor must rest on a link before Slurm is asked for its steps
 ENDED_CACHE_SIZE = 512  # finished jobs whose accounting (it no longer changes) is kept for instant re-display
 CHAIN_ACTIONS = frozenset({"resubmit", "cancel_chain", "signal", "reinit"})
@@ -136,7 +140,14 @@ class LongrunApp(App[None]):
         show_log = self._show_log if self._show_log is not None else self.size.width >= 120
         self.dashboard.set_log_visible(show_log)
         self.set_interval(1.0, self._tick)
+        if not self.is_headless and terminal_alive():
+            self.set_interval(TERMINAL_CHECK_SECONDS, self._leave_if_terminal_gone)
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
         self._poll_due()
+
+    def _leave_if_terminal_gone(self) -> None:
+        if not terminal_alive():
+            self.exit(return_code=129)  # as a SIGHUP would
 
     def _tick(self) -> None:
         self.status_line.tick(self.clock())
@@ -384,8 +395,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ensure_supervisor()  # DESIGN: the dashboard, like every command, revives a dead supervisor
     except Exception as exc:  # never a reason not to show the dashboard
         print(f"longrun-tui: warning: could not start the supervisor: {describe_error(exc)}", file=sys.stderr)
-    LongrunApp(backend, user, me=me, interval=args.interval).run()
-    return 0
+    app = LongrunApp(backend, user, me=me, interval=args.interval)
+    app.run()
+    return app.return_code or 0
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -29,11 +30,36 @@ def screen(session: str) -> str:
     return tmux("capture-pane", "-p", "-t", session)
 
 
+SESSION_VAR = "LONGRUN_TEST_TMUX_SESSION"  # put in the dashboard's environment to find it again
+
+
 @pytest.fixture
 def session() -> Iterator[str]:
     name = f"lrtui-{uuid.uuid4().hex[:8]}"
     yield name
     subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True, timeout=15)
+    for pid in processes_with(SESSION_VAR, name):  # whatever a failed test left behind
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def processes_with(variable: str, value: str) -> list[int]:
+    """Pids whose environment has variable=value (root reads every /proc/PID/environ)."""
+    wanted = f"{variable}={value}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                if wanted in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append(int(entry.name))
+    return found
+
+
+def dashboard_command(session: str, home: Path, path: str = USER_PATH, interval: str = "1") -> list[str]:
+    """`longrun-tui` as alice with a clean environment, marked with the session's name."""
+    return ["runuser", "-u", "alice", "--", "env", "-i", f"PATH={path}", "HOME=/home/alice", "USER=alice",
+            "LANG=C.UTF-8", "TERM=xterm-256color", f"LONGRUN_HOME={home}", f"{SESSION_VAR}={session}",
+            str(VENV / "bin" / "longrun-tui"), "--interval", interval]  # fmt: skip
 
 
 def test_dashboard_shows_a_running_chain_and_quits(session: str) -> None:
@@ -47,9 +73,7 @@ def test_dashboard_shows_a_running_chain_and_quits(session: str) -> None:
     assert proc.returncode == 0, proc.stderr
     chain_id, job_id = json.loads(proc.stdout)["chain_id"], json.loads(proc.stdout)["job_id"]
     try:
-        command = ["runuser", "-u", "alice", "--", "env", "-i", f"PATH={USER_PATH}", "HOME=/home/alice", "USER=alice",
-                   "LANG=C.UTF-8", "TERM=xterm-256color", f"LONGRUN_HOME={home}",
-                   str(VENV / "bin" / "longrun-tui"), "--interval", "2"]  # fmt: skip
+        command = dashboard_command(session, home, interval="2")
         tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", *command)
         text = wait_until(
             lambda: (text := screen(session)) and tag in text and "RUNNING" in text and job_id in text and text,
@@ -93,9 +117,8 @@ fi
 exec {shutil.which("sacct")} "$@"
 """, owner="alice")  # fmt: skip
     try:
-        command = ["runuser", "-u", "alice", "--", "env", "-i", f"PATH={wrappers}:{USER_PATH}", "HOME=/home/alice",
-                   "USER=alice", "LANG=C.UTF-8", "TERM=xterm-256color", f"LONGRUN_HOME={home}",
-                   "LONGRUN_NO_AUTOSTART=1", str(VENV / "bin" / "longrun-tui"), "--interval", "1"]  # fmt: skip
+        command = dashboard_command(session, home, path=f"{wrappers}:{USER_PATH}")
+        command[-3:-3] = ["LONGRUN_NO_AUTOSTART=1"]
         tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", *command)
         wait_until(lambda: job_id in screen(session) and "data " in screen(session), timeout=45, interval=0.5,
                    what="live data on the dashboard")  # fmt: skip
@@ -111,6 +134,27 @@ exec {shutil.which("sacct")} "$@"
     finally:
         run_as("alice", ["longrun", "cancel", chain_id], cwd=workdir, env=env)
         subprocess.run(["scancel", job_id], capture_output=True, timeout=30)
+
+
+def test_closing_the_terminal_ends_the_dashboard(session: str) -> None:
+    """Started through runuser the dashboard gets no SIGHUP, only a dead terminal: it must leave anyway."""
+    home = make_user_dir("alice", "tmux-hangup") / "reg"
+    command = dashboard_command(session, home)
+    command[-3:-3] = ["LONGRUN_NO_AUTOSTART=1"]
+    tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "30", *command)
+    wait_until(lambda: "viewing alice" in screen(session), timeout=45, interval=0.5, what="the dashboard")
+    dashboards = [p for p in processes_with(SESSION_VAR, session) if b"longrun-tui" in _cmdline(p)]
+    assert dashboards, "the dashboard process is found by its environment"
+    tmux("kill-session", "-t", session)
+    wait_until(lambda: not any(Path(f"/proc/{p}").exists() for p in dashboards), timeout=20, interval=0.5,
+               what="the dashboard to leave its closed terminal")  # fmt: skip
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def _stop_supervisor(home: Path) -> None:
