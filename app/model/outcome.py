@@ -17,6 +17,9 @@ from app.model.units import Duration, MemorySize
 
 # slurmctld checks time limits every 30 s and sends --signal when at most warn+30 s remain; plus margin.
 EARLY_SLACK_SECONDS = 40
+# With short limits the window covers the whole job (Slurm may signal up to a minute early); a job
+# that ended within seconds of starting finished its work rather than saving it.
+EARLY_MIN_WORK_SECONDS = 10
 
 
 class LinkOutcome(Enum):
@@ -79,6 +82,8 @@ def completed_early(ending: LinkEnding) -> bool:
     if ending.state is not JobState.COMPLETED or ending.warning_seconds is None:
         return False
     if ending.elapsed is None or ending.time_limit is None:
+        return False
+    if ending.elapsed.seconds < EARLY_MIN_WORK_SECONDS:
         return False
     window = ending.warning_seconds + EARLY_SLACK_SECONDS
     return ending.elapsed.seconds >= ending.time_limit.seconds - window

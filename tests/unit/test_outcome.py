@@ -57,6 +57,10 @@ def test_completed() -> None:
     assert not decide(well_before, P, ChainHistory()).stopped_early
     # without --signal nothing is "early"
     assert not decide(end(JobState.COMPLETED, elapsed=590, limit=600), P, ChainHistory()).stopped_early
+    # a one-minute limit with @30: the window covers the whole job, yet a job that ended at once
+    # (the sample workflow's evaluate, 0 s) finished; one that ran into the window did not
+    assert not decide(end(JobState.COMPLETED, elapsed=0, limit=60, warning_seconds=30), P, ChainHistory()).stopped_early
+    assert decide(end(JobState.COMPLETED, elapsed=25, limit=60, warning_seconds=30), P, ChainHistory()).stopped_early
 
 
 def test_restart_budget() -> None:
