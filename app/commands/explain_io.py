@@ -7,14 +7,18 @@ last TAIL_BYTES), and only when the user running longrun may read them.
 from __future__ import annotations
 
 import os
+import pwd
 import re
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from app.diagnose import LogTail
+from app.model.chain import parse_comment_tag
+from app.registry import Registry, RegistryError, default_home, derive
 from app.slurm.client import SlurmClient
 from app.slurm.errors import SlurmUnavailable, UnknownJob
 from app.slurm.records import ControllerJob, JobAccounting
+from app.supervisor.links import link_log_path
 
 TAIL_BYTES = 64 * 1024
 TAIL_LINES = 60
@@ -72,6 +76,11 @@ def find_logs(job_id: str, accounting: JobAccounting | None, controller: Control
         if controller.std_err and controller.std_err != controller.std_out:
             paths.append(controller.std_err)
         return tuple(read_tail(p, guessed=False) for p in paths)
+    from_chain = chain_log_path(job_id, accounting)
+    if from_chain is not None:
+        log = read_tail(from_chain, guessed=False)
+        if log.text is not None:
+            return (log,)
     work_dir = (accounting.job.work_dir if accounting else None) or (controller.work_dir if controller else None)
     if not work_dir:
         return (LogTail(None, problem="Slurm keeps no output path or working directory for it"),)
@@ -86,6 +95,27 @@ def find_logs(job_id: str, accounting: JobAccounting | None, controller: Control
     problem = (f"{guess.problem}; Slurm's accounting does not keep -o/--output paths, and no file in the working "
                "directory names this job id")  # fmt: skip
     return (LogTail(guess.path, problem=problem, guessed=True, directory_exists=guess.directory_exists),)
+
+
+def chain_log_path(job_id: str, accounting: JobAccounting | None) -> str | None:
+    """The output file of a longrun link, from its chain's -o option in the owner's registry.
+
+    Slurm forgets -o paths once a job leaves the controller; the chain record still has them.
+    None when the job is no link or the owner's registry cannot be read.
+    """
+    if accounting is None or not accounting.job.user:
+        return None
+    tag = parse_comment_tag(accounting.job.comment)
+    if tag is None:
+        return None
+    owner = accounting.job.user
+    try:
+        mine = owner == pwd.getpwuid(os.getuid()).pw_name
+        registry = Registry(default_home(None if mine else owner), read_only=True)
+        status = derive(registry.load_spec(tag[0]), registry.read_events(tag[0]))
+    except (RegistryError, OSError, KeyError):
+        return None
+    return link_log_path(status, job_id, owner)
 
 
 def files_naming_job(directory: str, job_id: str) -> list[str]:

@@ -3,6 +3,7 @@ link outcome policy (failed, out of memory, grow memory) holds. Each test runs c
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from tests.slurm.chain_helpers import (
     final_state,
     live_jobs_by_chain,
     log_headers,
+    longrun,
     status,
     stop_supervisor,
     submit,
@@ -77,6 +79,11 @@ def test_checkpointing_job_completes_over_several_links(
     decisions = [e for e in events(chain_dir, chain_id) if e["type"] == "decision"]
     assert all(d["outcome"] == "continue" for d in decisions[:-1]) and decisions[-1]["outcome"] == "finished"
     assert "work done" in text
+    # Slurm has forgotten `-o run.log` (no job id in the name to guess it by); the chain record has it
+    explained = longrun("alice", chain_dir, "explain", "--json", ids[-1], env={"LONGRUN_NO_AUTOSTART": "1"})
+    assert explained.returncode == 0, explained.stderr
+    logs = json.loads(explained.stdout)["logs"]
+    assert logs == [{"path": str(log), "readable": True, "problem": None, "guessed": False}], logs
 
 
 def test_failed_link_is_not_resubmitted(chain_dir: Path) -> None:
