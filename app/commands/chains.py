@@ -11,12 +11,14 @@ import json
 import pwd
 from typing import Any
 
-from rich.table import Table
+from rich.markup import escape
 
-from app.console import print_error, stdout
+from app.console import fitted_table, print_error, stdout, table_width
 from app.registry import RegistryError
 from app.services import ActionRefused, ChainView, Services
 from app.supervisor import ensure_supervisor
+
+REASON_WIDTH = 30  # narrowest column a reason sentence still reads well in
 
 
 def _duration(value: Any) -> str:
@@ -79,17 +81,30 @@ def handle_status(args: argparse.Namespace) -> int:
     if not views:
         stdout.print("no chains" + (f" for {args.user}" if args.user else ""))
         return 0
-    table = Table(box=None, header_style="bold")
-    for column in ("CHAIN", "NAME", "OWNER", "STATE", "ATTEMPT", "JOB", "RUN TIME", "LEFT", "REASON"):
-        table.add_column(column)
+    rows = []
     for v in views:
         limit = f"/{v.max_restarts + 1}" if v.max_restarts is not None else ""
         job = v.links[-1].job_id if v.links else None
-        table.add_row(
-            v.chain_id, v.name, v.owner, v.state.value, f"{v.attempt}{limit}", job or "-",
-            _duration(v.total_run_time), _duration(v.time_left), v.reason or "",
-        )  # fmt: skip
+        rows.append([
+            v.chain_id, escape(v.name), v.owner, v.state.value, f"{v.attempt}{limit}", job or "-",
+            _duration(v.total_run_time), _duration(v.time_left),
+        ])  # fmt: skip
+    headers = ["CHAIN", "NAME", "OWNER", "STATE", "ATTEMPT", "JOB", "RUN TIME", "LEFT"]
+    # Reasons are sentences: in a column when at least REASON_WIDTH is left for them, else below the table.
+    reasons_inline = stdout.width - table_width(headers, rows) >= REASON_WIDTH
+    if reasons_inline:
+        headers.append("REASON")
+        for row, v in zip(rows, views, strict=True):
+            row.append(escape(v.reason or ""))
+    if reasons_inline:
+        table = fitted_table(headers, rows, "REASON", "fold", box=None, header_style="bold")
+    else:
+        table = fitted_table(headers, rows, "NAME", "ellipsis", box=None, header_style="bold")
     stdout.print(table)
+    if not reasons_inline:
+        for v in views:
+            if v.reason:
+                stdout.print(f"[bold]{v.chain_id}[/] {escape(v.reason)}", soft_wrap=False)
     health = services.health()
     if not health.alive:
         stdout.print("[yellow]supervisor: not running[/] (start it with `longrun supervise --ensure`)")

@@ -48,10 +48,9 @@ from typing import Any
 from rich.markup import escape
 from rich.panel import Panel
 from rich.syntax import Syntax
-from rich.table import Table
 
 from app.commands.explain_io import JOB_ID_RE, Gathered, JobNotFound, gather
-from app.console import print_error, stdout
+from app.console import fitted_table, print_error, stdout
 from app.diagnose import Diagnosis, diagnose
 from app.slurm.client import default_client
 from app.slurm.errors import SlurmUnavailable, UnknownJob
@@ -198,20 +197,24 @@ def render(gathered: Gathered, diagnosis: Diagnosis) -> None:
         stdout.print(f"[yellow]note:[/] {escape(note)}")
     rows = _rows(gathered)
     if rows:
-        table = Table(title="accounting (sacct)", title_justify="left", show_edge=False)
-        for column in ("JobID", "Name", "State", "ExitCode", "Elapsed", "MaxRSS", "ReqMem"):
-            table.add_column(column, no_wrap=True)
+        lines = []
         for row in rows:
             state = row.state.value + (f" by {row.cancelled_by_uid}" if row.cancelled_by_uid is not None else "")
-            table.add_row(
-                escape(row.step_id),
-                escape(row.name),
-                state,
-                str(row.exit_status),
-                _text(row.elapsed) or "",
-                _text(row.max_rss) or "",
-                _text(row.req_mem) or "",
-            )
+            lines.append([
+                escape(row.step_id), escape(row.name), state, str(row.exit_status),
+                _text(row.elapsed) or "", _text(row.max_rss) or "", _text(row.req_mem) or "",
+            ])  # fmt: skip
+        headers = ("JobID", "Name", "State", "ExitCode", "Elapsed", "MaxRSS", "ReqMem")
+        table = fitted_table(
+            headers,
+            lines,
+            "Name",
+            "ellipsis",
+            title="accounting (sacct)",
+            title_justify="left",
+            box=None,
+            header_style="bold",
+        )
         stdout.print(table)
     if diagnosis.handler_snippet:
         stdout.print("[bold]a handler for the warning signal (bash):[/]")
