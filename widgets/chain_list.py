@@ -106,6 +106,9 @@ class ChainList(DataTable[Text]):
             self.add_row(*cells, key=key)
         if selected in self._cells:
             self.move_cursor(row=order.index(selected), animate=False)
+        else:  # a chain, not a workflow heading: the panes then have something to show
+            first_chain = next((i for i, key in enumerate(order) if not key.startswith(GROUP_PREFIX)), 0)
+            self.move_cursor(row=first_chain, animate=False)
 
     def _update_changed(self, rows: list[tuple[str, tuple[Text, ...]]]) -> None:
         labels = [str(c.label) for c in self.columns.values()]

@@ -13,7 +13,8 @@ from app.model.states import JobState
 from app.services import LinkView
 from widgets.styling import compact_duration, duration_text, plain, short_time, state_text, tone_style
 
-COLUMNS = ("#", "JobID", "State", "Submit", "Start", "End", "Elapsed / limit", "Exit", "Ending", "Decision")
+# Why a link ended and what was decided come before the times: they are what a narrow pane must show.
+COLUMNS = ("#", "JobID", "State", "Elapsed / limit", "Exit", "Ending", "Decision", "Submit", "Start", "End")
 
 
 class LinkTable(DataTable[Text]):
@@ -59,13 +60,13 @@ class LinkTable(DataTable[Text]):
             plain(link.attempt),
             plain(link.job_id, empty="—"),
             _state(self, link.state),
-            short_time(link.submit, today),
-            short_time(link.start, today),
-            short_time(link.end, today),
             _elapsed_vs_limit(link),
             plain(link.exit_status, empty="—"),
             plain(link.ending, empty=""),
             plain(link.decision, empty=""),
+            short_time(link.submit, today),
+            short_time(link.start, today),
+            short_time(link.end, today),
         )
 
 

@@ -9,9 +9,10 @@ from app.model.units import MemorySize
 from app.slurm.records import JobAccounting, SacctRow
 from widgets.styling import duration_text, plain, state_text, tone_style
 
-# Memory first: it explains OOM. Fixed widths: auto-sized columns depend on whether rows arrive
-# before or after the first layout, so the same data could be drawn two ways.
-COLUMNS = {"Step": 11, "State": 17, "Exit": 6, "MaxRSS": 8, "% of req": 8, "ReqMem": 7, "Elapsed": 9, "Name": 14}
+# Memory right after the state: it explains OOM, and a pane 40 columns wide still shows it.
+# Fixed widths: auto-sized columns depend on whether rows arrive before or after the first layout,
+# so the same data could be drawn two ways. State 15 holds `CANCELLED by 0` (the OOM-killed step).
+COLUMNS = {"Step": 11, "State": 15, "MaxRSS": 8, "% of req": 8, "ReqMem": 7, "Exit": 6, "Elapsed": 9, "Name": 14}
 NEAR_LIMIT_PERCENT = 90
 
 
@@ -42,10 +43,10 @@ class StepTable(DataTable[Text]):
         return (
             plain(row.step_id),
             state_text(self.app, row.state, by),
-            plain(row.exit_status),
             plain(row.max_rss, empty="—"),
             self._percent(row.max_rss, requested),
             plain(requested if row.step is None else None, empty="" if row.step else "—"),
+            plain(row.exit_status),
             duration_text(row.elapsed),
             plain(row.name),
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widgets import Input, Label, RadioButton
 
 from app.model.chain import ChainState
-from tests.tui.fake_backend import FakeBackend, captured_jobs
+from tests.tui.fake_backend import FakeBackend, captured_jobs, sample_chains
 from tests.tui.helpers import make_app, settled, wait_for
 from widgets.chain_list import ChainList
 from widgets.diagnosis_view import DiagnosisView
@@ -34,6 +34,17 @@ async def test_first_screen_shows_chains_links_and_steps_of_the_newest_link(fake
         assert [str(steps.get_row_at(i)[0]) for i in range(steps.row_count)] == [RUNNING, f"{RUNNING}.batch"]
         assert ("snapshot", "alice", RUNNING) in fake.calls
         assert "viewing alice on longrun-test" in str(app.query_one(StatusLine).render_text())
+
+
+async def test_when_every_chain_is_in_a_workflow_the_first_chain_is_selected_not_its_heading() -> None:
+    fake = FakeBackend(chains=tuple(c for c in sample_chains() if c.workflow))
+    app = make_app(fake)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, fake)
+        chains = app.query_one(ChainList)
+        assert chains.cursor_row == 1, "row 0 is the workflow heading"
+        assert chains.selected_chain() is not None and chains.selected_chain().name == "fetch|data"  # type: ignore[union-attr]
+        assert app.query_one(LinkTable).row_count == 1
 
 
 async def test_moving_to_a_chain_stopped_by_oom_shows_its_diagnosis(fake: FakeBackend) -> None:
