@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import venv
 from pathlib import Path
 
 from tests.conftest import run_as, wait_until, write_script
@@ -126,3 +127,17 @@ def test_cluster_script_refuses_non_root_with_a_clear_message() -> None:
     assert proc.returncode == 1
     assert "needs root" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_setup_remakes_a_virtual_environment_cut_off_before_pip(tmp_path: Path) -> None:
+    """Ctrl-C during the first `scripts/setup` can leave python without pip; the next run must repair it."""
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=False)
+    proc = subprocess.run(
+        ["bash", str(REPO / "scripts" / "setup")],
+        capture_output=True, text=True, timeout=600, env={**os.environ, "LONGRUN_VENV": str(env_dir)},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert f"creating virtual environment {env_dir}" in proc.stdout
+    help_text = subprocess.run([str(env_dir / "bin" / "longrun"), "--help"], capture_output=True, text=True, timeout=60)
+    assert help_text.returncode == 0 and help_text.stdout.startswith("usage: longrun"), help_text.stderr
