@@ -117,9 +117,9 @@ def batch_script(workflow: Workflow, job: Job) -> str:
     body = [
         "# A compound command: run it as its own process group and pass the warning signal to all of it.",
         "set -m",
+        *traps,  # before the command starts: a signal must never find the shell without them
         f"( {job.command}\n) &",
         "child=$!",
-        *traps,
         "while :; do",
         '    wait "$child"; status=$?',
         '    kill -0 "$child" 2>/dev/null || break  # wait was interrupted by a trapped signal: wait again',

@@ -91,17 +91,27 @@ def test_compound_detection() -> None:
     assert not is_compound("echo 'a && b'")
 
 
+def wait_for_file(path: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} did not appear within {timeout} s"
+        time.sleep(0.05)
+
+
 def test_compound_command_passes_the_warning_signal_to_its_process_group(tmp_path: Path) -> None:
-    marker = tmp_path / "got-term"
+    marker, started = tmp_path / "got-term", tmp_path / "started"
     child = tmp_path / "child.sh"
-    child.write_text(f"#!/bin/bash\ntrap 'echo term > {marker}; exit 75' TERM\nwhile :; do sleep 0.1; done\n")
+    child.write_text(
+        f"#!/bin/bash\ntrap 'echo term > {marker}; exit 75' TERM\ntouch {started}\nwhile :; do sleep 0.1; done\n"
+    )
     child.chmod(0o755)
     wf = workflow(f"name: w\njobs:\n  - name: a\n    command: true && {child}\n", tmp_path / "wf.yaml")
     script = tmp_path / "job.sh"
     script.write_text(plan_job(wf, wf.job("a")).script)
     proc = subprocess.Popen(["/bin/bash", str(script)], start_new_session=True)
     try:
-        time.sleep(1.0)
+        # Signal only once the command runs (its trap set): under a loaded CI a fixed sleep was too short.
+        wait_for_file(started)
         os.kill(proc.pid, signal.SIGTERM)  # what Slurm's --signal=B:TERM does to the batch shell
         assert proc.wait(timeout=10) == 75  # the command's own exit status comes back
     finally:
@@ -112,14 +122,15 @@ def test_compound_command_passes_the_warning_signal_to_its_process_group(tmp_pat
 
 def test_simple_command_receives_the_signal_directly(tmp_path: Path) -> None:
     child = tmp_path / "child.sh"
-    child.write_text("#!/bin/bash\ntrap 'exit 75' TERM\nwhile :; do sleep 0.1; done\n")
+    started = tmp_path / "started"
+    child.write_text(f"#!/bin/bash\ntrap 'exit 75' TERM\ntouch {started}\nwhile :; do sleep 0.1; done\n")
     child.chmod(0o755)
     wf = workflow(f"name: w\njobs:\n  - name: a\n    command: {child}\n", tmp_path / "wf.yaml")
     script = tmp_path / "job.sh"
     script.write_text(plan_job(wf, wf.job("a")).script)
     proc = subprocess.Popen(["/bin/bash", str(script)], start_new_session=True)
     try:
-        time.sleep(1.0)
+        wait_for_file(started)
         os.kill(proc.pid, signal.SIGTERM)
         assert proc.wait(timeout=10) == 75
     finally:
