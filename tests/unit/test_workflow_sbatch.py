@@ -27,8 +27,14 @@ def test_seed004_mapping() -> None:
     assert wf is not None
     train = plan_job(wf, wf.job("train_model"))
     assert train.options == (
-        "--job-name=ml_training_workflow.train_model", "--account=my_project", "--partition=gpu", "--nodes=1",
-        "--cpus-per-task=8", "--mem=32G", "--gres=gpu:1", "--time=240",
+        "--job-name=ml_training_workflow.train_model",
+        "--account=my_project",
+        "--partition=gpu",
+        "--nodes=1",
+        "--cpus-per-task=8",
+        "--mem=32G",
+        "--gres=gpu:1",
+        "--time=240",
     )
     assert train.warning_signal == "B:TERM@300"  # from the scheduler's extra
     pre = plan_job(wf, wf.job("preprocess"))
@@ -54,16 +60,19 @@ def test_runtime_rounds_up_to_minutes_and_is_capped_by_walltime() -> None:
 
 
 def test_no_scheduler_gives_cluster_defaults() -> None:
-    wf = workflow("name: w\njobs:\n  - name: a\n    command: x\n"
-                  "    resource_requirements: {num_cpus: 2, memory: 1.5g}\n")
+    wf = workflow(
+        "name: w\njobs:\n  - name: a\n    command: x\n    resource_requirements: {num_cpus: 2, memory: 1.5g}\n"
+    )
     plan = plan_job(wf, wf.job("a"))
     assert plan.options == ("--job-name=w.a", "--cpus-per-task=2", "--mem=1536M")
     assert plan.time_limit is None
 
 
 def test_signal_without_b_prefix_is_noted() -> None:
-    wf = workflow("name: w\njobs:\n  - name: a\n    command: x\n    supports_termination: true\n"
-                  "slurm_schedulers:\n  - name: s\n    extra: --signal USR1@90\n")
+    wf = workflow(
+        "name: w\njobs:\n  - name: a\n    command: x\n    supports_termination: true\n"
+        "slurm_schedulers:\n  - name: s\n    extra: --signal USR1@90\n"
+    )
     plan = plan_job(wf, wf.job("a"))
     assert plan.warning_signal == "USR1@90"
     assert any("has no `B:`" in n for n in plan.notes)
@@ -91,48 +100,38 @@ def test_compound_detection() -> None:
     assert not is_compound("echo 'a && b'")
 
 
-def wait_for_file(path: Path, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not path.exists():
-        assert time.monotonic() < deadline, f"{path} did not appear within {timeout} s"
-        time.sleep(0.05)
-
-
-def test_compound_command_passes_the_warning_signal_to_its_process_group(tmp_path: Path) -> None:
+def exit_after_warning_signal(tmp_path: Path, command_prefix: str) -> tuple[int, Path]:
+    """Run a workflow job whose command traps TERM (exit 75); send TERM to the batch shell as Slurm's
+    --signal=B:TERM does, once the command runs; return the job's exit status and the trap's marker."""
     marker, started = tmp_path / "got-term", tmp_path / "started"
     child = tmp_path / "child.sh"
     child.write_text(
         f"#!/bin/bash\ntrap 'echo term > {marker}; exit 75' TERM\ntouch {started}\nwhile :; do sleep 0.1; done\n"
     )
     child.chmod(0o755)
-    wf = workflow(f"name: w\njobs:\n  - name: a\n    command: true && {child}\n", tmp_path / "wf.yaml")
+    wf = workflow(f"name: w\njobs:\n  - name: a\n    command: {command_prefix}{child}\n", tmp_path / "wf.yaml")
     script = tmp_path / "job.sh"
     script.write_text(plan_job(wf, wf.job("a")).script)
     proc = subprocess.Popen(["/bin/bash", str(script)], start_new_session=True)
     try:
         # Signal only once the command runs (its trap set): under a loaded CI a fixed sleep was too short.
-        wait_for_file(started)
-        os.kill(proc.pid, signal.SIGTERM)  # what Slurm's --signal=B:TERM does to the batch shell
-        assert proc.wait(timeout=10) == 75  # the command's own exit status comes back
+        deadline = time.monotonic() + 30
+        while not started.exists():
+            assert time.monotonic() < deadline, "the command did not start within 30 s"
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGTERM)
+        return proc.wait(timeout=10), marker
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_compound_command_passes_the_warning_signal_to_its_process_group(tmp_path: Path) -> None:
+    status, marker = exit_after_warning_signal(tmp_path, "true && ")
+    assert status == 75  # the command's own exit status comes back
     assert marker.read_text().strip() == "term"
 
 
 def test_simple_command_receives_the_signal_directly(tmp_path: Path) -> None:
-    child = tmp_path / "child.sh"
-    started = tmp_path / "started"
-    child.write_text(f"#!/bin/bash\ntrap 'exit 75' TERM\ntouch {started}\nwhile :; do sleep 0.1; done\n")
-    child.chmod(0o755)
-    wf = workflow(f"name: w\njobs:\n  - name: a\n    command: {child}\n", tmp_path / "wf.yaml")
-    script = tmp_path / "job.sh"
-    script.write_text(plan_job(wf, wf.job("a")).script)
-    proc = subprocess.Popen(["/bin/bash", str(script)], start_new_session=True)
-    try:
-        wait_for_file(started)
-        os.kill(proc.pid, signal.SIGTERM)
-        assert proc.wait(timeout=10) == 75
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
+    status, marker = exit_after_warning_signal(tmp_path, "")
+    assert status == 75 and marker.read_text().strip() == "term"
