@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from rich.markup import escape
-from rich.table import Table
 
-from app.console import print_error, stdout
+from app.console import fitted_table, print_error, stdout
 from app.services import ActionRefused, Services
 from app.supervisor import ensure_supervisor
 from app.workflows.loader import load_workflow
@@ -198,12 +197,14 @@ def _status(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"workflow": args.name, "jobs": [row.to_json() for row in rows]}, indent=2))
         return 0
-    table = Table(title=f"workflow {escape(args.name)}", title_justify="left")
-    for column in ("job", "state", "attempt", "job id", "slurm state", "chain", "reason"):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(escape(row.job), row.state, str(row.attempt), row.job_id or "-", row.job_state or "-",
-                      row.chain_id, escape(row.reason or ""))
+    headers = ("job", "state", "attempt", "job id", "slurm state", "chain", "reason")
+    cells = [
+        [escape(row.job), row.state, str(row.attempt), row.job_id or "-", row.job_state or "-", row.chain_id,
+         escape(row.reason or "")]
+        for row in rows
+    ]  # fmt: skip
+    table = fitted_table(headers, cells, "reason", "fold", title=f"workflow {escape(args.name)}",
+                         title_justify="left", box=None, header_style="bold")  # fmt: skip
     stdout.print(table)
     return 0
 
