@@ -80,6 +80,7 @@ class DashboardSnapshot:
     taken_at: datetime
     viewed_user: str | None
     cluster: str | None
+    damaged: tuple[str, ...] = ()  # chains whose files could not be read: what is wrong with each
 
 
 class ActionRefused(Exception):
@@ -214,13 +215,18 @@ class Services:
 
     # -- reading ---------------------------------------------------------------------------------
     def _statuses(self, reg: Registry) -> dict[str, ChainStatus]:
+        return self._read_registry(reg)[0]
+
+    def _read_registry(self, reg: Registry) -> tuple[dict[str, ChainStatus], tuple[str, ...]]:
+        """Every readable chain, and what is wrong with each unreadable one (its files stay as they are)."""
         out: dict[str, ChainStatus] = {}
+        damaged: list[str] = []
         for chain_id in reg.chain_ids():
             try:
                 out[chain_id] = derive(reg.load_spec(chain_id), reg.read_events(chain_id))
-            except RegistryError:
-                continue  # one damaged chain must not hide the others; `longrun status CHAIN` shows the error
-        return out
+            except RegistryError as exc:
+                damaged.append(f"chain {chain_id}: {exc}")  # one damaged chain must not hide the others
+        return out, tuple(damaged)
 
     def _registry_for(self, user: str) -> Registry | None:
         """The user's registry when we can read it (ours, or a colleague's that is group-readable)."""
@@ -232,15 +238,17 @@ class Services:
             return None
         return reg if os.access(reg.chains_dir, os.R_OK | os.X_OK) else None
 
-    def _collect(self, user: str | None) -> tuple[list[tuple[ChainStatus, bool]], list[ChainView]]:
-        """(chains from registries with read_only flag, chains rebuilt from accounting)."""
+    def _collect(self, user: str | None) -> tuple[list[tuple[ChainStatus, bool]], list[ChainView], tuple[str, ...]]:
+        """(chains from registries with read_only flag, chains rebuilt from accounting, damaged chains)."""
         from_registry: list[tuple[ChainStatus, bool]] = []
         rebuilt: list[ChainView] = []
+        damaged: tuple[str, ...] = ()
         users = [user] if user is not None else [self.viewer]
         for who in users:
             reg = self._registry_for(who)
             if reg is not None:
-                from_registry += [(s, who != self.viewer) for s in self._statuses(reg).values()]
+                statuses, damaged = self._read_registry(reg)
+                from_registry += [(s, who != self.viewer) for s in statuses.values()]
         if user is None or self._registry_for(user) is None:
             since = datetime.now(UTC) - ACCOUNTING_WINDOW
             try:
@@ -250,13 +258,13 @@ class Services:
             queued = self.slurm.queue(user=user)
             known = {s.chain_id for s, _ in from_registry}
             rebuilt = [c for c in chains_from_accounting(jobs, queued) if c.chain_id not in known]
-        return from_registry, rebuilt
+        return from_registry, rebuilt, damaged
 
     def chains(self, user: str | None) -> list[ChainView]:
         return list(self.snapshot(user).chains)
 
     def snapshot(self, user: str | None, focus_job_id: str | None = None) -> DashboardSnapshot:
-        from_registry, rebuilt = self._collect(user)
+        from_registry, rebuilt, damaged = self._collect(user)
         live_ids = [s.live_link.job_id for s, _ in from_registry if s.live_link and s.live_link.job_id]
         focus_in_rebuilt = None
         if focus_job_id:
@@ -278,6 +286,7 @@ class Services:
             taken_at=datetime.now(UTC),
             viewed_user=user,
             cluster=cluster_name(),
+            damaged=damaged,
         )
 
     def health(self) -> SupervisorHealth:

@@ -124,6 +124,7 @@ class LongrunApp(App[None]):
         self._show_log = show_log
         self._timer: Timer | None = None
         self._poll_again = False
+        self._damaged_told: tuple[str, ...] = ()  # unreadable chains already notified about
         self._actions_enabled: bool | None = None
         self._ended: dict[str, tuple[JobAccounting, DiagnosisResult | None]] = {}
         # kept as attributes: `query_one` would search a dialog when one is on top
@@ -200,14 +201,23 @@ class LongrunApp(App[None]):
                     viewed_user=snap.viewed_user, cluster=snap.cluster,
                     supervisor_alive=health.alive if health else None,
                     heartbeat_age=health.heartbeat_age if health else None, pid=health.pid if health else None,
-                    updated_at=snap.taken_at,
+                    updated_at=snap.taken_at, damaged=len(snap.damaged),
                 ),
                 now,
             )  # fmt: skip
             self._refresh_action_keys()
+            self._tell_damaged(snap.damaged)
         elif worker.state is WorkerState.ERROR:
             status.mark_stale(now, describe_error(worker.error))
         self._arm_poll(0.05 if self._poll_again else self.interval)
+
+    def _tell_damaged(self, damaged: tuple[str, ...]) -> None:
+        """A notification when chains become unreadable; the status line keeps the count."""
+        if damaged and damaged != self._damaged_told:
+            shown = "\n".join(damaged[:3]) + (f"\n… and {len(damaged) - 3} more" if len(damaged) > 3 else "")
+            self.notify(shown + "\nTheir files are left as they are.", title="chains that cannot be read",
+                        severity="error", timeout=20)  # fmt: skip
+        self._damaged_told = damaged
 
     def _remember_if_ended(self, result: PollResult) -> None:
         focus = result.snapshot.focus

@@ -23,6 +23,7 @@ class StatusInfo:
     updated_at: datetime | None = None  # time of the last good data
     stale_since: datetime | None = None  # first failed poll after the last good one
     problem: str | None = None
+    damaged: int = 0  # chains of the registry whose files cannot be read
 
 
 class StatusLine(Static):
@@ -54,6 +55,11 @@ class StatusLine(Static):
         text.append(info.viewed_user or "all users", style="bold")
         if info.cluster:
             text.append(f" on {info.cluster}")
+        if info.damaged:  # early in the line: it must not be cut off on a narrow screen
+            plural = "s" if info.damaged > 1 else ""
+            text.append(" │ ")
+            text.append(f"{info.damaged} chain{plural} unreadable", style=tone_style(self.app, "error", bold=True))
+            text.append(" (longrun status)")
         if info.supervisor_alive is not None:
             text.append(" │ supervisor ")
             if info.supervisor_alive:

@@ -71,16 +71,18 @@ def handle_status(args: argparse.Namespace) -> int:
     services = Services()
     ensure_supervisor(services.registry.home)
     try:
-        views = services.chains(args.user or services.viewer)
+        snapshot = services.snapshot(args.user or services.viewer)
     except RegistryError as exc:
         print_error(str(exc))
         return 2
+    views = list(snapshot.chains)
+    rc = report_damaged(snapshot.damaged)
     if args.json:
         stdout.print_json(json.dumps([chain_json(v) for v in views]))
-        return 0
+        return rc
     if not views:
         stdout.print("no chains" + (f" for {args.user}" if args.user else ""))
-        return 0
+        return rc
     rows = []
     for v in views:
         limit = f"/{v.max_restarts + 1}" if v.max_restarts is not None else ""
@@ -105,10 +107,17 @@ def handle_status(args: argparse.Namespace) -> int:
         for v in views:
             if v.reason:
                 stdout.print(f"[bold]{v.chain_id}[/] {escape(v.reason)}", soft_wrap=False)
-    health = services.health()
+    health = snapshot.health or services.health()
     if not health.alive:
         stdout.print("[yellow]supervisor: not running[/] (start it with `longrun supervise --ensure`)")
-    return 0
+    return rc
+
+
+def report_damaged(damaged: tuple[str, ...]) -> int:
+    """One error line per chain whose files cannot be read; 1 when there is any, else 0."""
+    for problem in damaged:
+        print_error(f"{problem}; its files are left as they are (repair or move the chain's directory)")
+    return 1 if damaged else 0
 
 
 def handle_action(args: argparse.Namespace) -> int:

@@ -121,6 +121,7 @@ class FakeBackend:
     cluster: str | None = "longrun-test"
     now: datetime = FIXED_NOW
     down: bool = False
+    damaged: tuple[str, ...] = ()
     calls: list[tuple[object, ...]] = field(default_factory=list)
 
     def snapshot(self, user: str | None, focus_job_id: str | None = None) -> DashboardSnapshot:
@@ -131,7 +132,7 @@ class FakeBackend:
             replace(c, read_only=c.owner != self.viewer) for c in self.chains if user is None or c.owner == user
         )
         focus = self.accounting.get(focus_job_id) if focus_job_id else None
-        return DashboardSnapshot(shown, focus, self.health, self.now, user, self.cluster)
+        return DashboardSnapshot(shown, focus, self.health, self.now, user, self.cluster, self.damaged)
 
     def _act(self, name: str, chain_id: str, *extra: object) -> str:
         self.calls.append((name, chain_id, *extra))

@@ -180,6 +180,23 @@ async def test_a_failed_poll_keeps_the_data_and_says_since_when_it_is_stale(fake
         await wait_for(pilot, lambda: not app.query_one(StatusLine).has_class("-stale"), what="fresh status")
 
 
+async def test_unreadable_chains_are_named_in_a_notification_and_counted_on_the_status_line(fake: FakeBackend) -> None:
+    fake.damaged = ("chain bad: /home/alice/.local/state/longrun/chains/bad/spec.json: not valid JSON",)
+    app = make_app(fake)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settled(pilot, fake)
+        line = str(app.query_one(StatusLine).render_text())
+        assert line.startswith("viewing alice on longrun-test │ 1 chain unreadable (longrun status)")
+        told = [n for n in app._notifications if n.title == "chains that cannot be read"]
+        assert len(told) == 1 and "chain bad:" in told[0].message
+        assert app.query_one(ChainList).shown_count == 7, "the other chains are all shown"
+        polls = sum(1 for c in fake.calls if c[0] == "snapshot")
+        await pilot.press("ctrl+r")  # the next poll reports the same chain: no second notification
+        await wait_for(pilot, lambda: sum(1 for c in fake.calls if c[0] == "snapshot") > polls, what="a poll")
+        await settled(pilot, fake)
+        assert len([n for n in app._notifications if n.title == "chains that cannot be read"]) == 1
+
+
 async def test_polls_pause_while_a_dialog_is_open(fake: FakeBackend) -> None:
     app = make_app(fake, interval=0.1)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +14,8 @@ from app.model.chain import ChainSpec, ChainState, Policy
 from app.registry import Registry
 from app.services import ActionRefused, Services
 from app.slurm.client import SlurmClient
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def make_chain(reg: Registry, chain_id: str, owner: str = "alice", **kw: object) -> None:
@@ -75,3 +80,34 @@ def test_views_from_registry_without_live_links(tmp_path: Path) -> None:
     assert link.log_path == "/x/logs/job.sh-5.out"
     assert down.state is ChainState.WAITING and down.reason == "upstream n-up stopped: failed with exit code 3"
     assert down.workflow == "wf" and services.can_act(down)
+
+
+def test_a_damaged_chain_is_reported_and_left_alone_while_the_others_show(tmp_path: Path) -> None:
+    reg = Registry(tmp_path)
+    make_chain(reg, "good")
+    make_chain(reg, "torn")
+    make_chain(reg, "bad")
+    (tmp_path / "chains" / "bad" / "spec.json").write_text("{garbage")
+    with (tmp_path / "chains" / "torn" / "events.jsonl").open("a") as events:
+        events.write("not json\n")  # after the "created" event; a whole bad line, not a torn tail
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    snapshot = Services(viewer="alice", slurm=SlurmClient(), home=tmp_path).snapshot("alice")
+    assert [c.chain_id for c in snapshot.chains] == ["good"]
+    assert len(snapshot.damaged) == 2
+    assert any(d.startswith("chain bad: ") and "spec.json: not valid JSON" in d for d in snapshot.damaged)
+    assert any(d.startswith("chain torn: ") and "events.jsonl: line 2 is not JSON" in d for d in snapshot.damaged)
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before, "nothing was changed"
+
+
+def test_status_names_damaged_chains_and_exits_non_zero(tmp_path: Path) -> None:
+    reg = Registry(tmp_path)
+    make_chain(reg, "good")
+    make_chain(reg, "bad")
+    (tmp_path / "chains" / "bad" / "spec.json").write_text("{garbage")
+    env = {**os.environ, "LONGRUN_HOME": str(tmp_path), "LONGRUN_NO_AUTOSTART": "1"}
+    proc = subprocess.run([sys.executable, "-m", "app.cli", "status"], capture_output=True, text=True, env=env,
+                          timeout=60, cwd=REPO)  # fmt: skip
+    assert proc.returncode == 1
+    assert "n-good" in proc.stdout
+    assert "error: chain bad:" in proc.stderr and "left as they are" in proc.stderr
+    assert "Traceback" not in proc.stderr
