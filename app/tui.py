@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from textual import on
 from textual.app import App, ComposeResult
@@ -29,7 +29,7 @@ from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from app.hangup import terminal_alive
-from app.services import ChainView, DashboardSnapshot
+from app.services import ActionRefused, ChainView, DashboardSnapshot
 from app.slurm.errors import SlurmError
 from app.slurm.records import JobAccounting
 from styles import STYLES_DIR
@@ -40,6 +40,9 @@ from widgets.dialogs import ConfirmScreen, SignalRequest, SignalScreen, ViewChoi
 from widgets.help_screen import HelpScreen
 from widgets.messages import FocusChanged, SnapshotArrived
 from widgets.status_line import StatusInfo, StatusLine
+
+if TYPE_CHECKING:
+    from app.workflows.reinit import ReinitStep
 
 DEFAULT_INTERVAL = 5.0
 TERMINAL_CHECK_SECONDS = 2.0  # how often to ask whether the terminal is still there (app.hangup)
@@ -58,6 +61,8 @@ class DashboardBackend(Protocol):
     def resubmit(self, chain_id: str) -> str: ...
     def reinit(self, chain_id: str) -> str: ...
     def can_act(self, chain: ChainView) -> bool: ...
+    def workflow_reinit_plan(self, workflow: str) -> Sequence[ReinitStep]: ...
+    def reinit_workflow(self, workflow: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -94,7 +99,8 @@ class LongrunApp(App[None]):
         ("r", "resubmit the selected chain (submit its next link now)"),
         ("c", "cancel the selected chain (asks first)"),
         ("s", "send a signal (TERM, USR1, USR2, INT, KILL or a name) to its job: batch shell or all steps"),
-        ("i", "reinitialize: start the chain again from attempt 1 (asks first)"),
+        ("i", "reinitialize: start the chain again from attempt 1; on a workflow's heading, its failed, "
+              "stopped and cancelled jobs and their dependents (shows the plan, asks first)"),
         ("l", "show or hide the log pane"),
         ("/", "filter the chains (escape clears)"),
         ("u", "choose whose chains: mine, a user's, everybody's"),
@@ -125,7 +131,7 @@ class LongrunApp(App[None]):
         self._timer: Timer | None = None
         self._poll_again = False
         self._damaged_told: tuple[str, ...] = ()  # unreadable chains already notified about
-        self._actions_enabled: bool | None = None
+        self._actions_enabled: tuple[bool, bool] | None = None  # (on the chain, on the workflow)
         self._ended: dict[str, tuple[JobAccounting, DiagnosisResult | None]] = {}
         # kept as attributes: `query_one` would search a dialog when one is on top
         self.dashboard = Dashboard(id="dashboard")
@@ -244,21 +250,26 @@ class LongrunApp(App[None]):
 
     # -- actions ---------------------------------------------------------------------------------
     def _refresh_action_keys(self) -> None:
-        """Redraw the footer only when the selected chain's actions change (not on every move)."""
+        """Redraw the footer only when the selected row's actions change (not on every move)."""
         chain = self._selected()
-        enabled = chain is not None and not chain.read_only and self.backend.can_act(chain)
+        enabled = (chain is not None and self._may_act(chain), self._selected_workflow() is not None)
         if enabled != self._actions_enabled:
             self._actions_enabled = enabled
             self.refresh_bindings()
+
+    def _may_act(self, chain: ChainView) -> bool:
+        return not chain.read_only and self.backend.can_act(chain)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.screen_stack:
             return False
         if self.screen.has_class("dialog") and (action in CHAIN_ACTIONS or action in VIEW_ACTIONS):
             return False  # keys of the screen below do not act through a dialog
+        if action == "reinit" and self._selected_workflow() is not None:
+            return True  # on a workflow heading: reinitialize the workflow
         if action in CHAIN_ACTIONS:
             chain = self._selected()
-            if chain is None or chain.read_only or not self.backend.can_act(chain):
+            if chain is None or not self._may_act(chain):
                 return None  # shown, but disabled
         return True
 
@@ -266,6 +277,16 @@ class LongrunApp(App[None]):
         if not self.dashboard.is_mounted:
             return None
         return self.dashboard.selected_chain()
+
+    def _selected_workflow(self) -> str | None:
+        """The workflow whose heading is selected, when every one of its chains is ours to act on."""
+        if not self.dashboard.is_mounted:
+            return None
+        selected = self.dashboard.chain_list.selected_workflow()
+        if selected is None:
+            return None
+        name, chains = selected
+        return name if chains and all(self._may_act(c) for c in chains) else None
 
     def _run_service(self, label: str, call: Callable[[], str]) -> None:
         self.notify(f"{label}…", timeout=2)
@@ -317,6 +338,9 @@ class LongrunApp(App[None]):
         self.push_screen(SignalScreen(chain.name), chosen)
 
     def action_reinit(self) -> None:
+        if (workflow := self._selected_workflow()) is not None:
+            self._reinit_workflow(workflow)
+            return
         chain = self._selected()
         if chain is None:
             return
@@ -328,6 +352,30 @@ class LongrunApp(App[None]):
                 self._run_service(f"reinit {chain.name}", partial(self.backend.reinit, chain.chain_id))
 
         self.push_screen(ConfirmScreen(question, detail, "Reinitialize"), answered)
+
+    def _reinit_workflow(self, workflow: str) -> None:
+        """Show what a reinit would change (the registry only, no Slurm call), then do it on yes."""
+        try:
+            steps = self.backend.workflow_reinit_plan(workflow)
+        except ActionRefused as exc:
+            self.notify(str(exc), title=f"reinit workflow {workflow}", severity="error", timeout=10)
+            return
+        changes = [step for step in steps if step.action != "keep"]
+        if not changes:
+            self.notify("no failed, terminated or cancelled job: nothing to reinitialize",
+                        title=f"workflow {workflow}")  # fmt: skip
+            return
+        verbs = {"reinit": "runs again", "replace": "new chain, waits for its upstream jobs"}
+        detail = "\n".join(f"{step.job}: {verbs[step.action]} ({step.why})" for step in changes)
+        kept = [step.job for step in steps if step.action == "keep"]
+        if kept:
+            detail += "\nunchanged: " + ", ".join(kept)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._run_service(f"reinit workflow {workflow}", partial(self.backend.reinit_workflow, workflow))
+
+        self.push_screen(ConfirmScreen(f"Reinitialize workflow {workflow}?", detail, "Reinitialize"), answered)
 
     def action_toggle_log(self) -> None:
         self.dashboard.set_log_visible(not self.dashboard.has_class("-log"))
@@ -391,13 +439,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyError:
             print(f"longrun-tui: error: no such user: {args.user}", file=sys.stderr)
             return 2
-    from app.services import Services
+    from app.backend import DashboardServices
     from app.supervisor.lease import ensure_supervisor
 
     me = getpass.getuser()
     user = None if args.all else (args.user or me)
     try:
-        backend = Services(viewer=me)
+        backend = DashboardServices(viewer=me)
     except Exception as exc:  # the registry could not be opened: say why, no traceback
         print(f"longrun-tui: error: {describe_error(exc)}", file=sys.stderr)
         return 1

@@ -61,6 +61,14 @@ class ChainList(DataTable[Text]):
         key = self.selected_key()
         return self._by_id.get(key) if key else None
 
+    def selected_workflow(self) -> tuple[str, tuple[ChainView, ...]] | None:
+        """The workflow whose heading the cursor is on, with its chains (all of them, not only the shown)."""
+        key = self.selected_key()
+        if key is None or not key.startswith(GROUP_PREFIX):
+            return None
+        name = key[len(GROUP_PREFIX) :]
+        return name, tuple(c for c in self._chains if c.workflow == name)
+
     def selected_key(self) -> str | None:
         if not self.row_count:
             return None

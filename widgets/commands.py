@@ -14,7 +14,7 @@ PALETTE_ACTIONS = (
     ("resubmit", "Resubmit the selected chain", "submit a new link now"),
     ("cancel_chain", "Cancel the selected chain", "scancel its live link and stop the chain"),
     ("signal", "Send a signal to the selected chain…", "TERM, USR1, USR2, INT, KILL or any name"),
-    ("reinit", "Reinitialize the selected chain…", "start it again from attempt 1"),
+    ("reinit", "Reinitialize the selected chain or workflow…", "start it again from attempt 1"),
     ("toggle_log", "Show or hide the log pane", None),
     ("filter", "Filter the chains", "by name, id, state, owner or workflow"),
     ("choose_user", "Choose whose chains to view", "mine, a user's, or all"),

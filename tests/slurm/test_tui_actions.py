@@ -210,10 +210,30 @@ async def _select(pilot: Any, app: Any, chain_id: str) -> None:
         await pilot.pause(0.1)
 
 
+async def _select_workflow(pilot: Any, app: Any, workflow: str) -> None:
+    from textual.widgets import Input
+
+    from widgets.chain_list import GROUP_PREFIX, ChainList
+
+    chains = app.query_one(ChainList)
+    deadline = time.monotonic() + 60
+    while chains.selected_key() is None:
+        assert time.monotonic() < deadline, "no chain ever appeared on the dashboard"
+        await pilot.pause(0.2)
+    app.dashboard.open_filter()
+    app.query_one("#filter", Input).value = workflow
+    await pilot.pause(0.1)
+    await pilot.press("enter")
+    chains.move_cursor(row=chains.get_row_index(GROUP_PREFIX + workflow))
+    while (chains.selected_workflow() or ("",))[0] != workflow:
+        assert time.monotonic() < deadline, f"the heading of workflow {workflow} could not be selected"
+        await pilot.pause(0.1)
+
+
 def drive(action: str, chain_id: str) -> dict[str, Any]:
     from textual.widgets import Log
 
-    from app.services import Services
+    from app.backend import DashboardServices
     from app.tui import LongrunApp
 
     record: dict[str, list[str]] = {"messages": [], "errors": [], "log": []}
@@ -225,12 +245,16 @@ def drive(action: str, chain_id: str) -> dict[str, Any]:
             super().notify(message, title=title, severity=severity, **kw)
 
     me = os.environ.get("USER", "alice")
-    app = Recording(Services(), me, me=me, interval=2.0, show_log=True)
+    app = Recording(DashboardServices(), me, me=me, interval=2.0, show_log=True)
 
     async def scenario() -> None:
         async with app.run_test(size=(140, 44)) as pilot:
-            await _select(pilot, app, chain_id)
-            keys = {"signal": ("s", "down", "enter"), "cancel": ("c", "y"), "reinit": ("i", "y"), "resubmit": ("r",)}
+            if action == "reinit-workflow":  # chain_id names the workflow
+                await _select_workflow(pilot, app, chain_id)
+            else:
+                await _select(pilot, app, chain_id)
+            keys = {"signal": ("s", "down", "enter"), "cancel": ("c", "y"), "reinit": ("i", "y"), "resubmit": ("r",),
+                    "reinit-workflow": ("i", "y")}  # fmt: skip
             await pilot.press(*keys[action])
             if action == "signal":
                 await pilot.click("#ok")

@@ -17,6 +17,7 @@ import pytest
 
 from tests.conftest import make_user_dir, wait_until
 from tests.slurm.chain_helpers import events, longrun, stop_supervisor, submitted_ids
+from tests.slurm.test_tui_actions import drive_as_alice
 
 SAMPLES = Path(__file__).parents[2] / "sample_workflows"
 
@@ -201,7 +202,8 @@ if [ "$1" = --fail-unless-fixed ] && [ ! -e fixed ]; then echo "not fixed yet"; 
 """
 
 
-def test_reinit_reruns_exactly_the_failed_job_and_its_dependents(wf_dir: Path) -> None:
+@pytest.mark.parametrize("via", ["cli", "dashboard"])
+def test_reinit_reruns_exactly_the_failed_job_and_its_dependents(wf_dir: Path, via: str) -> None:
     write_file(wf_dir / "wf.yaml", REINIT_WORKFLOW)
     write_file(wf_dir / "job.sh", REINIT_JOB)
     chains = submit(wf_dir, "wf.yaml")
@@ -222,8 +224,13 @@ def test_reinit_reruns_exactly_the_failed_job_and_its_dependents(wf_dir: Path) -
     assert status(wf_dir, "reinit_check")["b"]["state"] == "STOPPED"  # the dry run changed nothing
 
     write_file(wf_dir / "fixed", "")
-    proc = longrun("alice", wf_dir, "workflow", "reinit", "reinit_check")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    if via == "cli":
+        proc = longrun("alice", wf_dir, "workflow", "reinit", "reinit_check")
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    else:  # `i` on the workflow's heading, confirmed with `y`
+        shown = drive_as_alice(wf_dir, "reinit-workflow", "reinit_check")
+        assert not shown["errors"], shown
+        assert any(m.startswith("reinit workflow reinit_check: workflow reinit_check: b: ") for m in shown["messages"])
     final = wait_final(wf_dir, "reinit_check", timeout=200)
     runs = [line.split()[0] for line in (wf_dir / "runs.txt").read_text().splitlines()]
     assert sorted(runs) == ["a", "b", "b", "c", "d"], runs

@@ -20,6 +20,7 @@ from app.services import ActionRefused, ChainView, DashboardSnapshot, LinkView, 
 from app.slurm.errors import SlurmUnavailable
 from app.slurm.records import JobAccounting
 from app.slurm.sacct import parse_sacct
+from app.workflows.reinit import ReinitStep
 
 CAPTURES = Path(__file__).resolve().parents[1] / "captures"
 ENDINGS = CAPTURES / "endings"
@@ -157,6 +158,21 @@ class FakeBackend:
 
     def can_act(self, chain: ChainView) -> bool:
         return chain.owner == self.viewer and not chain.read_only
+
+    def workflow_reinit_plan(self, workflow: str) -> list[ReinitStep]:
+        """Stopped jobs run again, waiting ones get new chains, the rest is kept (the real rules are
+        tested with app.workflows.reinit against the test cluster)."""
+        self.calls.append(("workflow_reinit_plan", workflow))
+        members = [c for c in self.chains if c.workflow == workflow]
+        if not members:
+            raise ActionRefused(f"no workflow named {workflow} in your chains")
+        action = {ChainState.STOPPED: "reinit", ChainState.WAITING: "replace"}
+        return [ReinitStep(c.name, c.chain_id, c.state.value, action.get(c.state, "keep"), c.reason or "")
+                for c in members]  # fmt: skip
+
+    def reinit_workflow(self, workflow: str) -> str:
+        self.calls.append(("reinit_workflow", workflow))
+        return f"workflow {workflow}: done"
 
     def actions(self) -> list[tuple[object, ...]]:
         return [c for c in self.calls if c[0] != "snapshot"]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from textual.pilot import Pilot
 from textual.widgets import Input, Label, RadioButton
 
 from app.model.chain import ChainState
+from app.tui import LongrunApp
 from tests.tui.fake_backend import FakeBackend, captured_jobs, sample_chains
 from tests.tui.helpers import make_app, settled, wait_for
-from widgets.chain_list import ChainList
+from widgets.chain_list import GROUP_PREFIX, ChainList
 from widgets.diagnosis_view import DiagnosisView
 from widgets.dialogs import ConfirmScreen, SignalScreen, ViewScreen
 from widgets.help_screen import HelpScreen
@@ -145,6 +147,32 @@ async def test_reinit_confirms_and_resubmit_acts_directly(fake: FakeBackend) -> 
         await wait_for(pilot, lambda: ("resubmit", "c-train") in fake.actions())
 
 
+async def select_workflow_heading(pilot: Pilot[None], app: LongrunApp, workflow: str) -> None:
+    chains = app.query_one(ChainList)
+    chains.move_cursor(row=chains.get_row_index(GROUP_PREFIX + workflow))
+    await wait_for(pilot, lambda: chains.selected_workflow() is not None, what="the workflow heading")
+
+
+async def test_i_on_a_workflow_heading_shows_the_plan_and_reinitializes_the_workflow(fake: FakeBackend) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, fake)
+        await select_workflow_heading(pilot, app, "pipeline")
+        for action in ("resubmit", "cancel_chain", "signal"):
+            assert app.check_action(action, ()) is None, f"{action} is for chains, not workflows"
+        assert app.check_action("reinit", ()) is True
+        await pilot.press("i")
+        assert isinstance(app.screen, ConfirmScreen)
+        assert app.screen.question == "Reinitialize workflow pipeline?"
+        assert "report: new chain, waits for its upstream jobs" in app.screen.detail
+        assert "unchanged: fetch|data, fit" in app.screen.detail
+        await pilot.press("escape")
+        assert ("reinit_workflow", "pipeline") not in fake.actions()
+        await pilot.press("i", "y")
+        await wait_for(pilot, lambda: ("reinit_workflow", "pipeline") in fake.actions())
+        assert not any(a[0] == "reinit" for a in fake.actions()), "no single chain was reinitialized"
+
+
 async def test_read_only_chains_have_their_action_keys_disabled() -> None:
     fake = FakeBackend(viewer="bob")
     app = make_app(fake, user="alice", me="bob")
@@ -158,6 +186,13 @@ async def test_read_only_chains_have_their_action_keys_disabled() -> None:
             assert bindings[key].enabled is False, key
         assert bindings["l"].enabled is True
         await pilot.press("c", "s", "i", "r")
+        await pilot.pause(0.2)
+        assert not app.screen.is_modal
+        chains = app.query_one(ChainList)
+        chains.move_cursor(row=chains.get_row_index(GROUP_PREFIX + "pipeline"))
+        await pilot.pause(0.1)
+        assert app.check_action("reinit", ()) is None, "a colleague's workflow cannot be reinitialized"
+        await pilot.press("i")
         await pilot.pause(0.2)
         assert not app.screen.is_modal
         assert fake.actions() == []
