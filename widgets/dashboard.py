@@ -129,7 +129,11 @@ class Dashboard(Widget):
         else:
             steps.show_job(None)
             _retitle(steps, f"Steps of job {job_id}" if job_id else "Steps")
-            diagnosis.show(None, waiting_for=job_id)
+            workflow = self.chain_list.selected_workflow() if chain is None else None
+            if workflow is not None:
+                diagnosis.show_workflow(*workflow)
+            else:
+                diagnosis.show(None, waiting_for=job_id)
         log_path = link.log_path if link else None
         if self.has_class("-log"):
             self.log_tail.follow(log_path)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
+
 from rich.console import Group, RenderableType
 from rich.style import Style
 from rich.table import Table
@@ -10,8 +13,9 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from app.services import ChainView
 from widgets.diagnosis_source import DiagnosisResult
-from widgets.styling import tone_style
+from widgets.styling import chain_state_text, tone_style
 
 
 class DiagnosisView(VerticalScroll):
@@ -42,6 +46,25 @@ class DiagnosisView(VerticalScroll):
             self._body.update(Text(message, style=Style(dim=True)))
             return
         self._body.update(self._describe(diagnosis))
+
+    def show_workflow(self, name: str, chains: Sequence[ChainView]) -> None:
+        """A workflow's heading is selected: where each of its jobs stands, and what `i` does."""
+        key = f"workflow:{name}:" + "|".join(f"{c.chain_id}={c.state.value}:{c.reason}" for c in chains)
+        if key == self._shown:
+            return
+        self._shown = key
+        counts = Counter(c.state.value.lower() for c in chains)
+        head = Text()
+        head.append(f"Workflow {name}", style=tone_style(self.app, "accent", bold=True))
+        head.append(f"  ({len(chains)} jobs: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) + ")")
+        jobs = Table.grid(padding=(0, 1))
+        jobs.add_column()
+        jobs.add_column(ratio=1)
+        for chain in chains:
+            jobs.add_row(Text(chain.name), chain_state_text(self.app, chain.state, chain.reason))
+        hint = Text("\ni: reinitialize its failed, stopped and cancelled jobs and everything after them",
+                    style=Style(dim=True))  # fmt: skip
+        self._body.update(Group(head, jobs, hint))
 
     def _describe(self, diagnosis: DiagnosisResult) -> Group:
         head = Text()

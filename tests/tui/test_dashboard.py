@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import re
+
+from rich.console import Console
 from textual.pilot import Pilot
-from textual.widgets import Input, Label, RadioButton
+from textual.widgets import Input, Label, RadioButton, Static
 
 from app.model.chain import ChainState
 from app.tui import LongrunApp
@@ -147,6 +151,12 @@ async def test_reinit_confirms_and_resubmit_acts_directly(fake: FakeBackend) -> 
         await wait_for(pilot, lambda: ("resubmit", "c-train") in fake.actions())
 
 
+def rendered(content: object) -> str:
+    console = Console(width=100, file=io.StringIO(), record=True, color_system=None)
+    console.print(content)
+    return console.export_text()
+
+
 async def select_workflow_heading(pilot: Pilot[None], app: LongrunApp, workflow: str) -> None:
     chains = app.query_one(ChainList)
     chains.move_cursor(row=chains.get_row_index(GROUP_PREFIX + workflow))
@@ -158,6 +168,11 @@ async def test_i_on_a_workflow_heading_shows_the_plan_and_reinitializes_the_work
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot, fake)
         await select_workflow_heading(pilot, app, "pipeline")
+        body = app.query_one("#diagnosis-body", Static)
+        await wait_for(pilot, lambda: "Workflow pipeline" in rendered(body.content), what="the workflow summary")
+        summary = rendered(body.content)
+        assert "Workflow pipeline  (3 jobs: 1 done, 1 running, 1 waiting)" in summary
+        assert re.search(r"^report +WAITING: waiting for fit", summary, re.MULTILINE) and "i: reinitialize" in summary
         for action in ("resubmit", "cancel_chain", "signal"):
             assert app.check_action(action, ()) is None, f"{action} is for chains, not workflows"
         assert app.check_action("reinit", ()) is True
