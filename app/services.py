@@ -63,6 +63,7 @@ class ChainView:
     workflow: str | None
     links: tuple[LinkView, ...]
     read_only: bool
+    superseded: bool = False  # a newer chain runs the same workflow job (workflow resubmitted, or reinit)
 
 
 @dataclass(frozen=True)
@@ -117,11 +118,32 @@ def link_view(status: ChainStatus, index: int, live: JobAccounting | None, owner
     )
 
 
+def superseded_chains(statuses: Sequence[ChainStatus]) -> set[str]:
+    """Workflow chains that a newer chain of the same job replaced (the workflow was submitted
+    again, or a reinit gave the job a new chain)."""
+    newest: dict[tuple[str, str, str], ChainStatus] = {}
+    for status in statuses:
+        spec = status.spec
+        if spec.workflow:
+            key = (spec.owner, spec.workflow, spec.name)
+            if key not in newest or _created(status) >= _created(newest[key]):  # as latest_chains picks
+                newest[key] = status
+    return {
+        s.chain_id for s in statuses
+        if s.spec.workflow and newest[(s.spec.owner, s.spec.workflow, s.spec.name)].chain_id != s.chain_id
+    }  # fmt: skip
+
+
+def _created(status: ChainStatus) -> str:
+    return status.spec.created.isoformat() if status.spec.created else ""
+
+
 def chain_view(
     status: ChainStatus,
     live: Mapping[str, JobAccounting],
     lookup: Mapping[str, ChainStatus],
     read_only: bool,
+    superseded: bool = False,
 ) -> ChainView:
     spec = status.spec
     links = tuple(
@@ -150,6 +172,7 @@ def chain_view(
         workflow=spec.workflow,
         links=links,
         read_only=read_only,
+        superseded=superseded,
     )
 
 
@@ -274,7 +297,8 @@ class Services:
         ids = [*live_ids, *([focus_job_id] if focus_job_id and not focus_in_rebuilt else [])]
         acct = self.slurm.accounting(ids) if ids else {}
         lookup = {s.chain_id: s for s, _ in from_registry}
-        views = [chain_view(s, acct, lookup, ro) for s, ro in from_registry] + rebuilt
+        replaced = superseded_chains([s for s, _ in from_registry])
+        views = [chain_view(s, acct, lookup, ro, s.chain_id in replaced) for s, ro in from_registry] + rebuilt
         views.sort(key=lambda v: (v.state.is_final, v.owner, v.name, v.chain_id))
         focus = acct.get(focus_job_id) if focus_job_id else None
         if focus is None and focus_in_rebuilt:

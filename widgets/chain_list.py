@@ -16,6 +16,9 @@ from app.services import ChainView
 from widgets.styling import chain_state_text, duration_text, plain
 
 GROUP_PREFIX = "workflow:"
+# A long reason would push Attempt, Run time and Left out of a narrow pane; the Submission chain
+# and Diagnosis panes show it in full.
+STATE_WIDTH = 30
 COLUMNS = ("Name", "State", "Attempt", "Run time", "Left")
 OWNER_COLUMN = "Owner"
 
@@ -28,6 +31,11 @@ def chain_matches(chain: ChainView, needle: str) -> bool:
         filter(None, (chain.name, chain.chain_id, chain.state.value, chain.reason, chain.owner, chain.workflow))
     )
     return needle.lower() in haystack.lower()
+
+
+def current_members(members: Sequence[ChainView]) -> list[ChainView]:
+    """A workflow's chains without the finished ones that a newer chain of the same job replaced."""
+    return [c for c in members if not (c.superseded and c.state.is_final)]
 
 
 def attempt_text(chain: ChainView) -> str:
@@ -67,7 +75,7 @@ class ChainList(DataTable[Text]):
         if key is None or not key.startswith(GROUP_PREFIX):
             return None
         name = key[len(GROUP_PREFIX) :]
-        return name, tuple(c for c in self._chains if c.workflow == name)
+        return name, tuple(current_members([c for c in self._chains if c.workflow == name]))
 
     def selected_key(self) -> str | None:
         if not self.row_count:
@@ -138,8 +146,9 @@ class ChainList(DataTable[Text]):
                 groups.setdefault(chain.workflow, []).append(chain)
         rows = [(c.chain_id, self._cached_cells(c, "")) for c in loose]
         for workflow, members in groups.items():
-            rows.append((GROUP_PREFIX + workflow, self._group_cells(workflow, members)))
-            rows.extend((c.chain_id, self._cached_cells(c, "  ")) for c in members)
+            current = current_members(members)
+            rows.append((GROUP_PREFIX + workflow, self._group_cells(workflow, current, len(members) - len(current))))
+            rows.extend((c.chain_id, self._cached_cells(c, "  ")) for c in current)
         return rows
 
     def _cached_cells(self, chain: ChainView, indent: str) -> tuple[Text, ...]:
@@ -153,17 +162,20 @@ class ChainList(DataTable[Text]):
         return cells
 
     def _chain_cells(self, chain: ChainView, indent: str = "") -> tuple[Text, ...]:
+        state = chain_state_text(self.app, chain.state, chain.reason)
+        state.truncate(STATE_WIDTH, overflow="ellipsis")
         cells = (
             Text(indent + chain.name),
-            chain_state_text(self.app, chain.state, chain.reason),
+            state,
             plain(attempt_text(chain)),
             duration_text(chain.total_run_time),
             duration_text(chain.time_left),
         )
         return (plain(chain.owner), *cells) if self._with_owner else cells
 
-    def _group_cells(self, workflow: str, members: list[ChainView]) -> tuple[Text, ...]:
+    def _group_cells(self, workflow: str, members: list[ChainView], older: int) -> tuple[Text, ...]:
         done = sum(1 for c in members if c.state.is_final)
         head = Text(f"▾ {workflow}", style=Style(bold=True))
-        cells = (head, Text(f"{done}/{len(members)} finished", style=Style(dim=True)), Text(), Text(), Text())
+        summary = f"{done}/{len(members)} finished" + (f" (+{older} older)" if older else "")
+        cells = (head, Text(summary, style=Style(dim=True)), Text(), Text(), Text())
         return (Text(), *cells) if self._with_owner else cells

@@ -81,7 +81,8 @@ class Dashboard(Widget):
             return
         chains = self.chain_list
         who = snapshot.viewed_user or "all users"
-        count = f"{chains.shown_count} of {len(snapshot.chains)}" if chains.filter_text else str(len(snapshot.chains))
+        total = len(snapshot.chains)  # shown_count leaves out the filtered and the older workflow chains
+        count = f"{chains.shown_count} of {total}" if chains.shown_count != total else str(total)
         read_only = any(c.read_only for c in snapshot.chains)
         owned = not all(c.read_only for c in snapshot.chains) if snapshot.chains else True
         mark = " — read-only" if read_only and not owned else (" — others' read-only" if read_only else "")

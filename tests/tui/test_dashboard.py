@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 
 from rich.console import Console
 from textual.pilot import Pilot
@@ -51,6 +52,23 @@ async def test_when_every_chain_is_in_a_workflow_the_first_chain_is_selected_not
         assert chains.cursor_row == 1, "row 0 is the workflow heading"
         assert chains.selected_chain() is not None and chains.selected_chain().name == "fetch|data"  # type: ignore[union-attr]
         assert app.query_one(LinkTable).row_count == 1
+
+
+async def test_finished_chains_replaced_by_a_newer_run_of_the_workflow_are_left_out() -> None:
+    chains = sample_chains()
+    fit = next(c for c in chains if c.name == "fit")
+    older_done = replace(fit, chain_id="c-fit-old", state=ChainState.DONE, superseded=True)
+    older_live = replace(fit, chain_id="c-fit-live", superseded=True)  # still running: stays in view
+    fake = FakeBackend(chains=(*chains, older_done, older_live))
+    app = make_app(fake)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settled(pilot, fake)
+        chain_list = app.query_one(ChainList)
+        shown = [row.key.value for row in chain_list.ordered_rows]
+        assert "c-fit" in shown and "c-fit-live" in shown and "c-fit-old" not in shown
+        heading = chain_list.get_row(GROUP_PREFIX + "pipeline")
+        assert str(heading[1]) == "1/4 finished (+1 older)"
+        assert "Chains of alice (8 of 9)" in str(app.query_one("#chains-pane").border_title)
 
 
 async def test_moving_to_a_chain_stopped_by_oom_shows_its_diagnosis(fake: FakeBackend) -> None:

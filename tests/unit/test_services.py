@@ -111,3 +111,16 @@ def test_status_names_damaged_chains_and_exits_non_zero(tmp_path: Path) -> None:
     assert "n-good" in proc.stdout
     assert "error: chain bad:" in proc.stderr and "left as they are" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_workflow_job_submitted_again_supersedes_its_older_chain(tmp_path: Path) -> None:
+    reg = Registry(tmp_path)
+    for chain_id, day in (("old", 1), ("new", 2), ("other", 1)):
+        reg.create_chain(ChainSpec(
+            chain_id=chain_id, name="wf.train" if chain_id != "other" else "wf.eval", owner="alice",
+            script="/x/job.sh", workdir="/x", workflow="wf", created=datetime(2026, 1, day, tzinfo=UTC),
+        ))  # fmt: skip
+    views = {
+        v.chain_id: v for v in Services(viewer="alice", slurm=SlurmClient(), home=tmp_path).snapshot("alice").chains
+    }
+    assert views["old"].superseded and not views["new"].superseded and not views["other"].superseded
