@@ -80,7 +80,8 @@ async def measure(services: Services, slurm: SlurmClient, user: str, moves: int)
 
         # (1) key -> every pane shows the new chain: what the app does on a move (its own work)
         # (2) a Pilot press: the same plus waiting until the screen is redrawn (headless)
-        handled, drawn = [], []
+        # (3) a Pilot press of a key bound to nothing: Pilot's own wait, to read (2) against
+        handled, drawn, idle = [], [], []
         for i in range(moves):
             key = "down" if (i // 50) % 2 == 0 else "up"
             before = chains.selected_key()
@@ -94,6 +95,9 @@ async def measure(services: Services, slurm: SlurmClient, user: str, moves: int)
             else:
                 await pilot.press(key)
                 drawn.append(time.perf_counter() - t0)
+                t0 = time.perf_counter()
+                await pilot.press("x")
+                idle.append(time.perf_counter() - t0)
         await app.workers.wait_for_complete()
         calls_before = slurm.calls
         app.action_refresh()
@@ -108,6 +112,7 @@ async def measure(services: Services, slurm: SlurmClient, user: str, moves: int)
         "move_p95_ms": _p95(handled),
         "move_max_ms": 1000 * max(handled),
         "move_drawn_p95_ms": _p95(drawn),
+        "noop_press_p95_ms": _p95(idle),
         "rss_mb": rss,
         "slurm_calls_per_refresh": float(calls_per_refresh),
     }
