@@ -99,8 +99,11 @@ class LongrunApp(App[None]):
         ("r", "resubmit the selected chain (submit its next link now)"),
         ("c", "cancel the selected chain (asks first)"),
         ("s", "send a signal (TERM, USR1, USR2, INT, KILL or a name) to its job: batch shell or all steps"),
-        ("i", "reinitialize: start the chain again from attempt 1; on a workflow's heading, its failed, "
-              "stopped and cancelled jobs and their dependents (shows the plan, asks first)"),
+        (
+            "i",
+            "reinitialize: start the chain again from attempt 1; on a workflow's heading, its failed, "
+            "stopped and cancelled jobs and their dependents (shows the plan, asks first)",
+        ),
         ("l", "show or hide the log pane"),
         ("/", "filter the chains (escape clears)"),
         ("u", "choose whose chains: mine, a user's, everybody's"),

@@ -34,16 +34,55 @@ def synthetic_sacct(rows: int) -> str:
         elapsed = f"{(job % 5000) // 3600:02d}:{(job % 3600) // 60:02d}:{job % 60:02d}"
         name = f"train|run-{job % 97}" if job % 10 == 0 else f"job-{job % 97}"
         state, exit_code = STATES[k], EXITS[k]
-        lines.append(SEPARATOR.join([
-            str(job), name, "alice", "debug", "lr1", state, exit_code, s, st, en, elapsed,
-            "1-00:00:00" if job % 3 else "UNLIMITED", "", f"{(job % 8 + 1) * 1000}M", str(job % 8 + 1),
-            f"longrun:c{job % 50}:{job % 7}", "/home/alice/run", "None",
-        ]))
+        lines.append(
+            SEPARATOR.join(
+                [
+                    str(job),
+                    name,
+                    "alice",
+                    "debug",
+                    "lr1",
+                    state,
+                    exit_code,
+                    s,
+                    st,
+                    en,
+                    elapsed,
+                    "1-00:00:00" if job % 3 else "UNLIMITED",
+                    "",
+                    f"{(job % 8 + 1) * 1000}M",
+                    str(job % 8 + 1),
+                    f"longrun:c{job % 50}:{job % 7}",
+                    "/home/alice/run",
+                    "None",
+                ]
+            )
+        )
         for step, step_name in (("batch", "batch"), ("extern", "extern"), ("0", "python")):
-            lines.append(SEPARATOR.join([
-                f"{job}.{step}", step_name, "", "", "lr1", state.split(" ")[0], exit_code, st, st, en, elapsed,
-                "", f"{(job * 37) % 900000}K", "", str(job % 8 + 1), "", "", "",
-            ]))
+            lines.append(
+                SEPARATOR.join(
+                    [
+                        f"{job}.{step}",
+                        step_name,
+                        "",
+                        "",
+                        "lr1",
+                        state.split(" ")[0],
+                        exit_code,
+                        st,
+                        st,
+                        en,
+                        elapsed,
+                        "",
+                        f"{(job * 37) % 900000}K",
+                        "",
+                        str(job % 8 + 1),
+                        "",
+                        "",
+                        "",
+                    ]
+                )
+            )
     return "\n".join(lines[:rows]) + "\n"
 
 

@@ -76,9 +76,7 @@ def handle(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("supervise", help="watch and resubmit all your chains (foreground)")
-    parser.add_argument(
-        "--ensure", action="store_true", help="start only when none runs; quiet otherwise (for cron)"
-    )
+    parser.add_argument("--ensure", action="store_true", help="start only when none runs; quiet otherwise (for cron)")
     parser.add_argument(
         "--exit-when-idle", type=float, metavar="SECONDS", help="exit after SECONDS with no chain to watch"
     )

@@ -55,38 +55,54 @@ how fields become sbatch options (each job is its own Slurm job, in the workflow
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "workflow", help=HELP, description=DESCRIPTION, epilog=EPILOG,
+        "workflow",
+        help=HELP,
+        description=DESCRIPTION,
+        epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(title="workflow commands", metavar="ACTION")
     parser.set_defaults(handler=lambda _args: _usage(parser))
 
-    validate = sub.add_parser("validate", help="check a workflow file and list every problem",
-                              description="Check FILE: YAML syntax, keys, durations, memory sizes, dependencies "
-                                          "(missing, cycles), schedulers. Exit 0 when it can run (notes are "
-                                          "printed), 1 when it has errors.")
+    validate = sub.add_parser(
+        "validate",
+        help="check a workflow file and list every problem",
+        description="Check FILE: YAML syntax, keys, durations, memory sizes, dependencies "
+        "(missing, cycles), schedulers. Exit 0 when it can run (notes are "
+        "printed), 1 when it has errors.",
+    )
     validate.add_argument("file", type=Path, metavar="FILE")
     validate.add_argument("--json", action="store_true", help="problems as JSON")
     validate.set_defaults(handler=_validate)
 
-    submit = sub.add_parser("submit", help="submit every job of a workflow as a chain",
-                            description="Submit FILE: one chain per job; jobs wait for the jobs they depend on.",
-                            epilog=SUBMIT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    submit = sub.add_parser(
+        "submit",
+        help="submit every job of a workflow as a chain",
+        description="Submit FILE: one chain per job; jobs wait for the jobs they depend on.",
+        epilog=SUBMIT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     submit.add_argument("file", type=Path, metavar="FILE")
     submit.add_argument("--dry-run", action="store_true", help="show the sbatch options and scripts; submit nothing")
     submit.add_argument("--json", action="store_true", help="machine-readable output")
     submit.set_defaults(handler=_submit)
 
-    status = sub.add_parser("status", help="one line per job of a submitted workflow",
-                            description="The chains of workflow NAME: job, state, attempt, job id, reason.")
+    status = sub.add_parser(
+        "status",
+        help="one line per job of a submitted workflow",
+        description="The chains of workflow NAME: job, state, attempt, job id, reason.",
+    )
     status.add_argument("name", metavar="NAME")
     status.add_argument("--json", action="store_true", help="machine-readable output")
     status.set_defaults(handler=_status)
 
-    reinit = sub.add_parser("reinit", help="run failed or stopped jobs (and their dependents) again",
-                            description="Reset the jobs of workflow NAME that failed, were terminated or "
-                                        "cancelled, and every job downstream of them; completed jobs stay "
-                                        "completed unless --force.")
+    reinit = sub.add_parser(
+        "reinit",
+        help="run failed or stopped jobs (and their dependents) again",
+        description="Reset the jobs of workflow NAME that failed, were terminated or "
+        "cancelled, and every job downstream of them; completed jobs stay "
+        "completed unless --force.",
+    )
     reinit.add_argument("name", metavar="NAME")
     reinit.add_argument("--force", action="store_true", help="also run completed jobs again (all of them)")
     reinit.add_argument("--dry-run", action="store_true", help="show what would be reset; change nothing")
@@ -123,8 +139,11 @@ def _validate(args: argparse.Namespace) -> int:
         return 1
     assert result.workflow is not None
     jobs = len(result.workflow.jobs)
-    stdout.print(f"{escape(str(args.file))}: ok: workflow {escape(result.workflow.name)}, {jobs} job"
-                 f"{'s' * (jobs != 1)}, {notes} note{'s' * (notes != 1)}", soft_wrap=True)
+    stdout.print(
+        f"{escape(str(args.file))}: ok: workflow {escape(result.workflow.name)}, {jobs} job"
+        f"{'s' * (jobs != 1)}, {notes} note{'s' * (notes != 1)}",
+        soft_wrap=True,
+    )
     return 0
 
 
@@ -145,24 +164,38 @@ def _submit(args: argparse.Namespace) -> int:
     plans = plan_workflow(workflow)
     if args.dry_run:
         if args.json:
-            print(json.dumps({"workflow": workflow.name, "dry_run": True,
-                              "notes": [n.render(str(args.file)) for n in workflow.notes],
-                              "chains": [p.to_json() for p in plans]}, indent=2))
+            print(
+                json.dumps(
+                    {
+                        "workflow": workflow.name,
+                        "dry_run": True,
+                        "notes": [n.render(str(args.file)) for n in workflow.notes],
+                        "chains": [p.to_json() for p in plans],
+                    },
+                    indent=2,
+                )
+            )
             return 0
         for note in workflow.notes:
             stdout.print(escape(note.render(str(args.file))), soft_wrap=True)
         for plan in plans:
             after = f" after {', '.join(plan.job.depends_on)}" if plan.job.depends_on else ""
-            stdout.print(f"\n[bold]{escape(plan.job.name)}[/]{escape(after)}: would submit "
-                         f"{escape(str(plan.script_path))} with", soft_wrap=True)
+            stdout.print(
+                f"\n[bold]{escape(plan.job.name)}[/]{escape(after)}: would submit {escape(str(plan.script_path))} with",
+                soft_wrap=True,
+            )
             stdout.print("  sbatch " + escape(shlex.join(plan.options)), soft_wrap=True)
-            policy = ("continues after time-outs (and exit 75)" if plan.job.supports_termination
-                      else "no --signal; a TIMEOUT stops it")
+            policy = (
+                "continues after time-outs (and exit 75)"
+                if plan.job.supports_termination
+                else "no --signal; a TIMEOUT stops it"
+            )
             stdout.print(f"  policy: {policy}; script:", soft_wrap=True)
             for line in plan.plan.script.splitlines():
                 stdout.print("    " + escape(line), soft_wrap=True)
-        stdout.print(f"\ndry run: {len(plans)} chains for workflow {escape(workflow.name)}; nothing submitted",
-                     soft_wrap=True)
+        stdout.print(
+            f"\ndry run: {len(plans)} chains for workflow {escape(workflow.name)}; nothing submitted", soft_wrap=True
+        )
         return 0
     services = Services()
     try:
@@ -172,18 +205,34 @@ def _submit(args: argparse.Namespace) -> int:
         return 1
     ensure_supervisor(services.registry.home)
     if args.json:
-        print(json.dumps({"workflow": workflow.name, "chains": [
-            {"job": job, "chain_id": cid, "job_id": jid} for job, cid, jid in report.submitted]}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "workflow": workflow.name,
+                    "chains": [{"job": job, "chain_id": cid, "job_id": jid} for job, cid, jid in report.submitted],
+                },
+                indent=2,
+            )
+        )
         return 0
     for note in workflow.notes:
         stdout.print(escape(note.render(str(args.file))), soft_wrap=True)
     for job, chain_id, job_id in report.submitted:
-        what = f"submitted job {job_id}" if job_id else (
-            "kept; the supervisor submits it when Slurm answers" if job in report.pending
-            else "waits for " + ", ".join(workflow.job(job).depends_on))
+        what = (
+            f"submitted job {job_id}"
+            if job_id
+            else (
+                "kept; the supervisor submits it when Slurm answers"
+                if job in report.pending
+                else "waits for " + ", ".join(workflow.job(job).depends_on)
+            )
+        )
         stdout.print(f"{escape(job)}: chain {chain_id}: {escape(what)}", soft_wrap=True)
-    stdout.print(f"workflow {escape(workflow.name)}: {len(report.submitted)} chains; "
-                 f"watch with `longrun workflow status {escape(workflow.name)}`", soft_wrap=True)
+    stdout.print(
+        f"workflow {escape(workflow.name)}: {len(report.submitted)} chains; "
+        f"watch with `longrun workflow status {escape(workflow.name)}`",
+        soft_wrap=True,
+    )
     return 0
 
 
@@ -224,16 +273,29 @@ def _reinit(args: argparse.Namespace) -> int:
     if changes and not args.dry_run:
         ensure_supervisor(services.registry.home)
     if args.json:
-        print(json.dumps({"workflow": args.name, "dry_run": args.dry_run,
-                          "steps": [s.to_json() for s in steps], "messages": messages}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "workflow": args.name,
+                    "dry_run": args.dry_run,
+                    "steps": [s.to_json() for s in steps],
+                    "messages": messages,
+                },
+                indent=2,
+            )
+        )
         return 0
     verb = {"reinit": "run again now", "replace": "run again after its upstream jobs", "keep": "keep"}
     for step in steps:
-        stdout.print(f"{escape(step.job)} ({step.state.lower()}): {verb[step.action]}: {escape(step.why)}",
-                     soft_wrap=True)
+        stdout.print(
+            f"{escape(step.job)} ({step.state.lower()}): {verb[step.action]}: {escape(step.why)}", soft_wrap=True
+        )
     if not changes:
-        stdout.print(f"workflow {escape(args.name)}: nothing failed, was terminated or cancelled: nothing to do "
-                     "(--force runs completed jobs again)", soft_wrap=True)
+        stdout.print(
+            f"workflow {escape(args.name)}: nothing failed, was terminated or cancelled: nothing to do "
+            "(--force runs completed jobs again)",
+            soft_wrap=True,
+        )
     elif args.dry_run:
         stdout.print(f"dry run: {len(changes)} job(s) would run again; nothing changed", soft_wrap=True)
     else:

@@ -137,9 +137,7 @@ def derive(spec: ChainSpec, events: Sequence[dict[str, Any]]) -> ChainStatus:
     )
 
 
-def upstream_block(
-    status: ChainStatus, lookup: Callable[[str], ChainStatus | None]
-) -> tuple[bool, str | None]:
+def upstream_block(status: ChainStatus, lookup: Callable[[str], ChainStatus | None]) -> tuple[bool, str | None]:
     """For a chain whose first link waits for upstream chains: (ready to submit, why not)."""
     waiting: list[str] = []
     for upstream_id in status.spec.depends_on:

@@ -23,7 +23,7 @@ def find_cycles(jobs: list[Job]) -> list[list[str]]:
         path.append(name)
         for dep in deps[name]:
             if state.get(dep) == 1:
-                cycle = path[path.index(dep):]
+                cycle = path[path.index(dep) :]
                 key = frozenset(cycle)
                 if key not in seen_keys:
                     seen_keys.add(key)

@@ -33,12 +33,22 @@ TOP_UNUSED = {
     "compute_node_ignore_workflow_completion": "each job is its own Slurm job, there are no worker nodes",
     "jobs_sort_method": "jobs start as soon as their dependencies are done",
 }
-JOB_KEYS = ("name", "command", "depends_on", "depends_on_regexes", "supports_termination",
-            "resource_requirements", "scheduler", "invocation_script")
+JOB_KEYS = (
+    "name",
+    "command",
+    "depends_on",
+    "depends_on_regexes",
+    "supports_termination",
+    "resource_requirements",
+    "scheduler",
+    "invocation_script",
+)
 JOB_UNUSED = {
     "cancel_on_blocking_job_failure": "a job never starts after a failed upstream job; it is held",
-    "input_files": "files are not tracked", "output_files": "files are not tracked",
-    "input_user_data": "user data is not stored", "output_user_data": "user data is not stored",
+    "input_files": "files are not tracked",
+    "output_files": "files are not tracked",
+    "input_user_data": "user data is not stored",
+    "output_user_data": "user data is not stored",
 }
 RESOURCE_KEYS = ("name", "num_cpus", "memory", "num_gpus", "num_nodes", "runtime")
 
@@ -59,8 +69,14 @@ def load_workflow_text(text: str, source: Path, current_user: str | None = None)
     problems = sorted(reader.problems, key=lambda p: (p.line or 0, p.severity != "error"))
     errors = any(p.severity == "error" for p in problems)
     if workflow is not None and not errors:
-        workflow = Workflow(workflow.name, workflow.source, workflow.jobs, workflow.schedulers, workflow.user,
-                            tuple(p for p in problems if p.severity == "note"))
+        workflow = Workflow(
+            workflow.name,
+            workflow.source,
+            workflow.jobs,
+            workflow.schedulers,
+            workflow.user,
+            tuple(p for p in problems if p.severity == "note"),
+        )
     return LoadResult(None if errors else workflow, tuple(problems))
 
 
@@ -129,8 +145,11 @@ def _resources(reader: NodeReader, node: Node, what: str) -> Resources | None:
     if entries is None:
         return None
     reader.check_keys(entries, what, RESOURCE_KEYS)
-    ints = {key: reader.integer(entries[key][1], f"{what}: {key}", minimum=0 if key == "num_gpus" else 1)
-            for key in ("num_cpus", "num_gpus", "num_nodes") if key in entries}
+    ints = {
+        key: reader.integer(entries[key][1], f"{what}: {key}", minimum=0 if key == "num_gpus" else 1)
+        for key in ("num_cpus", "num_gpus", "num_nodes")
+        if key in entries
+    }
     memory = reader.parsed(entries, "memory", what, parse_memory)
     runtime = reader.parsed(entries, "runtime", what, parse_runtime)
     return Resources(ints.get("num_cpus"), memory, ints.get("num_gpus"), ints.get("num_nodes"), runtime)
@@ -161,10 +180,16 @@ def _job(reader: NodeReader, node: Node, shared: dict[str, Resources]) -> _Draft
             is_compound(command)
         except ValueError as exc:
             reader.error(entries["command"][1], f"{what}: command cannot be read as a shell command ({exc})")
-    depends = [(dep, n) for dep, n in reader.string_list(entries["depends_on"][1], f"{what}: depends_on")] \
-        if "depends_on" in entries else []
-    terminate = reader.boolean(entries["supports_termination"][1], f"{what}: supports_termination") \
-        if "supports_termination" in entries else False
+    depends = (
+        [(dep, n) for dep, n in reader.string_list(entries["depends_on"][1], f"{what}: depends_on")]
+        if "depends_on" in entries
+        else []
+    )
+    terminate = (
+        reader.boolean(entries["supports_termination"][1], f"{what}: supports_termination")
+        if "supports_termination" in entries
+        else False
+    )
     resources: Resources | None = Resources()
     if "resource_requirements" in entries:
         res_node = entries["resource_requirements"][1]
@@ -172,17 +197,23 @@ def _job(reader: NodeReader, node: Node, shared: dict[str, Resources]) -> _Draft
             ref = reader.string(res_node, f"{what}: resource_requirements")
             resources = shared.get(ref or "")
             if ref is not None and resources is None:
-                reader.error(res_node, f"{what}: resource_requirements `{ref}` is not defined at the top level"
-                             f"{did_you_mean(ref, shared)}")
+                reader.error(
+                    res_node,
+                    f"{what}: resource_requirements `{ref}` is not defined at the top level{did_you_mean(ref, shared)}",
+                )
         else:
             resources = _resources(reader, res_node, f"{what}: resource_requirements")
     scheduler = reader.string(entries["scheduler"][1], f"{what}: scheduler") if "scheduler" in entries else None
-    regexes = reader.string_list(entries["depends_on_regexes"][1], f"{what}: depends_on_regexes") \
-        if "depends_on_regexes" in entries else []
+    regexes = (
+        reader.string_list(entries["depends_on_regexes"][1], f"{what}: depends_on_regexes")
+        if "depends_on_regexes" in entries
+        else []
+    )
     if name is None or command is None or resources is None:
         return None
-    job = Job(name, line_of(node), command, tuple(dict.fromkeys(d for d, _ in depends)), bool(terminate),
-              resources, scheduler)
+    job = Job(
+        name, line_of(node), command, tuple(dict.fromkeys(d for d, _ in depends)), bool(terminate), resources, scheduler
+    )
     return _Draft(job, {d: line_of(n) for d, n in depends}, regexes)
 
 
@@ -204,8 +235,15 @@ def _expand_regex_dependencies(reader: NodeReader, drafts: list[_Draft]) -> list
                 reader.error(pnode, f"job {job.name}: depends_on_regexes `{pattern}` matches no job")
             extra.extend(m for m in matches if m not in job.depends_on and m not in extra)
         if extra:
-            job = Job(job.name, job.line, job.command, (*job.depends_on, *extra), job.supports_termination,
-                      job.resources, job.scheduler)
+            job = Job(
+                job.name,
+                job.line,
+                job.command,
+                (*job.depends_on, *extra),
+                job.supports_termination,
+                job.resources,
+                job.scheduler,
+            )
         result.append(_Draft(job, draft.dep_lines, draft.regexes))
     return result
 

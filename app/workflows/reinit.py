@@ -30,8 +30,7 @@ class ReinitStep:
     why: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"job": self.job, "chain_id": self.chain_id, "state": self.state, "action": self.action,
-                "why": self.why}
+        return {"job": self.job, "chain_id": self.chain_id, "state": self.state, "action": self.action, "why": self.why}
 
 
 def plan_reinit(services: Services, workflow: str, force: bool) -> list[ReinitStep]:
@@ -44,16 +43,21 @@ def plan_reinit(services: Services, workflow: str, force: bool) -> list[ReinitSt
     reset = set(latest) if force else _downstream(latest, by_id, failed)
     busy = [name for name in reset if latest[name].state in BUSY]
     if busy:
-        raise WorkflowError(f"jobs {', '.join(sorted(busy))} of workflow {workflow} are still running: "
-                            "wait for them or cancel them first")
+        raise WorkflowError(
+            f"jobs {', '.join(sorted(busy))} of workflow {workflow} are still running: "
+            "wait for them or cancel them first"
+        )
     steps: list[ReinitStep] = []
     for name, status in latest.items():
         upstream = {by_id.get(dep) for dep in status.spec.depends_on}
         if name not in reset:
             steps.append(ReinitStep(name, status.chain_id, status.state.value, "keep", _keep_why(status)))
         elif upstream & reset or status.state is ChainState.WAITING:
-            why = "downstream of " + ", ".join(sorted(n for n in upstream & reset if n)) if upstream & reset \
+            why = (
+                "downstream of " + ", ".join(sorted(n for n in upstream & reset if n))
+                if upstream & reset
                 else "never started"
+            )
             steps.append(ReinitStep(name, status.chain_id, status.state.value, "replace", why))
         else:
             why = "forced" if status.state is ChainState.DONE else (status.reason or "stopped")
@@ -101,8 +105,14 @@ def apply_reinit(services: Services, workflow: str, steps: list[ReinitStep]) -> 
         if old.state is ChainState.WAITING and not old.cancel_requested:
             services.cancel(step.chain_id)
         new_id, _job_id = services.submit(
-            spec.script, spec.args, spec.sbatch_options, spec.policy, name=spec.name, workdir=spec.workdir,
-            workflow=spec.workflow, depends_on=[current.get(dep, dep) for dep in spec.depends_on],
+            spec.script,
+            spec.args,
+            spec.sbatch_options,
+            spec.policy,
+            name=spec.name,
+            workdir=spec.workdir,
+            workflow=spec.workflow,
+            depends_on=[current.get(dep, dep) for dep in spec.depends_on],
             env=registry.load_env(step.chain_id),
         )
         current[step.chain_id] = new_id
@@ -113,5 +123,3 @@ def apply_reinit(services: Services, workflow: str, steps: list[ReinitStep]) -> 
 
 def derive_status(services: Services, chain_id: str) -> ChainStatus:
     return derive(services.registry.load_spec(chain_id), services.registry.read_events(chain_id))
-
-

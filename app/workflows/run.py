@@ -86,7 +86,7 @@ def plan_workflow(workflow: Workflow) -> list[ChainPlan]:
 # -- the chains of a workflow ------------------------------------------------------------------------
 def job_name(workflow: str, spec: ChainSpec) -> str:
     prefix = f"{workflow}."
-    return spec.name[len(prefix):] if spec.name.startswith(prefix) else spec.name
+    return spec.name[len(prefix) :] if spec.name.startswith(prefix) else spec.name
 
 
 def latest_chains(registry: Registry, workflow: str) -> dict[str, ChainStatus]:
@@ -142,11 +142,16 @@ def submit_workflow(services: Services, workflow: Workflow) -> SubmitReport:
     Refused while an earlier submission of a workflow with the same name is still active. When
     sbatch refuses a job, the chains created so far are cancelled and WorkflowError says why.
     """
-    active = [name for name, st in latest_chains(services.registry, workflow.name).items()
-              if st.state in ACTIVE and not st.cancel_requested]
+    active = [
+        name
+        for name, st in latest_chains(services.registry, workflow.name).items()
+        if st.state in ACTIVE and not st.cancel_requested
+    ]
     if active:
-        raise WorkflowError(f"workflow {workflow.name} is still active (jobs {', '.join(active)}): see "
-                            f"`longrun workflow status {workflow.name}`; cancel its chains or wait")
+        raise WorkflowError(
+            f"workflow {workflow.name} is still active (jobs {', '.join(active)}): see "
+            f"`longrun workflow status {workflow.name}`; cancel its chains or wait"
+        )
     plans = plan_workflow(workflow)
     write_scripts(plans)
     report = SubmitReport()
@@ -154,8 +159,13 @@ def submit_workflow(services: Services, workflow: Workflow) -> SubmitReport:
     for plan in plans:
         try:
             chain_id, job_id = services.submit(
-                str(plan.script_path), (), plan.options, plan.policy, name=f"{workflow.name}.{plan.job.name}",
-                workdir=str(workflow.directory), workflow=workflow.name,
+                str(plan.script_path),
+                (),
+                plan.options,
+                plan.policy,
+                name=f"{workflow.name}.{plan.job.name}",
+                workdir=str(workflow.directory),
+                workflow=workflow.name,
                 depends_on=[chain_ids[dep] for dep in plan.job.depends_on],
             )
         except SlurmUnavailable:
@@ -204,8 +214,13 @@ class WorkflowRow:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "job": self.job, "chain_id": self.chain_id, "state": self.state, "attempt": self.attempt,
-            "job_id": self.job_id, "job_state": self.job_state, "reason": self.reason,
+            "job": self.job,
+            "chain_id": self.chain_id,
+            "state": self.state,
+            "attempt": self.attempt,
+            "job_id": self.job_id,
+            "job_state": self.job_state,
+            "reason": self.reason,
             "depends_on": list(self.depends_on),
         }
 
@@ -221,14 +236,16 @@ def workflow_rows(services: Services, workflow: str) -> list[WorkflowRow] | None
     for name, status in latest.items():
         view = views.get(status.chain_id)
         last = view.links[-1] if view is not None and view.links else None
-        rows.append(WorkflowRow(
-            job=name,
-            chain_id=status.chain_id,
-            state=(view.state if view else status.state).value,
-            attempt=view.attempt if view else status.attempt,
-            job_id=last.job_id if last else None,
-            job_state=last.state if last else None,
-            reason=view.reason if view else status.reason,
-            depends_on=tuple(names.get(dep, dep) for dep in status.spec.depends_on),
-        ))
+        rows.append(
+            WorkflowRow(
+                job=name,
+                chain_id=status.chain_id,
+                state=(view.state if view else status.state).value,
+                attempt=view.attempt if view else status.attempt,
+                job_id=last.job_id if last else None,
+                job_state=last.state if last else None,
+                reason=view.reason if view else status.reason,
+                depends_on=tuple(names.get(dep, dep) for dep in status.spec.depends_on),
+            )
+        )
     return rows

@@ -113,7 +113,7 @@ def batch_script(workflow: Workflow, job: Job) -> str:
     ]
     if not is_compound(job.command):
         return "\n".join([*header, f"exec {job.command}", ""])
-    traps = [f'trap \'kill -s {sig} -- -"$child" 2>/dev/null\' {sig}' for sig in FORWARDED_SIGNALS]
+    traps = [f"trap 'kill -s {sig} -- -\"$child\" 2>/dev/null' {sig}" for sig in FORWARDED_SIGNALS]
     body = [
         "# A compound command: run it as its own process group and pass the warning signal to all of it.",
         "set -m",
@@ -138,8 +138,12 @@ def plan_job(workflow: Workflow, job: Job) -> JobPlan:
     notes: list[str] = []
     extra: tuple[str, ...] = ()
     if scheduler is not None:
-        for flag, value in (("--account", scheduler.account), ("--partition", scheduler.partition),
-                            ("--qos", scheduler.qos), ("--tmp", scheduler.tmp)):
+        for flag, value in (
+            ("--account", scheduler.account),
+            ("--partition", scheduler.partition),
+            ("--qos", scheduler.qos),
+            ("--tmp", scheduler.tmp),
+        ):
             if value is not None:
                 options.append(f"{flag}={value}")
         if scheduler.ntasks_per_node is not None:
@@ -164,11 +168,15 @@ def plan_job(workflow: Workflow, job: Job) -> JobPlan:
         options.append(f"--time={limit.whole_minutes_up()}")
     if scheduler is not None and scheduler.walltime and res.runtime and res.runtime > scheduler.walltime:
         if job.supports_termination:
-            notes.append(f"runtime {res.runtime} is longer than the walltime {scheduler.walltime}: "
-                         "it runs as several links of at most the walltime each")
+            notes.append(
+                f"runtime {res.runtime} is longer than the walltime {scheduler.walltime}: "
+                "it runs as several links of at most the walltime each"
+            )
         else:
-            notes.append(f"runtime {res.runtime} is longer than the walltime {scheduler.walltime} and "
-                         "supports_termination is false: a TIMEOUT will stop it")
+            notes.append(
+                f"runtime {res.runtime} is longer than the walltime {scheduler.walltime} and "
+                "supports_termination is false: a TIMEOUT will stop it"
+            )
     signal, rest = split_signal(extra)
     options.extend(rest)
     warning: str | None = None
@@ -177,8 +185,10 @@ def plan_job(workflow: Workflow, job: Job) -> JobPlan:
         if signal is None:
             notes.append(f"no --signal in the scheduler's extra: the job gets --signal={DEFAULT_WARNING_SIGNAL}")
         elif not signal.upper().startswith(("B:", "RB:", "BR:")):
-            notes.append(f"--signal={signal} has no `B:`: Slurm then signals only srun steps, not the "
-                         "batch script this job runs in; write --signal=B:...")
+            notes.append(
+                f"--signal={signal} has no `B:`: Slurm then signals only srun steps, not the "
+                "batch script this job runs in; write --signal=B:..."
+            )
     elif signal is not None:
         notes.append(f"supports_termination is false: the scheduler's --signal={signal} is not given to it")
     return JobPlan(

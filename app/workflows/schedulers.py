@@ -18,8 +18,19 @@ from app.workflows.sbatch import is_valid_signal, split_signal
 from app.workflows.spec import Job, Problem, Scheduler
 from app.workflows.values import parse_memory, parse_walltime
 
-SCHEDULER_KEYS = ("name", "account", "partition", "qos", "nodes", "walltime", "mem", "gres", "tmp",
-                  "ntasks_per_node", "extra")
+SCHEDULER_KEYS = (
+    "name",
+    "account",
+    "partition",
+    "qos",
+    "nodes",
+    "walltime",
+    "mem",
+    "gres",
+    "tmp",
+    "ntasks_per_node",
+    "extra",
+)
 ACTION_KEYS = ("trigger_type", "action_type", "scheduler", "scheduler_type", "jobs", "job_name_regexes")
 ACTION_UNUSED = {
     "num_allocations": "each job gets its own Slurm job (a chain), not a shared allocation",
@@ -49,10 +60,16 @@ def read_schedulers(reader: NodeReader, top: dict[str, Entry]) -> dict[str, Sche
         name = reader.name(entries, "scheduler", node)
         what = f"scheduler {name or '?'}"
         reader.check_keys(entries, what, SCHEDULER_KEYS)
-        strings = {key: reader.string(entries[key][1], f"{what}: {key}")
-                   for key in ("account", "partition", "qos", "gres", "tmp") if key in entries}
-        ints = {key: reader.integer(entries[key][1], f"{what}: {key}") for key in ("nodes", "ntasks_per_node")
-                if key in entries}
+        strings = {
+            key: reader.string(entries[key][1], f"{what}: {key}")
+            for key in ("account", "partition", "qos", "gres", "tmp")
+            if key in entries
+        }
+        ints = {
+            key: reader.integer(entries[key][1], f"{what}: {key}")
+            for key in ("nodes", "ntasks_per_node")
+            if key in entries
+        }
         walltime = reader.parsed(entries, "walltime", what, parse_walltime)
         mem = reader.parsed(entries, "mem", what, parse_memory)
         extra = _extra(reader, entries, what)
@@ -62,9 +79,18 @@ def read_schedulers(reader: NodeReader, top: dict[str, Entry]) -> dict[str, Sche
             reader.error(node, f"scheduler name `{name}` is used twice (first on line {result[name].line})")
             continue
         result[name] = Scheduler(
-            name, line_of(node), strings.get("account"), strings.get("partition"), strings.get("qos"),
-            ints.get("nodes"), walltime, mem, strings.get("gres"), strings.get("tmp"),
-            ints.get("ntasks_per_node"), extra,
+            name,
+            line_of(node),
+            strings.get("account"),
+            strings.get("partition"),
+            strings.get("qos"),
+            ints.get("nodes"),
+            walltime,
+            mem,
+            strings.get("gres"),
+            strings.get("tmp"),
+            ints.get("ntasks_per_node"),
+            extra,
         )
     return result
 
@@ -83,8 +109,11 @@ def _extra(reader: NodeReader, entries: dict[str, Entry], what: str) -> tuple[st
         return ()
     for item in extra:
         if item.startswith(("--dependency", "-d")) and not item.startswith("--dependency-"):
-            reader.error(node, f"{what}: extra has `{item}`: write dependencies as depends_on, "
-                               "longrun starts a job only after its upstream jobs are done")
+            reader.error(
+                node,
+                f"{what}: extra has `{item}`: write dependencies as depends_on, "
+                "longrun starts a job only after its upstream jobs are done",
+            )
     signal, _rest = split_signal(extra)
     if signal is not None and not is_valid_signal(signal):
         reader.error(node, f"{what}: `--signal={signal}` is not [B:]SIGNAL[@SECONDS], e.g. B:TERM@300")
@@ -101,20 +130,29 @@ def read_actions(reader: NodeReader, top: dict[str, Entry], schedulers: dict[str
         if entries is None:
             continue
         reader.check_keys(entries, "action", ACTION_KEYS, ACTION_UNUSED)
-        get = {key: reader.string(entries[key][1], f"action: {key}")
-               for key in ("trigger_type", "action_type", "scheduler", "scheduler_type") if key in entries}
+        get = {
+            key: reader.string(entries[key][1], f"action: {key}")
+            for key in ("trigger_type", "action_type", "scheduler", "scheduler_type")
+            if key in entries
+        }
         trigger, action, scheduler = get.get("trigger_type"), get.get("action_type"), get.get("scheduler")
         if trigger is not None and trigger not in TRIGGERS:
-            reader.error(entries["trigger_type"][1],
-                         f"action: unknown trigger_type `{trigger}` ({', '.join(TRIGGERS)})")
+            reader.error(
+                entries["trigger_type"][1], f"action: unknown trigger_type `{trigger}` ({', '.join(TRIGGERS)})"
+            )
         if get.get("scheduler_type") not in (None, "slurm"):
             reader.error(entries["scheduler_type"][1], "action: only scheduler_type `slurm` is supported")
         elif "scheduler_type" in entries:
-            reader.note(entries["scheduler_type"][0], "action: `scheduler_type` is accepted but not used: "
-                        "every scheduler here is a Slurm scheduler")
+            reader.note(
+                entries["scheduler_type"][0],
+                "action: `scheduler_type` is accepted but not used: every scheduler here is a Slurm scheduler",
+            )
         if scheduler is not None and scheduler not in schedulers:
-            reader.error(entries["scheduler"][1], f"action: scheduler `{scheduler}` is not defined in "
-                         f"slurm_schedulers{did_you_mean(scheduler, schedulers)}")
+            reader.error(
+                entries["scheduler"][1],
+                f"action: scheduler `{scheduler}` is not defined in "
+                f"slurm_schedulers{did_you_mean(scheduler, schedulers)}",
+            )
             scheduler = None
         if action != "schedule_nodes":
             reader.note(node, f"action: action_type `{action}` is not used (only schedule_nodes is)")
@@ -124,8 +162,11 @@ def read_actions(reader: NodeReader, top: dict[str, Entry], schedulers: dict[str
                 reader.error(node, "action: schedule_nodes needs a `scheduler`")
             continue
         names = reader.string_list(entries["jobs"][1], "action: jobs") if "jobs" in entries else []
-        patterns = (reader.string_list(entries["job_name_regexes"][1], "action: job_name_regexes")
-                    if "job_name_regexes" in entries else [])
+        patterns = (
+            reader.string_list(entries["job_name_regexes"][1], "action: job_name_regexes")
+            if "job_name_regexes" in entries
+            else []
+        )
         for name, name_node in names:
             choices.per_job[name] = (scheduler, line_of(name_node))
         for pattern, pattern_node in patterns:
@@ -148,9 +189,14 @@ def resolve_schedulers(
     names = {job.name for job in jobs}
     for name, (scheduler, line) in choices.per_job.items():
         if name not in names:
-            reader.problems.append(Problem(
-                "error", line, f"action for scheduler {scheduler} names job `{name}`, which is not a job of this "
-                f"workflow{did_you_mean(name, names)}"))
+            reader.problems.append(
+                Problem(
+                    "error",
+                    line,
+                    f"action for scheduler {scheduler} names job `{name}`, which is not a job of this "
+                    f"workflow{did_you_mean(name, names)}",
+                )
+            )
     for regex, _scheduler, line in choices.patterns:
         if not any(regex.search(name) for name in names):
             reader.problems.append(Problem("error", line, f"action: job_name_regexes `{regex.pattern}` matches no job"))
@@ -160,18 +206,29 @@ def resolve_schedulers(
         by_action = choices.per_job[job.name][0] if job.name in choices.per_job else by_pattern
         chosen = job.scheduler or by_action or choices.default
         if job.scheduler is not None and job.scheduler not in schedulers:
-            reader.problems.append(Problem(
-                "error", job.line, f"job {job.name}: scheduler `{job.scheduler}` is not defined in slurm_schedulers"
-                f"{did_you_mean(job.scheduler, schedulers)}"))
+            reader.problems.append(
+                Problem(
+                    "error",
+                    job.line,
+                    f"job {job.name}: scheduler `{job.scheduler}` is not defined in slurm_schedulers"
+                    f"{did_you_mean(job.scheduler, schedulers)}",
+                )
+            )
             chosen = None
         elif chosen is None and len(schedulers) == 1:
             chosen = next(iter(schedulers))
         elif chosen is None and len(schedulers) > 1:
-            reader.problems.append(Problem(
-                "error", job.line, f"job {job.name}: {len(schedulers)} schedulers are defined and none is chosen "
-                "for it: set the job's `scheduler` or add an on_workflow_start schedule_nodes action"))
-        result.append(Job(job.name, job.line, job.command, job.depends_on, job.supports_termination,
-                          job.resources, chosen))
+            reader.problems.append(
+                Problem(
+                    "error",
+                    job.line,
+                    f"job {job.name}: {len(schedulers)} schedulers are defined and none is chosen "
+                    "for it: set the job's `scheduler` or add an on_workflow_start schedule_nodes action",
+                )
+            )
+        result.append(
+            Job(job.name, job.line, job.command, job.depends_on, job.supports_termination, job.resources, chosen)
+        )
     return result
 
 

@@ -24,8 +24,9 @@ def write_json(path: str, data: object) -> None:
 
 def prepare(out: str) -> None:
     rng = random.Random(7)
-    write_json(os.path.join(out, "data.json"), [[x / 20, 2.0 * x / 20 - 0.5 + rng.uniform(-0.05, 0.05)]
-                                                for x in range(40)])
+    write_json(
+        os.path.join(out, "data.json"), [[x / 20, 2.0 * x / 20 - 0.5 + rng.uniform(-0.05, 0.05)] for x in range(40)]
+    )
     print("prepare: data written", flush=True)
 
 

@@ -49,8 +49,9 @@ def main() -> None:
 
     def on_term(signum: int, _frame: object) -> None:
         save(checkpoint, state)
-        print(f"train: SIGTERM at step {state['step']} (attempt {attempt}): checkpoint saved, exit {CONTINUE}",
-              flush=True)
+        print(
+            f"train: SIGTERM at step {state['step']} (attempt {attempt}): checkpoint saved, exit {CONTINUE}", flush=True
+        )
         sys.exit(CONTINUE)
 
     signal.signal(signal.SIGTERM, on_term)
@@ -65,8 +66,10 @@ def main() -> None:
         state["step"] += 1
         save(checkpoint, state)
         time.sleep(1)
-    save(os.path.join(out, "model.json"), {"w": state["w"], "b": state["b"], "steps": state["step"],
-                                           "links": state["links"]})
+    save(
+        os.path.join(out, "model.json"),
+        {"w": state["w"], "b": state["b"], "steps": state["step"], "links": state["links"]},
+    )
     print(f"train: done after {state['step']} steps in {state['links']} Slurm jobs", flush=True)
 
 

@@ -143,20 +143,42 @@ def main() -> None:
     capture_placeholders(d)
 
     time.sleep(3)
-    capture("squeue_pending_running", "alice", ["squeue", "-h", "-o", SQUEUE_FORMAT, "-t", "all", "-j",
-                                                ",".join([ids["running"], ids["pending"], ids["held"], ids["pipe"]])])
+    capture(
+        "squeue_pending_running",
+        "alice",
+        [
+            "squeue",
+            "-h",
+            "-o",
+            SQUEUE_FORMAT,
+            "-t",
+            "all",
+            "-j",
+            ",".join([ids["running"], ids["pending"], ids["held"], ids["pipe"]]),
+        ],
+    )
     capture("squeue_user_alice", "alice", ["squeue", "-h", "-o", SQUEUE_FORMAT, "-u", "alice"])
-    capture("scontrol_show_job_running", "alice", ["scontrol", "show", "job", ids["completed"]
-                                                   if state(ids["completed"]) == "RUNNING" else ids["running"]])
+    capture(
+        "scontrol_show_job_running",
+        "alice",
+        ["scontrol", "show", "job", ids["completed"] if state(ids["completed"]) == "RUNNING" else ids["running"]],
+    )
     capture("scontrol_show_job_pending", "alice", ["scontrol", "show", "job", ids["pending"]])
     capture("scontrol_show_job_held", "alice", ["scontrol", "show", "job", ids["held"]])
     capture("scontrol_show_job_array", "alice", ["scontrol", "show", "job", ids["array"]])
 
     # Errors, as Slurm prints them.
-    capture("sbatch_rejected_partition", "alice",
-            ["sbatch", "--parsable", "-p", "nonexistent", "-D", str(d), str(d / "exit3.sh")], stream="stderr")
-    capture("sbatch_parsable", "alice",
-            ["sbatch", "--parsable", "-D", str(d), "-o", "/dev/null", "-J", "lrcap-parsable", str(d / "exit3.sh")])
+    capture(
+        "sbatch_rejected_partition",
+        "alice",
+        ["sbatch", "--parsable", "-p", "nonexistent", "-D", str(d), str(d / "exit3.sh")],
+        stream="stderr",
+    )
+    capture(
+        "sbatch_parsable",
+        "alice",
+        ["sbatch", "--parsable", "-D", str(d), "-o", "/dev/null", "-J", "lrcap-parsable", str(d / "exit3.sh")],
+    )
     capture("scancel_permission_denied", "bob", ["scancel", "-v", ids["running"]], stream="stderr")
     capture("scancel_invalid_id", "alice", ["scancel", "-v", "99999999"], stream="stderr")
     capture("scancel_signal_invalid_id", "alice", ["scancel", "-v", "--signal=USR1", "99999999"], stream="stderr")
@@ -177,8 +199,27 @@ def main() -> None:
     capture("sacct_array", "alice", sacct_argv([ids["array"]]))
     wait_for([ids["timeout"]], {"TIMEOUT"}, 150)
     time.sleep(6)  # KillWait: let the step rows settle
-    capture("sacct_scenarios", "alice", sacct_argv([ids[k] for k in (
-        "completed", "exit3", "exit137", "oom", "timeout", "pipe", "cancelled", "running", "pending", "held")]))
+    capture(
+        "sacct_scenarios",
+        "alice",
+        sacct_argv(
+            [
+                ids[k]
+                for k in (
+                    "completed",
+                    "exit3",
+                    "exit137",
+                    "oom",
+                    "timeout",
+                    "pipe",
+                    "cancelled",
+                    "running",
+                    "pending",
+                    "held",
+                )
+            ]
+        ),
+    )
     capture("scontrol_show_job_timeout", "alice", ["scontrol", "show", "job", ids["timeout"]])
     for key in ("running", "pending", "held", "array"):
         run_as("alice", ["scancel", ids[key]])

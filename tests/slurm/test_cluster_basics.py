@@ -30,8 +30,16 @@ def test_user_submits_sees_queue_and_reads_accounting_with_steps(alice_dir: Path
     script = write_script(alice_dir, "work.sh", "#!/bin/bash\necho started\nsleep 4\necho done\n", owner="alice")
     submitted = run_as(
         "alice",
-        ["sbatch", "--parsable", "-D", str(alice_dir), "-o", f"{alice_dir}/%j.out", "--comment=longrun:basics",
-         str(script)],
+        [
+            "sbatch",
+            "--parsable",
+            "-D",
+            str(alice_dir),
+            "-o",
+            f"{alice_dir}/%j.out",
+            "--comment=longrun:basics",
+            str(script),
+        ],
         check=True,
     )
     job_id = submitted.stdout.strip().split(";")[0]
@@ -102,7 +110,9 @@ def test_cluster_script_is_idempotent() -> None:
     pids_before = subprocess.run(["pgrep", "-f", "/usr/sbin/slurm"], capture_output=True, text=True).stdout.split()
     proc = subprocess.run(
         ["/usr/bin/python3", str(REPO / "scripts" / "test-cluster"), "up"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     assert conf.stat().st_mtime_ns == before_mtime
@@ -110,7 +120,9 @@ def test_cluster_script_is_idempotent() -> None:
     assert sorted(pids_after) == sorted(pids_before)
     status = subprocess.run(
         ["/usr/bin/python3", str(REPO / "scripts" / "test-cluster"), "status"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert status.returncode == 0
     assert "slurmctld    running" in status.stdout

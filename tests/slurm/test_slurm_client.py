@@ -70,7 +70,7 @@ def ended(acc: JobAccounting) -> bool:
 
 
 def test_submit_and_one_batched_accounting_call_with_steps(alice_dir: Path) -> None:
-    ok = write_script(alice_dir, "ok.sh", "#!/bin/bash\nsrun /bin/echo step \"$LR_MARK\"\necho done\n", "alice")
+    ok = write_script(alice_dir, "ok.sh", '#!/bin/bash\nsrun /bin/echo step "$LR_MARK"\necho done\n', "alice")
     three = write_script(alice_dir, "three.sh", "#!/bin/bash\nexit 3\n", "alice")
     k137 = write_script(alice_dir, "k137.sh", "#!/bin/bash\nexit 137\n", "alice")
     ids = [

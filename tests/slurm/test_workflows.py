@@ -72,7 +72,10 @@ def sacct_times(job_ids: list[str]) -> dict[str, tuple[datetime, datetime, str]]
     """job id -> (Start, End, State) from accounting."""
     proc = subprocess.run(
         ["sacct", "-X", "-n", "-P", "-j", ",".join(job_ids), "-o", "JobID,Start,End,State"],
-        capture_output=True, text=True, timeout=30, check=True,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
     )
     out = {}
     for line in proc.stdout.splitlines():

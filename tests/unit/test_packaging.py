@@ -27,7 +27,9 @@ def test_fresh_virtualenv_install_gives_working_commands(tmp_path: Path) -> None
     pip = env_dir / "bin" / "pip"
     install = subprocess.run(
         [str(pip), "install", "-q", "--disable-pip-version-check", str(REPO)],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert install.returncode == 0, install.stderr[-2000:]
     for command in ("longrun", "longrun-tui"):

@@ -73,22 +73,41 @@ def test_seed001_snippets_as_written() -> None:
     ("name", "expected"),
     [
         ("syntax.yaml", [(5, "YAML syntax error: while parsing a block collection expected <block end>")]),
-        ("unknown_key.yaml", [
-            (5, "job a: unknown key `supports_terminaton`; did you mean `supports_termination`?"),
-            (7, "job a: resource_requirements: unknown key `num_cpu`; did you mean `num_cpus`?"),
-        ]),
-        ("missing_dep.yaml", [
-            (8, "job train depends on `preproces`, which is not a job of this workflow; did you mean `preprocess`?"),
-        ]),
+        (
+            "unknown_key.yaml",
+            [
+                (5, "job a: unknown key `supports_terminaton`; did you mean `supports_termination`?"),
+                (7, "job a: resource_requirements: unknown key `num_cpu`; did you mean `num_cpus`?"),
+            ],
+        ),
+        (
+            "missing_dep.yaml",
+            [
+                (
+                    8,
+                    "job train depends on `preproces`, which is not a job of this workflow; did you mean `preprocess`?",
+                ),
+            ],
+        ),
         ("cycle.yaml", [(5, "dependency cycle: b -> d -> c -> b (each job depends on the next)")]),
-        ("bad_duration.yaml", [
-            (6, "job a: resource_requirements: runtime `PT2X` is not an ISO 8601 duration"),
-            (9, "scheduler s: walltime `4 hours` is not a walltime"),
-        ]),
+        (
+            "bad_duration.yaml",
+            [
+                (6, "job a: resource_requirements: runtime `PT2X` is not an ISO 8601 duration"),
+                (9, "scheduler s: walltime `4 hours` is not a walltime"),
+            ],
+        ),
         ("bad_memory.yaml", [(6, "job a: resource_requirements: memory `16 gigs` is not a memory size")]),
-        ("undefined_scheduler.yaml", [
-            (11, "action: scheduler `gpu_scheduler` is not defined in slurm_schedulers; did you mean `cpu_scheduler`?"),
-        ]),
+        (
+            "undefined_scheduler.yaml",
+            [
+                (
+                    11,
+                    "action: scheduler `gpu_scheduler` is not defined in slurm_schedulers; "
+                    "did you mean `cpu_scheduler`?",
+                ),
+            ],
+        ),
         ("duplicate_name.yaml", [(7, "job name `a` is used twice (first on line 3)")]),
     ],
 )
@@ -105,8 +124,11 @@ def test_every_problem_is_reported_at_once() -> None:
     assert found == [
         (5, "job a depends on `zzz`, which is not a job of this workflow"),
         (7, "job a: resource_requirements: memory `lots` is not a memory size (examples: 16g, 512m, 1.5G)"),
-        (8, "job a: resource_requirements: runtime `P1M`: years and months have no fixed length; "
-            "write days, e.g. P30D (for minutes: PT1M)"),
+        (
+            8,
+            "job a: resource_requirements: runtime `P1M`: years and months have no fixed length; "
+            "write days, e.g. P30D (for minutes: PT1M)",
+        ),
         (9, "job b has no `command`"),
         (10, "job b: unknown key `comand`; did you mean `command`?"),
     ]
@@ -192,8 +214,17 @@ def test_unreadable_and_empty_files(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("PT2H", 7200), ("PT30M", 1800), ("PT1H30M", 5400), ("P1DT12H", 129600), ("PT90S", 90), ("PT0.5H", 1800),
-     ("P1W", 604800), ("pt1m", 60), ("PT1.5S", 2)],
+    [
+        ("PT2H", 7200),
+        ("PT30M", 1800),
+        ("PT1H30M", 5400),
+        ("P1DT12H", 129600),
+        ("PT90S", 90),
+        ("PT0.5H", 1800),
+        ("P1W", 604800),
+        ("pt1m", 60),
+        ("PT1.5S", 2),
+    ],
 )
 def test_iso_durations(text: str, seconds: int) -> None:
     assert parse_iso_duration(text) == Duration(seconds)
@@ -212,8 +243,9 @@ def test_walltimes(text: str, seconds: int) -> None:
     assert parse_walltime(text) == Duration(seconds)
 
 
-@pytest.mark.parametrize(("text", "mib"), [("16g", 16384), ("512m", 512), ("1.5G", 1536), ("32GB", 32768),
-                                          ("2GiB", 2048), ("1000", 1000)])
+@pytest.mark.parametrize(
+    ("text", "mib"), [("16g", 16384), ("512m", 512), ("1.5G", 1536), ("32GB", 32768), ("2GiB", 2048), ("1000", 1000)]
+)
 def test_memory_sizes(text: str, mib: int) -> None:
     assert parse_memory(text).mib == mib
 
@@ -247,5 +279,6 @@ def test_action_naming_an_unknown_job() -> None:
         "    jobs: [trian]\n"
     )
     found = [(p.line, p.message) for p in load_text(text) if p.severity == "error"]
-    assert found == [(11, "action for scheduler gpu names job `trian`, which is not a job of this workflow; "
-                          "did you mean `train`?")]
+    assert found == [
+        (11, "action for scheduler gpu names job `trian`, which is not a job of this workflow; did you mean `train`?")
+    ]

@@ -19,8 +19,16 @@ T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 def chain(reg: Registry, job: str, state: str, deps: tuple[str, ...] = (), order: int = 0) -> None:
     """A chain of workflow `wf` for `job` (chain id = job name) that ended in `state`."""
-    spec = ChainSpec(chain_id=job, name=f"wf.{job}", owner="alice", script="/x/job.sh", workdir="/x",
-                     workflow="wf", depends_on=deps, created=T0 + timedelta(seconds=order))
+    spec = ChainSpec(
+        chain_id=job,
+        name=f"wf.{job}",
+        owner="alice",
+        script="/x/job.sh",
+        workdir="/x",
+        workflow="wf",
+        depends_on=deps,
+        created=T0 + timedelta(seconds=order),
+    )
     reg.create_chain(spec)
     if state == "WAITING":
         return
@@ -81,8 +89,15 @@ def test_unknown_workflow(services: Services) -> None:
 def test_the_newest_chain_of_a_job_counts(services: Services) -> None:
     reg = services.registry
     chain(reg, "b", "STOPPED", order=1)
-    spec = ChainSpec(chain_id="b2", name="wf.b", owner="alice", script="/x/job.sh", workdir="/x",
-                     workflow="wf", created=T0 + timedelta(seconds=10))
+    spec = ChainSpec(
+        chain_id="b2",
+        name="wf.b",
+        owner="alice",
+        script="/x/job.sh",
+        workdir="/x",
+        workflow="wf",
+        created=T0 + timedelta(seconds=10),
+    )
     reg.create_chain(spec)
     chain(reg, "a", "DONE", order=0)
     latest = latest_chains(reg, "wf")
