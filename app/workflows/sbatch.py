@@ -113,7 +113,7 @@ def batch_script(workflow: Workflow, job: Job) -> str:
     ]
     if not is_compound(job.command):
         return "\n".join([*header, f"exec {job.command}", ""])
-    traps = [f"trap 'kill -s {sig} -- -\"$child\" 2>/dev/null' {sig}" for sig in FORWARDED_SIGNALS]
+    traps = [f"trap 'signalled=1; kill -s {sig} -- -\"$child\" 2>/dev/null' {sig}" for sig in FORWARDED_SIGNALS]
     body = [
         "# A compound command: run it as its own process group and pass the warning signal to all of it.",
         "set -m",
@@ -121,8 +121,10 @@ def batch_script(workflow: Workflow, job: Job) -> str:
         f"( {job.command}\n) &",
         "child=$!",
         "while :; do",
+        '    signalled=""',
         '    wait "$child"; status=$?',
-        '    kill -0 "$child" 2>/dev/null || break  # wait was interrupted by a trapped signal: wait again',
+        '    [ -n "$signalled" ] || break  # the command ended: $status is its exit status',
+        "    # a trapped signal interrupted wait (status 128+N): wait again for the command's own status",
         "done",
         'exit "$status"',
         "",
