@@ -32,8 +32,7 @@ def fitted_table(
     states end up as `69.bat…` and `COMPLET…`.
     """
     table = Table(**table_options)
-    for index, header in enumerate(headers):
-        width = max([len(header), *(len(Text.from_markup(row[index]).plain) for row in rows)])
+    for header, width in zip(headers, column_widths(headers, rows), strict=True):
         if header == flexible:
             table.add_column(header, overflow=overflow, ratio=1, min_width=min(width, 8))
         else:
@@ -43,9 +42,14 @@ def fitted_table(
     return table
 
 
+def column_widths(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[int]:
+    """The widest cell of each column (markup not counted), header included."""
+    return [
+        max([len(header), *(len(Text.from_markup(row[index]).plain) for row in rows)])
+        for index, header in enumerate(headers)
+    ]
+
+
 def table_width(headers: Sequence[str], rows: Sequence[Sequence[str]], padding: int = 2) -> int:
     """Columns a box-less table of these cells needs on one line each."""
-    return sum(
-        max([len(header), *(len(Text.from_markup(row[index]).plain) for row in rows)]) + padding
-        for index, header in enumerate(headers)
-    )
+    return sum(width + padding for width in column_widths(headers, rows))

@@ -126,16 +126,12 @@ def superseded_chains(statuses: Sequence[ChainStatus]) -> set[str]:
         spec = status.spec
         if spec.workflow:
             key = (spec.owner, spec.workflow, spec.name)
-            if key not in newest or _created(status) >= _created(newest[key]):  # as latest_chains picks
+            if key not in newest or spec.created_key >= newest[key].spec.created_key:  # as latest_chains picks
                 newest[key] = status
     return {
         s.chain_id for s in statuses
         if s.spec.workflow and newest[(s.spec.owner, s.spec.workflow, s.spec.name)].chain_id != s.chain_id
     }  # fmt: skip
-
-
-def _created(status: ChainStatus) -> str:
-    return status.spec.created.isoformat() if status.spec.created else ""
 
 
 def chain_view(
@@ -270,7 +266,8 @@ class Services:
         for who in users:
             reg = self._registry_for(who)
             if reg is not None:
-                statuses, damaged = self._read_registry(reg)
+                statuses, unreadable = self._read_registry(reg)
+                damaged += unreadable
                 from_registry += [(s, who != self.viewer) for s in statuses.values()]
         if user is None or self._registry_for(user) is None:
             since = datetime.now(UTC) - ACCOUNTING_WINDOW

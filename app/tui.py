@@ -357,9 +357,13 @@ class LongrunApp(App[None]):
         self.push_screen(ConfirmScreen(question, detail, "Reinitialize"), answered)
 
     def _reinit_workflow(self, workflow: str) -> None:
-        """Show what a reinit would change (the registry only, no Slurm call), then do it on yes."""
+        self.run_worker(self._plan_and_confirm_reinit(workflow), group="plan", exclusive=True)
+
+    async def _plan_and_confirm_reinit(self, workflow: str) -> None:
+        """Show what a reinit would change, then do it on yes. The plan reads every chain of the
+        registry (no Slurm call): in a thread, so a large registry does not freeze the screen."""
         try:
-            steps = self.backend.workflow_reinit_plan(workflow)
+            steps = await asyncio.to_thread(self.backend.workflow_reinit_plan, workflow)
         except ActionRefused as exc:
             self.notify(str(exc), title=f"reinit workflow {workflow}", severity="error", timeout=10)
             return

@@ -98,7 +98,6 @@ def handle_status(args: argparse.Namespace) -> int:
         headers.append("REASON")
         for row, v in zip(rows, views, strict=True):
             row.append(escape(v.reason or ""))
-    if reasons_inline:
         table = fitted_table(headers, rows, "REASON", "fold", box=None, header_style="bold")
     else:
         table = fitted_table(headers, rows, "NAME", "ellipsis", box=None, header_style="bold")
@@ -107,8 +106,7 @@ def handle_status(args: argparse.Namespace) -> int:
         for v in views:
             if v.reason:
                 stdout.print(f"[bold]{v.chain_id}[/] {escape(v.reason)}", soft_wrap=False)
-    health = snapshot.health or services.health()
-    if not health.alive:
+    if snapshot.health is not None and not snapshot.health.alive:
         stdout.print("[yellow]supervisor: not running[/] (start it with `longrun supervise --ensure`)")
     return rc
 

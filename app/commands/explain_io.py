@@ -7,7 +7,6 @@ last TAIL_BYTES), and only when the user running longrun may read them.
 from __future__ import annotations
 
 import os
-import pwd
 import re
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -110,10 +109,9 @@ def chain_log_path(job_id: str, accounting: JobAccounting | None) -> str | None:
         return None
     owner = accounting.job.user
     try:
-        mine = owner == pwd.getpwuid(os.getuid()).pw_name
-        registry = Registry(default_home(None if mine else owner), read_only=True)
+        registry = Registry(default_home(owner), read_only=True)
         status = derive(registry.load_spec(tag[0]), registry.read_events(tag[0]))
-    except (RegistryError, OSError, KeyError):
+    except (RegistryError, OSError):
         return None
     return link_log_path(status, job_id, owner)
 

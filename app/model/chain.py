@@ -91,6 +91,11 @@ class ChainSpec:
     workflow: str | None = None
     depends_on: tuple[str, ...] = ()  # chain ids that must be DONE before the first link
 
+    @property
+    def created_key(self) -> str:
+        """Orders chains by creation (ISO text sorts as time; a chain without a date comes first)."""
+        return self.created.isoformat() if self.created else ""
+
     def to_json(self) -> dict[str, Any]:
         return {
             "chain_id": self.chain_id,

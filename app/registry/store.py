@@ -48,8 +48,8 @@ class UnknownChain(RegistryError):
 
 
 def default_home(user: str | None = None) -> Path:
-    """The registry of `user` (default: the current user)."""
-    if user is None:
+    """The registry of `user` (default: the current user, whose LONGRUN_HOME counts)."""
+    if user is None or user == pwd.getpwuid(os.getuid()).pw_name:
         env = os.environ.get("LONGRUN_HOME")
         if env:
             return Path(env)

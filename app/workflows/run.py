@@ -103,14 +103,10 @@ def latest_chains(registry: Registry, workflow: str) -> dict[str, ChainStatus]:
             continue
         name = job_name(workflow, spec)
         old = found.get(name)
-        if old is None or _created(status) >= _created(old):
+        if old is None or status.spec.created_key >= old.spec.created_key:
             found[name] = status
-        first[name] = min(first.get(name, _created(status)), _created(status))
+        first[name] = min(first.get(name, status.spec.created_key), status.spec.created_key)
     return dict(sorted(found.items(), key=lambda item: (first[item[0]], item[0])))
-
-
-def _created(status: ChainStatus) -> str:
-    return status.spec.created.isoformat() if status.spec.created else ""
 
 
 # -- submit ------------------------------------------------------------------------------------------

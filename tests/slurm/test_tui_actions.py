@@ -254,8 +254,13 @@ def drive(action: str, chain_id: str) -> dict[str, Any]:
             else:
                 await _select(pilot, app, chain_id)
             keys = {"signal": ("s", "down", "enter"), "cancel": ("c", "y"), "reinit": ("i", "y"), "resubmit": ("r",),
-                    "reinit-workflow": ("i", "y")}  # fmt: skip
+                    "reinit-workflow": ("i",)}  # fmt: skip
             await pilot.press(*keys[action])
+            if action == "reinit-workflow":  # the plan is read in a thread before the dialog opens
+                opened_by = time.monotonic() + 30
+                while not app.screen.is_modal and time.monotonic() < opened_by:
+                    await pilot.pause(0.1)
+                await pilot.press("y")
             if action == "signal":
                 await pilot.click("#ok")
                 await pilot.press("y")

@@ -195,13 +195,16 @@ async def test_i_on_a_workflow_heading_shows_the_plan_and_reinitializes_the_work
             assert app.check_action(action, ()) is None, f"{action} is for chains, not workflows"
         assert app.check_action("reinit", ()) is True
         await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the confirm dialog")
         assert isinstance(app.screen, ConfirmScreen)
         assert app.screen.question == "Reinitialize workflow pipeline?"
         assert "report: new chain, waits for its upstream jobs" in app.screen.detail
         assert "unchanged: fetch|data, fit" in app.screen.detail
         await pilot.press("escape")
         assert ("reinit_workflow", "pipeline") not in fake.actions()
-        await pilot.press("i", "y")
+        await pilot.press("i")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="the confirm dialog")
+        await pilot.press("y")
         await wait_for(pilot, lambda: ("reinit_workflow", "pipeline") in fake.actions())
         assert not any(a[0] == "reinit" for a in fake.actions()), "no single chain was reinitialized"
 
