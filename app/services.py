@@ -64,6 +64,12 @@ class ChainView:
     links: tuple[LinkView, ...]
     read_only: bool
     superseded: bool = False  # a newer chain runs the same workflow job (workflow resubmitted, or reinit)
+    restart_base: int = 0  # links before the last reinit: the restart budget counts from there
+
+    @property
+    def attempt_limit(self) -> int | None:
+        """The highest attempt the budget allows (None: no limit); a reinit moves it up."""
+        return None if self.max_restarts is None else self.restart_base + self.max_restarts + 1
 
 
 @dataclass(frozen=True)
@@ -169,6 +175,7 @@ def chain_view(
         links=links,
         read_only=read_only,
         superseded=superseded,
+        restart_base=status.restart_base,
     )
 
 

@@ -40,7 +40,7 @@ def current_members(members: Sequence[ChainView]) -> list[ChainView]:
 
 def attempt_text(chain: ChainView) -> str:
     """`3/6`: attempt of the most attempts allowed (max restarts + the first link); `3/∞` without a limit."""
-    limit = "∞" if chain.max_restarts is None else str(chain.max_restarts + 1)
+    limit = "∞" if chain.attempt_limit is None else str(chain.attempt_limit)
     return f"{chain.attempt}/{limit}"
 
 

@@ -85,7 +85,7 @@ def handle_status(args: argparse.Namespace) -> int:
         return rc
     rows = []
     for v in views:
-        limit = f"/{v.max_restarts + 1}" if v.max_restarts is not None else ""
+        limit = f"/{v.attempt_limit}" if v.attempt_limit is not None else ""
         job = v.links[-1].job_id if v.links else None
         rows.append([
             v.chain_id, escape(v.name), v.owner, v.state.value, f"{v.attempt}{limit}", job or "-",

@@ -124,3 +124,19 @@ def test_a_workflow_job_submitted_again_supersedes_its_older_chain(tmp_path: Pat
         v.chain_id: v for v in Services(viewer="alice", slurm=SlurmClient(), home=tmp_path).snapshot("alice").chains
     }
     assert views["old"].superseded and not views["new"].superseded and not views["other"].superseded
+
+
+def test_a_reinit_moves_the_attempt_limit_up_by_the_links_before_it(tmp_path: Path) -> None:
+    """Seen as a user: after a reinit, status said `2/1` for a workflow job with no restarts."""
+    reg = Registry(tmp_path)
+    make_chain(reg, "a1")  # max_restarts=4: 5 attempts
+    reg.append_event("a1", "submit_intent", attempt=1)
+    reg.append_event("a1", "submitted", attempt=1, job_id="77")
+    reg.append_event("a1", "observed_end", attempt=1, job_id="77", state="FAILED", exit="2:0", elapsed=3)
+    reg.append_event("a1", "decision", attempt=1, outcome="needs_person", reason="failed with exit code 2")
+    services = Services(viewer="alice", slurm=SlurmClient(), home=tmp_path)
+    assert services.snapshot("alice").chains[0].attempt_limit == 5
+    reg.append_event("a1", "reinit", by="alice")
+    reg.append_event("a1", "submit_intent", attempt=2)
+    (chain,) = services.snapshot("alice").chains
+    assert chain.attempt == 2 and chain.attempt_limit == 6
