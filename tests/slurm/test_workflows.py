@@ -152,6 +152,8 @@ slurm_schedulers:
   - name: short
     partition: debug
     walltime: "1"
+    # not the default @60: on a 1-minute job that may come at once, before slow.sh sets its trap
+    extra: "--signal=B:TERM@10"
 """
 SLOW = """\
 #!/bin/bash
