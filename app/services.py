@@ -12,16 +12,14 @@ import os
 import pwd
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from app.model.chain import ChainSpec, ChainState, ChainStatus, Link, Policy, parse_comment_tag
-from app.model.exit_status import ExitStatus
 from app.model.outcome import ChainHistory, LinkEnding, LinkOutcome, decide
 from app.model.states import JobState
 from app.model.units import Duration
-from app.registry import Registry, RegistryError, UnknownChain, default_home, derive, upstream_block
+from app.registry import Registry, RegistryError, UnknownChain, default_home, upstream_block
 from app.registry.derive import CANCEL_REQUESTED, CANCELLED, REINIT, RESUBMIT_REQUESTED
 from app.slurm.client import SlurmClient, default_client
 from app.slurm.config import cluster_name
@@ -29,65 +27,9 @@ from app.slurm.errors import SlurmParseError
 from app.slurm.records import JobAccounting, QueueRecord
 from app.supervisor.lease import read_heartbeat, supervisor_alive
 from app.supervisor.links import link_log_path, submit_link
+from app.views import ChainView, DashboardSnapshot, LinkView, SupervisorHealth
 
 ACCOUNTING_WINDOW = timedelta(days=7)
-
-
-@dataclass(frozen=True)
-class LinkView:
-    attempt: int
-    job_id: str | None
-    state: str
-    submit: datetime | None
-    start: datetime | None
-    end: datetime | None
-    elapsed: Duration | None
-    time_limit: Duration | None
-    exit_status: ExitStatus | None
-    ending: str | None
-    decision: str | None
-    log_path: str | None
-
-
-@dataclass(frozen=True)
-class ChainView:
-    chain_id: str
-    name: str
-    owner: str
-    state: ChainState
-    reason: str | None
-    attempt: int
-    max_restarts: int | None
-    total_run_time: Duration
-    time_left: Duration | None
-    workflow: str | None
-    links: tuple[LinkView, ...]
-    read_only: bool
-    superseded: bool = False  # a newer chain runs the same workflow job (workflow resubmitted, or reinit)
-    restart_base: int = 0  # links before the last reinit: the restart budget counts from there
-
-    @property
-    def attempt_limit(self) -> int | None:
-        """The highest attempt the budget allows (None: no limit); a reinit moves it up."""
-        return None if self.max_restarts is None else self.restart_base + self.max_restarts + 1
-
-
-@dataclass(frozen=True)
-class SupervisorHealth:
-    alive: bool
-    heartbeat_age: float | None
-    pid: int | None
-
-
-@dataclass(frozen=True)
-class DashboardSnapshot:
-    chains: tuple[ChainView, ...]
-    focus: JobAccounting | None
-    health: SupervisorHealth | None
-    taken_at: datetime
-    viewed_user: str | None
-    cluster: str | None
-    damaged: tuple[str, ...] = ()  # chains whose files could not be read: what is wrong with each
 
 
 class ActionRefused(Exception):
@@ -245,14 +187,8 @@ class Services:
 
     def _read_registry(self, reg: Registry) -> tuple[dict[str, ChainStatus], tuple[str, ...]]:
         """Every readable chain, and what is wrong with each unreadable one (its files stay as they are)."""
-        out: dict[str, ChainStatus] = {}
-        damaged: list[str] = []
-        for chain_id in reg.chain_ids():
-            try:
-                out[chain_id] = derive(reg.load_spec(chain_id), reg.read_events(chain_id))
-            except RegistryError as exc:
-                damaged.append(f"chain {chain_id}: {exc}")  # one damaged chain must not hide the others
-        return out, tuple(damaged)
+        found = reg.statuses()
+        return found.chains, tuple(str(d) for d in found.damaged)
 
     def _registry_for(self, user: str) -> Registry | None:
         """The user's registry when we can read it (ours, or a colleague's that is group-readable)."""
@@ -338,7 +274,7 @@ class Services:
 
     def _own(self, chain_id: str, check_owner: bool = True) -> ChainStatus:
         try:
-            status = derive(self.registry.load_spec(chain_id), self.registry.read_events(chain_id))
+            status = self.registry.status(chain_id)
         except UnknownChain:
             raise ActionRefused(f"no chain {chain_id} in your registry ({self.registry.home})") from None
         except RegistryError as exc:
@@ -352,7 +288,7 @@ class Services:
         if status.state is ChainState.DONE:
             raise ActionRefused(f"chain {chain_id} is done: nothing to cancel")
         with self.registry.chain_lock(chain_id):
-            status = derive(status.spec, self.registry.read_events(chain_id))
+            status = self.registry.status(chain_id)
             if status.cancel_requested and status.live_link is None:
                 raise ActionRefused(f"chain {chain_id} is already cancelled")
             self.registry.append_event(chain_id, CANCEL_REQUESTED, by=self.viewer)
@@ -391,14 +327,14 @@ class Services:
     def _new_link(self, chain_id: str, kind: str) -> str:
         with self.registry.chain_lock(chain_id):
             self.registry.append_event(chain_id, kind, by=self.viewer)
-            status = derive(self.registry.load_spec(chain_id), self.registry.read_events(chain_id))
+            status = self.registry.status(chain_id)
             if status.spec.depends_on and not status.links:
                 ready, why = upstream_block(status, self._statuses(self.registry).get)
                 if not ready:
                     return f"chain {chain_id} will start when its upstream chains are done ({why})"
             job_id = submit_link(self.registry, self.slurm, status)
         if job_id is None:
-            status = derive(self.registry.load_spec(chain_id), self.registry.read_events(chain_id))
+            status = self.registry.status(chain_id)
             raise ActionRefused(status.reason or "sbatch refused the job")
         return f"chain {chain_id}: submitted attempt {status.attempt + 1} as job {job_id}"
 
@@ -451,12 +387,12 @@ class Services:
         if depends_on:
             return spec.chain_id, None
         with self.registry.chain_lock(spec.chain_id):
-            status = derive(spec, self.registry.read_events(spec.chain_id))
+            status = self.registry.status(spec.chain_id)
             if status.links:  # a supervisor cycle got here first (the chain was visible before our lock)
                 return spec.chain_id, status.links[-1].job_id
             job_id = submit_link(self.registry, self.slurm, status)
         if job_id is None:
-            reason = derive(spec, self.registry.read_events(spec.chain_id)).reason
+            reason = self.registry.status(spec.chain_id).reason
             self.registry.delete_chain(spec.chain_id)
             raise ActionRefused(reason or "sbatch refused the job")
         return spec.chain_id, job_id

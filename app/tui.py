@@ -29,13 +29,14 @@ from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from app.hangup import terminal_alive
-from app.services import ActionRefused, ChainView, DashboardSnapshot
+from app.services import ActionRefused
 from app.slurm.errors import SlurmError
 from app.slurm.records import JobAccounting
+from app.views import ChainView, DashboardSnapshot, DiagnosisResult
 from styles import STYLES_DIR
 from widgets.commands import DashboardCommands
 from widgets.dashboard import Dashboard
-from widgets.diagnosis_source import DiagnosisResult, diagnose_focus
+from widgets.diagnosis_source import diagnose_focus
 from widgets.dialogs import ConfirmScreen, SignalRequest, SignalScreen, ViewChoice, ViewScreen
 from widgets.help_screen import HelpScreen
 from widgets.messages import FocusChanged, SnapshotArrived

@@ -12,7 +12,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.widgets import DataTable
 
-from app.services import ChainView
+from app.views import ChainView
 from widgets.styling import chain_state_text, duration_text, plain
 
 GROUP_PREFIX = "workflow:"

@@ -17,9 +17,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import DataTable, Input
 
-from app.services import ChainView, DashboardSnapshot, LinkView
+from app.views import ChainView, DashboardSnapshot, DiagnosisResult, LinkView
 from widgets.chain_list import ChainList
-from widgets.diagnosis_source import DiagnosisResult
 from widgets.diagnosis_view import DiagnosisView
 from widgets.link_table import LinkTable
 from widgets.log_tail import LogTail

@@ -8,23 +8,12 @@ finished job costs one `stat`.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 
 from app.diagnose import LogTail, NothingToDiagnose, diagnose
 from app.slurm.records import JobAccounting
+from app.views import DiagnosisResult
 
 LOG_TAIL_BYTES = 64 * 1024
-
-
-@dataclass(frozen=True)
-class DiagnosisResult:
-    """A job's diagnosis as the pane shows it."""
-
-    job_id: str
-    title: str
-    explanation: str
-    evidence: tuple[str, ...]
-    suggestion: str | None
 
 
 _cache: dict[tuple[object, ...], DiagnosisResult | None] = {}

@@ -13,8 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from app.services import ChainView
-from widgets.diagnosis_source import DiagnosisResult
+from app.views import ChainView, DiagnosisResult
 from widgets.styling import chain_state_text, tone_style
 
 

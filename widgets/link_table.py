@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from app.model.states import JobState
-from app.services import LinkView
+from app.views import LinkView
 from widgets.styling import compact_duration, duration_text, plain, short_time, state_text, tone_style
 
 # Why a link ended and what was decided come before the times: they are what a narrow pane must show.

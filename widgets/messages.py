@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from app.services import DashboardSnapshot
-from widgets.diagnosis_source import DiagnosisResult
+from app.views import DashboardSnapshot, DiagnosisResult
 
 
 class SnapshotArrived(Message):

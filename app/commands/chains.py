@@ -15,8 +15,9 @@ from rich.markup import escape
 
 from app.console import fitted_table, print_error, stdout, table_width
 from app.registry import RegistryError
-from app.services import ActionRefused, ChainView, Services
+from app.services import ActionRefused, Services
 from app.supervisor import ensure_supervisor
+from app.views import ChainView
 
 REASON_WIDTH = 30  # narrowest column a reason sentence still reads well in
 

@@ -13,7 +13,7 @@ from typing import BinaryIO
 
 from app.diagnose import LogTail
 from app.model.chain import parse_comment_tag
-from app.registry import Registry, RegistryError, default_home, derive
+from app.registry import Registry, RegistryError, default_home
 from app.slurm.client import SlurmClient
 from app.slurm.errors import SlurmUnavailable, UnknownJob
 from app.slurm.records import ControllerJob, JobAccounting
@@ -110,7 +110,7 @@ def chain_log_path(job_id: str, accounting: JobAccounting | None) -> str | None:
     owner = accounting.job.user
     try:
         registry = Registry(default_home(owner), read_only=True)
-        status = derive(registry.load_spec(tag[0]), registry.read_events(tag[0]))
+        status = registry.status(tag[0])
     except (RegistryError, OSError):
         return None
     return link_log_path(status, job_id, owner)

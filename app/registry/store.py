@@ -25,11 +25,13 @@ import pwd
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from app.model.chain import ChainSpec
+from app.model.chain import ChainSpec, ChainStatus
+from app.registry.derive import derive
 
 SCHEMA_VERSION = 1
 DEFAULT_UMASK = 0o027
@@ -45,6 +47,25 @@ class CorruptRecord(RegistryError):
 
 class UnknownChain(RegistryError):
     """No chain with this id in the registry."""
+
+
+@dataclass(frozen=True)
+class DamagedChain:
+    """A chain whose files cannot be read: reported the same way everywhere, its files left alone."""
+
+    chain_id: str
+    problem: str  # names the file and what is wrong with it
+
+    def __str__(self) -> str:
+        return f"chain {self.chain_id}: {self.problem}"
+
+
+@dataclass(frozen=True)
+class ChainStatuses:
+    """Every chain of a registry: the readable ones by id, and the damaged ones, explicitly."""
+
+    chains: dict[str, ChainStatus]
+    damaged: tuple[DamagedChain, ...] = ()
 
 
 def default_home(user: str | None = None) -> Path:
@@ -152,6 +173,21 @@ class Registry:
             return None
         data = self.read_json(path, missing=None)
         return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else None
+
+    def status(self, chain_id: str) -> ChainStatus:
+        """One chain's derived state. Raises UnknownChain, or RegistryError naming the damaged file."""
+        return derive(self.load_spec(chain_id), self.read_events(chain_id))
+
+    def statuses(self) -> ChainStatuses:
+        """Every chain: one damaged chain never hides the others (it is returned in `damaged`)."""
+        chains: dict[str, ChainStatus] = {}
+        damaged: list[DamagedChain] = []
+        for chain_id in self.chain_ids():
+            try:
+                chains[chain_id] = self.status(chain_id)
+            except RegistryError as exc:
+                damaged.append(DamagedChain(chain_id, str(exc)))
+        return ChainStatuses(chains, tuple(damaged))
 
     # -- events --------------------------------------------------------------------------------
     def append_event(self, chain_id: str, kind: str, **fields: Any) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from app.model.chain import COMMENT_PREFIX, ChainStatus, parse_comment_tag, warning_seconds
 from app.model.outcome import ChainHistory, Decision, LinkEnding, LinkOutcome, decide
 from app.model.states import JobState
-from app.registry import Registry, RegistryError, derive, needs_submission, upstream_block
+from app.registry import Registry, RegistryError, needs_submission, upstream_block
 from app.registry.derive import CANCELLED, DECISION, INTENT_LOST, OBSERVED_END, SUBMITTED
 from app.slurm.client import SlurmClient
 from app.slurm.errors import SlurmError, SlurmUnavailable
@@ -58,16 +58,13 @@ class Supervisor:
 
     # -- helpers ---------------------------------------------------------------------------------
     def load(self) -> dict[str, ChainStatus]:
-        statuses: dict[str, ChainStatus] = {}
-        for chain_id in self.reg.chain_ids():
-            try:
-                statuses[chain_id] = derive(self.reg.load_spec(chain_id), self.reg.read_events(chain_id))
-            except RegistryError as exc:
-                log.error("skipping chain %s: %s", chain_id, exc)
-        return statuses
+        found = self.reg.statuses()
+        for damaged in found.damaged:
+            log.error("skipping %s", damaged)
+        return found.chains
 
     def fresh(self, chain_id: str) -> ChainStatus:
-        return derive(self.reg.load_spec(chain_id), self.reg.read_events(chain_id))
+        return self.reg.status(chain_id)
 
     # -- the cycle -------------------------------------------------------------------------------
     def cycle(self) -> CycleReport:

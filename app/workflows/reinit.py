@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.model.chain import ChainState, ChainStatus
-from app.registry import derive
 from app.services import ActionRefused, Services
 from app.workflows.run import WorkflowError, latest_chains
 
@@ -122,4 +121,4 @@ def apply_reinit(services: Services, workflow: str, steps: list[ReinitStep]) -> 
 
 
 def derive_status(services: Services, chain_id: str) -> ChainStatus:
-    return derive(services.registry.load_spec(chain_id), services.registry.read_events(chain_id))
+    return services.registry.status(chain_id)

@@ -18,7 +18,7 @@ from typing import Any
 
 from app.model.chain import DEFAULT_MIN_LINK_SECONDS, ChainSpec, ChainState, ChainStatus, Policy, find_option
 from app.model.chain import warning_seconds as signal_seconds
-from app.registry import Registry, RegistryError, derive
+from app.registry import Registry
 from app.services import ActionRefused, Services
 from app.slurm.errors import SlurmUnavailable
 from app.workflows.sbatch import JobPlan, plan_job
@@ -93,13 +93,9 @@ def latest_chains(registry: Registry, workflow: str) -> dict[str, ChainStatus]:
     """Job name -> the newest chain of that job in the workflow, in the order the jobs were first submitted."""
     found: dict[str, ChainStatus] = {}
     first: dict[str, str] = {}
-    for chain_id in registry.chain_ids():
-        try:
-            spec = registry.load_spec(chain_id)
-            if spec.workflow != workflow:
-                continue
-            status = derive(spec, registry.read_events(chain_id))
-        except RegistryError:
+    for status in registry.statuses().chains.values():
+        spec = status.spec
+        if spec.workflow != workflow:
             continue
         name = job_name(workflow, spec)
         old = found.get(name)

@@ -16,10 +16,11 @@ from pathlib import Path
 
 from app.model.chain import ChainState
 from app.model.units import Duration
-from app.services import ActionRefused, ChainView, DashboardSnapshot, LinkView, SupervisorHealth
+from app.services import ActionRefused
 from app.slurm.errors import SlurmUnavailable
 from app.slurm.records import JobAccounting
 from app.slurm.sacct import parse_sacct
+from app.views import ChainView, DashboardSnapshot, LinkView, SupervisorHealth
 from app.workflows.reinit import ReinitStep
 
 CAPTURES = Path(__file__).resolve().parents[1] / "captures"

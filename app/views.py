@@ -1,0 +1,84 @@
+"""The read model: what the CLI and the dashboard show, as plain frozen dataclasses.
+
+Widgets import only this module (and widgets.messages), never services, registry, slurm or
+supervisor. The projection of registry and Slurm records into these views lives in the service
+layer for now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.model.chain import ChainState
+from app.model.exit_status import ExitStatus
+from app.model.units import Duration
+from app.slurm.records import JobAccounting
+
+
+@dataclass(frozen=True)
+class LinkView:
+    attempt: int
+    job_id: str | None
+    state: str
+    submit: datetime | None
+    start: datetime | None
+    end: datetime | None
+    elapsed: Duration | None
+    time_limit: Duration | None
+    exit_status: ExitStatus | None
+    ending: str | None
+    decision: str | None
+    log_path: str | None
+
+
+@dataclass(frozen=True)
+class ChainView:
+    chain_id: str
+    name: str
+    owner: str
+    state: ChainState
+    reason: str | None
+    attempt: int
+    max_restarts: int | None
+    total_run_time: Duration
+    time_left: Duration | None
+    workflow: str | None
+    links: tuple[LinkView, ...]
+    read_only: bool
+    superseded: bool = False  # a newer chain runs the same workflow job (workflow resubmitted, or reinit)
+    restart_base: int = 0  # links before the last reinit: the restart budget counts from there
+
+    @property
+    def attempt_limit(self) -> int | None:
+        """The highest attempt the budget allows (None: no limit); a reinit moves it up."""
+        return None if self.max_restarts is None else self.restart_base + self.max_restarts + 1
+
+
+@dataclass(frozen=True)
+class SupervisorHealth:
+    alive: bool
+    heartbeat_age: float | None
+    pid: int | None
+
+
+@dataclass(frozen=True)
+class DashboardSnapshot:
+    chains: tuple[ChainView, ...]
+    focus: JobAccounting | None
+    health: SupervisorHealth | None
+    taken_at: datetime
+    viewed_user: str | None
+    cluster: str | None
+    damaged: tuple[str, ...] = ()  # chains whose files could not be read: what is wrong with each
+
+
+@dataclass(frozen=True)
+class DiagnosisResult:
+    """A job's diagnosis as the dashboard shows it."""
+
+    job_id: str
+    title: str
+    explanation: str
+    evidence: tuple[str, ...]
+    suggestion: str | None
