@@ -1,41 +1,36 @@
 """Command palette (ctrl+p): the same actions as the keys, found by name.
 
-The provider reads the actions from the screen's bindings so that a key and its palette entry
-can never disagree; actions the app disables for the selected chain (read-only) are left out.
+The entries are the app's bindings (widgets/keys.py): each binding's tooltip is its title, so a
+key and its palette entry can never disagree. Actions the app disables for the selection (a
+colleague's read-only chain, no chain selected) are left out.
 """
 
 from __future__ import annotations
 
 from functools import partial
 
+from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-PALETTE_ACTIONS = (
-    ("resubmit", "Resubmit the selected chain", "submit a new link now"),
-    ("cancel_chain", "Cancel the selected chain", "scancel its live link and stop the chain"),
-    ("signal", "Send a signal to the selected chain…", "TERM, USR1, USR2, INT, KILL or any name"),
-    ("reinit", "Reinitialize the selected chain or workflow…", "start it again from attempt 1"),
-    ("toggle_log", "Show or hide the log pane", None),
-    ("filter", "Filter the chains", "by name, id, state, owner or workflow"),
-    ("choose_user", "Choose whose chains to view", "mine, a user's, or all"),
-    ("help", "Help: keys and panes", None),
-)
+from widgets.keys import BINDINGS, key_label
 
 
 class DashboardCommands(Provider):
     """Dashboard actions for the command palette."""
 
-    def _enabled(self) -> list[tuple[str, str, str | None]]:
-        app = self.app
-        return [(a, title, hint) for a, title, hint in PALETTE_ACTIONS if app.check_action(a, ()) is True]
+    def _enabled(self) -> list[Binding]:
+        return [binding for binding in BINDINGS if self.app.check_action(binding.action, ()) is True]
 
     async def discover(self) -> Hits:
-        for action, title, hint in self._enabled():
-            yield DiscoveryHit(title, partial(self.app.run_action, action), help=hint)
+        for binding in self._enabled():
+            yield DiscoveryHit(binding.tooltip, partial(self.app.run_action, binding.action),
+                               help=f"key {key_label(binding)}")  # fmt: skip
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for action, title, hint in self._enabled():
+        for binding in self._enabled():
+            title = binding.tooltip
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), partial(self.app.run_action, action), text=title, help=hint)
+                yield Hit(score, matcher.highlight(title), partial(self.app.run_action, binding.action), text=title,
+                          help=f"key {key_label(binding)}")  # fmt: skip

@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import DataTable, Input
 
-from app.views import ChainView, DashboardSnapshot, DiagnosisResult, LinkView
+from app.views import ChainView, DashboardSnapshot, LinkView
 from widgets.chain_list import ChainList
 from widgets.diagnosis_view import DiagnosisView
 from widgets.link_table import LinkTable
@@ -34,8 +34,7 @@ class Dashboard(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.snapshot: DashboardSnapshot | None = None
-        self.diagnosis: DiagnosisResult | None = None
-        self._focus: tuple[str | None, str | None, str | None] | None = None
+        self._focus: tuple[str | None, str | None] | None = None
         # the panes, held directly: queries fail while the app starts or stops, references do not
         self.filter_box = Input(placeholder="filter: name, id, state, owner, workflow", id="filter")
         self.chain_list = ChainList(id="chains")
@@ -67,7 +66,6 @@ class Dashboard(Widget):
     def on_snapshot_arrived(self, message: SnapshotArrived) -> None:
         message.stop()
         self.snapshot = message.snapshot
-        self.diagnosis = message.diagnosis
         snapshot = message.snapshot
         chains = self.chain_list
         chains.show_chains(snapshot.chains, with_owner=snapshot.viewed_user is None)
@@ -124,8 +122,7 @@ class Dashboard(Widget):
         if job_id is not None and focus is not None and focus.job_id == job_id:
             steps.show_job(focus)
             _retitle(steps, f"Steps of job {job_id}")
-            diag = self.diagnosis if self.diagnosis and self.diagnosis.job_id == job_id else None
-            diagnosis.show(diag, waiting_for=None if diag else job_id)
+            diagnosis.show(focus.diagnosis, waiting_for=None if focus.diagnosis else job_id)
         else:
             steps.show_job(None)
             _retitle(steps, f"Steps of job {job_id}" if job_id else "Steps")
@@ -134,10 +131,9 @@ class Dashboard(Widget):
                 diagnosis.show_workflow(*workflow)
             else:
                 diagnosis.show(None, waiting_for=job_id)
-        log_path = link.log_path if link else None
         if self.has_class("-log"):
-            self.log_tail.follow(log_path)
-        wanted = (chain.chain_id if chain else None, job_id, log_path)
+            self.log_tail.follow(link.log_path if link else None)
+        wanted = (chain.chain_id if chain else None, job_id)
         if wanted != self._focus:
             self._focus = wanted
             self.post_message(FocusChanged(*wanted))

@@ -1,4 +1,4 @@
-"""The help screen (`?`): every key, what it does, and what the panes show."""
+"""The help screen (`?`): every key (from the one binding list, widgets/keys.py) and what the panes show."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from widgets.keys import BINDINGS, help_rows, key_label
+
 PANES = (
     ("Chains", "every chain of the viewed user(s): state and stop reason, attempt of the limit, "
      "total run time, time left; grouped by workflow"),
@@ -23,6 +25,11 @@ PANES = (
     ("Diagnosis", "why the selected link ended, the evidence and the fix"),
     ("Log", "the selected link's output, followed as it grows"),
 )  # fmt: skip
+_REINIT_KEY = next(key_label(b) for b in BINDINGS if b.action == "reinit")
+NOTES = (
+    f"On a workflow's heading, {_REINIT_KEY} reinitializes its failed, stopped and cancelled jobs and everything after "
+    "them (it shows the plan first).\nChains of other users are read-only: their action keys are disabled."
+)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -32,16 +39,16 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "close", "Close"),
     ]
 
-    def __init__(self, keys: Sequence[tuple[str, str]]) -> None:
+    def __init__(self) -> None:
         super().__init__(classes="dialog")
-        self.keys = tuple(keys)
+        self.keys = tuple(help_rows())
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog-box help-box"):
             yield Static("longrun-tui: keys and panes", classes="dialog-question", markup=False)
             yield Static(_grid(self.keys))
             yield Static(_grid(PANES), classes="help-panes")
-            yield Static("Chains of other users are read-only: their action keys are disabled.", markup=False)
+            yield Static(NOTES, markup=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

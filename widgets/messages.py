@@ -9,26 +9,24 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from app.views import DashboardSnapshot, DiagnosisResult
+from app.views import DashboardSnapshot
 
 
 class SnapshotArrived(Message):
-    """Fresh data from one poll."""
+    """Fresh data from one poll (the selected job's steps and diagnosis included)."""
 
-    def __init__(self, snapshot: DashboardSnapshot, diagnosis: DiagnosisResult | None) -> None:
+    def __init__(self, snapshot: DashboardSnapshot) -> None:
         super().__init__()
         self.snapshot = snapshot
-        self.diagnosis = diagnosis
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, SnapshotArrived)
 
 
 class FocusChanged(Message):
-    """The selected chain or link changed; `job_id`/`log_path` are the selected link's."""
+    """The selected chain or link changed; `job_id` is the selected link's."""
 
-    def __init__(self, chain_id: str | None, job_id: str | None, log_path: str | None) -> None:
+    def __init__(self, chain_id: str | None, job_id: str | None) -> None:
         super().__init__()
         self.chain_id = chain_id
         self.job_id = job_id
-        self.log_path = log_path

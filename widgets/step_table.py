@@ -5,8 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
-from app.model.units import MemorySize
-from app.slurm.records import JobAccounting, SacctRow
+from app.views import FocusView, StepView
 from widgets.styling import duration_text, plain, state_text, tone_style
 
 # Memory right after the state: it explains OOM, and a pane 40 columns wide still shows it.
@@ -21,40 +20,39 @@ class StepTable(DataTable[Text]):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row")
-        self._shown: JobAccounting | None = None  # None and no rows: empty
+        self._shown: tuple[object, ...] | None = None  # what is drawn; None and no rows: empty
 
     def on_mount(self) -> None:
         for label, width in COLUMNS.items():
             self.add_column(label, key=label, width=width)
 
-    def show_job(self, acct: JobAccounting | None) -> None:
-        if acct == self._shown and (acct is None or self.row_count):
+    def show_job(self, job: FocusView | None) -> None:
+        shown = (job.job_id, job.requested_memory, job.rows) if job else None  # a new diagnosis alone: no redraw
+        if shown == self._shown and (job is None or self.row_count):
             return
-        self._shown = acct
+        self._shown = shown
         self.clear()
-        if acct is None:
+        if job is None:
             return
-        requested = acct.requested_memory
-        for row in (acct.job, *acct.steps):
-            self.add_row(*self._cells(row, requested), key=row.step_id)
+        for row in job.rows:
+            self.add_row(*self._cells(row, job), key=row.step_id)
 
-    def _cells(self, row: SacctRow, requested: MemorySize | None) -> tuple[Text, ...]:
+    def _cells(self, row: StepView, job: FocusView) -> tuple[Text, ...]:
         by = f" by {row.cancelled_by_uid}" if row.cancelled_by_uid is not None else ""
         return (
             plain(row.step_id),
             state_text(self.app, row.state, by),
             plain(row.max_rss, empty="—"),
-            self._percent(row.max_rss, requested),
-            plain(requested if row.step is None else None, empty="" if row.step else "—"),
+            self._percent(row.max_rss_percent),
+            plain(job.requested_memory if row.is_job else None, empty="—" if row.is_job else ""),
             plain(row.exit_status),
             duration_text(row.elapsed),
             plain(row.name),
         )
 
-    def _percent(self, rss: MemorySize | None, requested: MemorySize | None) -> Text:
-        if rss is None or requested is None or requested.bytes == 0:
+    def _percent(self, percent: int | None) -> Text:
+        if percent is None:
             return Text("")
-        percent = rss.percent_of(requested)
         if percent >= 100:
             return Text(f"{percent} %", style=tone_style(self.app, "error", bold=True))
         if percent >= NEAR_LIMIT_PERCENT:

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -129,8 +130,8 @@ def test_other_users_are_refused_before_any_slurm_call(chain_dir: Path, bob_dir:
         # even with alice's registry readable, the service layer refuses bob before calling Slurm
         slurm = SlurmClient()
         services = Services(viewer="bob", slurm=slurm, home=chain_dir / "reg")
-        for call in (lambda: services.cancel(chain_id), lambda: services.signal(chain_id, "USR1"),
-                     lambda: services.resubmit(chain_id), lambda: services.reinit(chain_id)):  # fmt: skip
+        for call in (partial(services.cancel, chain_id), partial(services.signal, chain_id, "USR1"),
+                     partial(services.resubmit, chain_id), partial(services.reinit, chain_id)):  # fmt: skip
             with pytest.raises(ActionRefused, match="belongs to alice"):
                 call()
         assert slurm.calls == 0

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -147,8 +148,7 @@ def test_another_users_view_refuses_every_action_and_the_job_keeps_running(
     """Bob views alice's chain, read from her registry or (when he cannot read it) rebuilt from Slurm
     accounting and the queue. Where alice's registry is looked up is fixed here: her real default
     registry may or may not exist on this machine, and must not decide which path is tested."""
-    from app import services as services_module
-    from app.services import ActionRefused, Services
+    from app.services import ActionRefused, Services, discovery
     from app.slurm.client import SlurmClient
     from app.tui import LongrunApp
     from widgets.chain_list import ChainList
@@ -157,7 +157,7 @@ def test_another_users_view_refuses_every_action_and_the_job_keeps_running(
     try:
         wait_until(lambda: job_state(job_id) == "RUNNING", timeout=60, what=f"job {job_id} running")
         colleague_home = chain_dir / ("reg" if source == "registry" else "no-registry-here")
-        monkeypatch.setattr(services_module, "default_home", lambda user=None: colleague_home)
+        monkeypatch.setattr(discovery, "default_home", lambda user=None: colleague_home)
         slurm = SlurmClient()
         services = Services(viewer="bob", slurm=slurm)
         app = LongrunApp(services, "alice", me="bob", interval=2.0, show_log=False)
@@ -175,8 +175,8 @@ def test_another_users_view_refuses_every_action_and_the_job_keeps_running(
                 await pilot.pause(0.3)
                 assert not app.screen.is_modal
                 calls = slurm.calls
-                for call in (lambda: services.cancel(chain_id), lambda: services.signal(chain_id, "KILL", True),
-                             lambda: services.resubmit(chain_id), lambda: services.reinit(chain_id)):  # fmt: skip
+                for call in (partial(services.cancel, chain_id), partial(services.signal, chain_id, "KILL", True),
+                             partial(services.resubmit, chain_id), partial(services.reinit, chain_id)):  # fmt: skip
                     with pytest.raises(ActionRefused):
                         call()
                 assert slurm.calls == calls, "refused before any Slurm call"
@@ -233,7 +233,7 @@ async def _select_workflow(pilot: Any, app: Any, workflow: str) -> None:
 def drive(action: str, chain_id: str) -> dict[str, Any]:
     from textual.widgets import Log
 
-    from app.backend import DashboardServices
+    from app.services import Services
     from app.tui import LongrunApp
 
     record: dict[str, list[str]] = {"messages": [], "errors": [], "log": []}
@@ -245,7 +245,7 @@ def drive(action: str, chain_id: str) -> dict[str, Any]:
             super().notify(message, title=title, severity=severity, **kw)
 
     me = os.environ.get("USER", "alice")
-    app = Recording(DashboardServices(), me, me=me, interval=2.0, show_log=True)
+    app = Recording(Services(), me, me=me, interval=2.0, show_log=True)
 
     async def scenario() -> None:
         async with app.run_test(size=(140, 44)) as pilot:

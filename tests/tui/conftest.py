@@ -1,4 +1,4 @@
-"""Dashboard test fixtures: a fake backend fed by captured Slurm output, a fixed clock and time zone."""
+"""Dashboard test fixtures: a fake service layer fed by captured Slurm output, a fixed clock and time zone."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tui.fake_backend import FIXED_NOW, LOG_SOURCES, FakeBackend, sample_chains
+from tests.tui.fake_services import FIXED_NOW, LOG_SOURCES, FakeServices, sample_chains
 
 SNAPSHOT_LOGS = Path("/tmp/longrun-tui-snapshot-logs")  # a fixed path: it is shown in the Log pane's title
 
@@ -30,8 +30,8 @@ def utc_time_zone() -> Iterator[None]:
 
 
 @pytest.fixture
-def fake() -> FakeBackend:
-    return FakeBackend()
+def fake() -> FakeServices:
+    return FakeServices()
 
 
 @pytest.fixture
@@ -52,4 +52,4 @@ def fixed_clock() -> Callable[[], object]:
     return lambda: FIXED_NOW
 
 
-__all__ = ["FIXED_NOW", "FakeBackend", "sample_chains"]
+__all__ = ["FIXED_NOW", "FakeServices", "sample_chains"]

@@ -1,4 +1,4 @@
-"""Helpers for Pilot tests: build the app on the fake backend, wait for polls to land."""
+"""Helpers for Pilot tests: build the app on the fake service layer, wait for polls to land."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from app.tui import LongrunApp
-from tests.tui.fake_backend import FIXED_NOW, FakeBackend
+from tests.tui.fake_services import FIXED_NOW, FakeServices
 
 
 def make_app(
-    backend: FakeBackend, user: str | None = "alice", me: str = "alice", interval: float = 60.0,
+    services: FakeServices, user: str | None = "alice", me: str = "alice", interval: float = 60.0,
     show_log: bool | None = False,
 ) -> LongrunApp:  # fmt: skip
-    return LongrunApp(backend, user, me=me, interval=interval, clock=lambda: FIXED_NOW, show_log=show_log)
+    return LongrunApp(services, user, me=me, interval=interval, clock=lambda: FIXED_NOW, show_log=show_log)
 
 
 async def wait_for(pilot: Pilot[None], predicate: Callable[[], object], timeout: float = 30.0, what: str = "") -> None:
@@ -30,7 +30,7 @@ async def wait_for(pilot: Pilot[None], predicate: Callable[[], object], timeout:
         await asyncio.sleep(0)
 
 
-async def settled(pilot: Pilot[None], backend: FakeBackend, focus_job: str | None = None) -> None:
+async def settled(pilot: Pilot[None], services: FakeServices, focus_job: str | None = None) -> None:
     """Wait until a poll for `focus_job` (or any poll) has been shown and no worker is busy."""
     app = pilot.app
     assert isinstance(app, LongrunApp)

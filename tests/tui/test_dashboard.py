@@ -1,4 +1,4 @@
-"""Behaviour of the dashboard, driven by Pilot on the fake backend (captured Slurm data, fixed clock)."""
+"""Behaviour of the dashboard, driven by Pilot on the fake service layer (captured Slurm data, fixed clock)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from textual.widgets import Input, Label, RadioButton, Static
 
 from app.model.chain import ChainState
 from app.tui import LongrunApp
-from tests.tui.fake_backend import FakeBackend, captured_jobs, sample_chains
+from tests.tui.fake_services import FakeServices, captured_jobs, sample_chains
 from tests.tui.helpers import make_app, settled, wait_for
 from widgets.chain_list import GROUP_PREFIX, ChainList
 from widgets.diagnosis_view import DiagnosisView
@@ -27,7 +27,7 @@ RUNNING = JOBS["lrcap-running"].job_id
 OOM = JOBS["lrx-oom"].job_id
 
 
-async def test_first_screen_shows_chains_links_and_steps_of_the_newest_link(fake: FakeBackend) -> None:
+async def test_first_screen_shows_chains_links_and_steps_of_the_newest_link(fake: FakeServices) -> None:
     app = make_app(fake)
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot, fake, focus_job=RUNNING)
@@ -44,7 +44,7 @@ async def test_first_screen_shows_chains_links_and_steps_of_the_newest_link(fake
 
 
 async def test_when_every_chain_is_in_a_workflow_the_first_chain_is_selected_not_its_heading() -> None:
-    fake = FakeBackend(chains=tuple(c for c in sample_chains() if c.workflow))
+    fake = FakeServices(chains=tuple(c for c in sample_chains() if c.workflow))
     app = make_app(fake)
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot, fake)
@@ -59,7 +59,7 @@ async def test_finished_chains_replaced_by_a_newer_run_of_the_workflow_are_left_
     fit = next(c for c in chains if c.name == "fit")
     older_done = replace(fit, chain_id="c-fit-old", state=ChainState.DONE, superseded=True)
     older_live = replace(fit, chain_id="c-fit-live", superseded=True)  # still running: stays in view
-    fake = FakeBackend(chains=(*chains, older_done, older_live))
+    fake = FakeServices(chains=(*chains, older_done, older_live))
     app = make_app(fake)
     async with app.run_test(size=(160, 40)) as pilot:
         await settled(pilot, fake)
@@ -71,7 +71,7 @@ async def test_finished_chains_replaced_by_a_newer_run_of_the_workflow_are_left_
         assert "Chains of alice (8 of 9)" in str(app.query_one("#chains-pane").border_title)
 
 
-async def test_moving_to_a_chain_stopped_by_oom_shows_its_diagnosis(fake: FakeBackend) -> None:
+async def test_moving_to_a_chain_stopped_by_oom_shows_its_diagnosis(fake: FakeServices) -> None:
     app = make_app(fake)
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot, fake, focus_job=RUNNING)
@@ -88,7 +88,7 @@ async def test_moving_to_a_chain_stopped_by_oom_shows_its_diagnosis(fake: FakeBa
         assert view.current.suggestion is not None and "--mem=" in view.current.suggestion
 
 
-async def test_moving_the_cursor_never_waits_for_slurm(fake: FakeBackend) -> None:
+async def test_moving_the_cursor_never_waits_for_slurm(fake: FakeServices) -> None:
     app = make_app(fake)
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot, fake, focus_job=RUNNING)
@@ -100,7 +100,7 @@ async def test_moving_the_cursor_never_waits_for_slurm(fake: FakeBackend) -> Non
         assert ("snapshot", "alice", OOM) in fake.calls[before:]  # asked once; a finished job is then cached
 
 
-async def test_filter_narrows_the_list_and_escape_restores_it(fake: FakeBackend) -> None:
+async def test_filter_narrows_the_list_and_escape_restores_it(fake: FakeServices) -> None:
     app = make_app(fake)
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot, fake)
@@ -117,7 +117,7 @@ async def test_filter_narrows_the_list_and_escape_restores_it(fake: FakeBackend)
         assert chains.shown_count == 7 and not box.display
 
 
-async def test_cancel_asks_first_and_no_means_no(fake: FakeBackend) -> None:
+async def test_cancel_asks_first_and_no_means_no(fake: FakeServices) -> None:
     app = make_app(fake)
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot, fake)
@@ -131,7 +131,7 @@ async def test_cancel_asks_first_and_no_means_no(fake: FakeBackend) -> None:
         await wait_for(pilot, lambda: any("cancel c-train: done" in n.message for n in app._notifications))
 
 
-async def test_signal_dialog_offers_common_signals_and_a_typed_name(fake: FakeBackend) -> None:
+async def test_signal_dialog_offers_common_signals_and_a_typed_name(fake: FakeServices) -> None:
     app = make_app(fake)
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot, fake)
@@ -155,7 +155,7 @@ async def test_signal_dialog_offers_common_signals_and_a_typed_name(fake: FakeBa
         await wait_for(pilot, lambda: ("signal", "c-train", "HUP", True) in fake.actions(), what="HUP to all steps")
 
 
-async def test_reinit_confirms_and_resubmit_acts_directly(fake: FakeBackend) -> None:
+async def test_reinit_confirms_and_resubmit_acts_directly(fake: FakeServices) -> None:
     app = make_app(fake)
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot, fake)
@@ -181,7 +181,7 @@ async def select_workflow_heading(pilot: Pilot[None], app: LongrunApp, workflow:
     await wait_for(pilot, lambda: chains.selected_workflow() is not None, what="the workflow heading")
 
 
-async def test_i_on_a_workflow_heading_shows_the_plan_and_reinitializes_the_workflow(fake: FakeBackend) -> None:
+async def test_i_on_a_workflow_heading_shows_the_plan_and_reinitializes_the_workflow(fake: FakeServices) -> None:
     app = make_app(fake)
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot, fake)
@@ -210,7 +210,7 @@ async def test_i_on_a_workflow_heading_shows_the_plan_and_reinitializes_the_work
 
 
 async def test_read_only_chains_have_their_action_keys_disabled() -> None:
-    fake = FakeBackend(viewer="bob")
+    fake = FakeServices(viewer="bob")
     app = make_app(fake, user="alice", me="bob")
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot, fake)
@@ -234,7 +234,7 @@ async def test_read_only_chains_have_their_action_keys_disabled() -> None:
         assert fake.actions() == []
 
 
-async def test_a_failed_poll_keeps_the_data_and_says_since_when_it_is_stale(fake: FakeBackend) -> None:
+async def test_a_failed_poll_keeps_the_data_and_says_since_when_it_is_stale(fake: FakeServices) -> None:
     app = make_app(fake)
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot, fake, focus_job=RUNNING)
@@ -251,7 +251,7 @@ async def test_a_failed_poll_keeps_the_data_and_says_since_when_it_is_stale(fake
         await wait_for(pilot, lambda: not app.query_one(StatusLine).has_class("-stale"), what="fresh status")
 
 
-async def test_unreadable_chains_are_named_in_a_notification_and_counted_on_the_status_line(fake: FakeBackend) -> None:
+async def test_unreadable_chains_are_named_in_a_notification_and_counted_on_the_status_line(fake: FakeServices) -> None:
     fake.damaged = ("chain bad: /home/alice/.local/state/longrun/chains/bad/spec.json: not valid JSON",)
     app = make_app(fake)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -268,7 +268,7 @@ async def test_unreadable_chains_are_named_in_a_notification_and_counted_on_the_
         assert len([n for n in app._notifications if n.title == "chains that cannot be read"]) == 1
 
 
-async def test_polls_pause_while_a_dialog_is_open(fake: FakeBackend) -> None:
+async def test_polls_pause_while_a_dialog_is_open(fake: FakeServices) -> None:
     app = make_app(fake, interval=0.1)
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot, fake)
@@ -281,7 +281,7 @@ async def test_polls_pause_while_a_dialog_is_open(fake: FakeBackend) -> None:
         await wait_for(pilot, lambda: len(fake.calls) > calls, what="polls to resume")
 
 
-async def test_u_switches_to_all_users_with_an_owner_column(fake: FakeBackend) -> None:
+async def test_u_switches_to_all_users_with_an_owner_column(fake: FakeServices) -> None:
     app = make_app(fake)
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot, fake)
@@ -295,7 +295,7 @@ async def test_u_switches_to_all_users_with_an_owner_column(fake: FakeBackend) -
         assert "all users" in str(app.query_one(StatusLine).render_text())
 
 
-async def test_help_and_palette(fake: FakeBackend) -> None:
+async def test_help_and_palette(fake: FakeServices) -> None:
     app = make_app(fake)
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot, fake)
@@ -313,7 +313,7 @@ async def test_help_and_palette(fake: FakeBackend) -> None:
 
 
 async def test_slurm_down_from_the_start_says_so_without_a_traceback() -> None:
-    fake = FakeBackend(down=True)
+    fake = FakeServices(down=True)
     app = make_app(fake)
     async with app.run_test(size=(80, 24)) as pilot:
         status = app.query_one(StatusLine)

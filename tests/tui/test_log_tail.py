@@ -8,7 +8,7 @@ from pathlib import Path
 
 from textual.widgets import Log
 
-from tests.tui.fake_backend import FakeBackend, sample_chains
+from tests.tui.fake_services import FakeServices, sample_chains
 from tests.tui.helpers import make_app, settled, wait_for
 from widgets.log_reader import LogFollower
 
@@ -89,7 +89,7 @@ async def test_log_pane_follows_the_selected_link_as_it_grows(tmp_path: Path) ->
     chains = sample_chains()
     running = chains[0]
     links = (*running.links[:-1], replace(running.links[-1], log_path=str(log)))
-    fake = FakeBackend(chains=(replace(running, links=links), *chains[1:]))
+    fake = FakeServices(chains=(replace(running, links=links), *chains[1:]))
     app = make_app(fake, show_log=True)
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot, fake)

@@ -1,6 +1,6 @@
 """How the dashboard looks in its main states (SVG snapshots; `--snapshot-update` after a deliberate change).
 
-Fed by the fake backend over captured Slurm output, with a fixed clock and fixed log paths, so
+Fed by the fake service layer over captured Slurm output, with a fixed clock and fixed log paths, so
 every run draws the same screen.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.widgets import Log
 
-from tests.tui.fake_backend import FakeBackend, captured_jobs, sample_chains
+from tests.tui.fake_services import FakeServices, captured_jobs, sample_chains
 from tests.tui.helpers import drawn, make_app, settled, wait_for
 from widgets.diagnosis_view import DiagnosisView
 from widgets.status_line import StatusLine
@@ -23,8 +23,8 @@ OOM = JOBS["lrx-oom"].job_id
 Snap = Callable[..., bool]
 
 
-def backend(logs: Path, viewer: str = "alice") -> FakeBackend:
-    return FakeBackend(chains=sample_chains(log_dir=logs), viewer=viewer)
+def fake_services(logs: Path, viewer: str = "alice") -> FakeServices:
+    return FakeServices(chains=sample_chains(log_dir=logs), viewer=viewer)
 
 
 def _diagnosis_title(pilot: Pilot[None]) -> str | None:
@@ -39,7 +39,7 @@ async def _log_has(pilot: Pilot[None], text: str) -> None:
 
 
 def test_running_chain_wide(snap_compare: Snap, snapshot_logs: Path) -> None:
-    fake = backend(snapshot_logs)
+    fake = fake_services(snapshot_logs)
 
     async def ready(pilot: Pilot[None]) -> None:
         await settled(pilot, fake, focus_job=RUNNING)
@@ -49,7 +49,7 @@ def test_running_chain_wide(snap_compare: Snap, snapshot_logs: Path) -> None:
 
 
 def test_running_chain_80x24(snap_compare: Snap, snapshot_logs: Path) -> None:
-    fake = backend(snapshot_logs)
+    fake = fake_services(snapshot_logs)
 
     async def ready(pilot: Pilot[None]) -> None:
         await settled(pilot, fake, focus_job=RUNNING)
@@ -58,7 +58,7 @@ def test_running_chain_80x24(snap_compare: Snap, snapshot_logs: Path) -> None:
 
 
 def test_chain_stopped_by_out_of_memory_with_its_diagnosis(snap_compare: Snap, snapshot_logs: Path) -> None:
-    fake = backend(snapshot_logs)
+    fake = fake_services(snapshot_logs)
 
     async def ready(pilot: Pilot[None]) -> None:
         await settled(pilot, fake, focus_job=RUNNING)
@@ -72,7 +72,7 @@ def test_chain_stopped_by_out_of_memory_with_its_diagnosis(snap_compare: Snap, s
 
 
 def test_stale_data_keeps_the_last_screen(snap_compare: Snap, snapshot_logs: Path) -> None:
-    fake = backend(snapshot_logs)
+    fake = fake_services(snapshot_logs)
 
     async def ready(pilot: Pilot[None]) -> None:
         await settled(pilot, fake, focus_job=RUNNING)
@@ -86,7 +86,7 @@ def test_stale_data_keeps_the_last_screen(snap_compare: Snap, snapshot_logs: Pat
 
 
 def test_read_only_view_of_another_users_chains(snap_compare: Snap, snapshot_logs: Path) -> None:
-    fake = backend(snapshot_logs, viewer="bob")
+    fake = fake_services(snapshot_logs, viewer="bob")
 
     async def ready(pilot: Pilot[None]) -> None:
         await settled(pilot, fake, focus_job=RUNNING)
@@ -95,7 +95,7 @@ def test_read_only_view_of_another_users_chains(snap_compare: Snap, snapshot_log
 
 
 def test_light_theme_keeps_every_state_readable(snap_compare: Snap, snapshot_logs: Path) -> None:
-    fake = backend(snapshot_logs)
+    fake = fake_services(snapshot_logs)
     app = make_app(fake, show_log=False)
 
     async def ready(pilot: Pilot[None]) -> None:

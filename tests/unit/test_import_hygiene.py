@@ -1,39 +1,69 @@
-"""Layering rules of DESIGN.md, enforced: no textual below the UI, no shell anywhere in app/."""
+"""Layering rules of DESIGN.md, enforced: no textual below the UI, widgets see only the read model,
+no shell anywhere in app/."""
 
 from __future__ import annotations
 
 import ast
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-UI_MODULES = {"app.tui"}
+UI_PACKAGE = "app.tui"
 
 
-def app_modules() -> list[str]:
+def modules_in(folder: str) -> list[str]:
     names = []
-    for path in sorted((REPO / "app").rglob("*.py")):
+    for path in sorted((REPO / folder).rglob("*.py")):
         parts = path.relative_to(REPO).with_suffix("").parts
-        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-        if name not in UI_MODULES:
-            names.append(name)
+        if parts[-1] == "__main__":
+            continue
+        names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
     return names
 
 
-def test_backend_modules_never_import_textual() -> None:
-    modules = app_modules()
-    assert "app.cli" in modules and "app.slurm.records" in modules
+def app_modules() -> list[str]:
+    return [m for m in modules_in("app") if m != UI_PACKAGE and not m.startswith(UI_PACKAGE + ".")]
+
+
+def loaded_by(*modules: str) -> set[str]:
+    """Every module in sys.modules after importing `modules` in a fresh interpreter."""
     code = (
-        "import importlib, sys\n"
-        f"for name in {modules!r}:\n"
-        "    importlib.import_module(name)\n"
-        "leaked = sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.'))\n"
-        "print(','.join(leaked))\n"
+        f"import importlib, sys\nfor name in {list(modules)!r}:\n    importlib.import_module(name)\nprint(*sys.modules)"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "", f"textual imported by backend modules: {proc.stdout.strip()}"
+    return set(proc.stdout.split())
+
+
+def test_backend_modules_never_import_textual_nor_widgets() -> None:
+    modules = app_modules()
+    assert "app.cli" in modules and "app.slurm.records" in modules and "app.services.reading" in modules
+    loaded = loaded_by(*modules)
+    leaked = sorted(m for m in loaded if m.split(".")[0] in ("textual", "widgets"))
+    assert leaked == [], f"imported by backend modules: {leaked}"
+
+
+def widget_may_load(module: str) -> bool:
+    """Of the project: the read model (not its projection) and the pure domain (for its enums)."""
+    if module.split(".")[0] not in ("app", "widgets", "styles"):
+        return True  # the standard library, textual, rich...
+    return module in ("app", "app.views", "app.model", "styles", "widgets") or module.startswith(
+        ("app.model.", "widgets.")
+    )
+
+
+def test_widgets_load_only_the_read_model() -> None:
+    """Each widget module in a fresh interpreter: no services, registry, slurm, supervisor, workflows,
+    diagnose (they get data by messages, as views)."""
+    widgets = modules_in("widgets")
+    assert "widgets.step_table" in widgets and "widgets.dashboard" in widgets
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        loaded = dict(zip(widgets, pool.map(loaded_by, widgets), strict=True))
+    wrong = {widget: sorted(m for m in modules if not widget_may_load(m)) for widget, modules in loaded.items()}
+    assert {w: m for w, m in wrong.items() if m} == {}
+    assert "app.views" in loaded["widgets.dashboard"], "the check sees what a widget loads"
 
 
 def test_no_shell_in_app_or_widgets() -> None:
@@ -66,3 +96,12 @@ def test_every_subprocess_call_in_app_has_a_timeout() -> None:
             ):
                 missing.append(f"{path}:{node.lineno}")
     assert missing == []
+
+
+def test_the_projection_loads_nothing_that_does_io() -> None:
+    """app.views.projection is pure: Slurm's record types are imported for typing only."""
+    loaded = loaded_by("app.views.projection")
+    impure = sorted(m for m in loaded if m.startswith(("app.slurm", "app.registry", "app.supervisor", "app.services",
+                                                      "app.diagnose", "app.workflows", "textual")))  # fmt: skip
+    assert impure == []
+    assert "app.model.outcome" in loaded

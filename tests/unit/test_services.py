@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import subprocess
 import sys
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from app.model.chain import ChainSpec, ChainState, Policy
 from app.registry import Registry
-from app.services import ActionRefused, Services
+from app.services import ActionRefused, ChainService, Services
 from app.slurm.client import SlurmClient
+from app.views.projection import focus_view
+from tests.tui.fake_services import FakeServices, captured_jobs
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -32,8 +36,8 @@ def test_refused_for_another_owner_before_any_slurm_call(tmp_path: Path) -> None
     make_chain(reg, "a1")
     slurm = SlurmClient()
     services = Services(viewer="bob", slurm=slurm, home=tmp_path)
-    for call in (lambda: services.cancel("a1"), lambda: services.signal("a1", "USR1", full=True),
-                 lambda: services.resubmit("a1"), lambda: services.reinit("a1")):  # fmt: skip
+    for call in (partial(services.cancel, "a1"), partial(services.signal, "a1", "USR1", full=True),
+                 partial(services.resubmit, "a1"), partial(services.reinit, "a1")):  # fmt: skip
         with pytest.raises(ActionRefused, match="belongs to alice"):
             call()
     with pytest.raises(ActionRefused, match="no chain zz"):
@@ -140,3 +144,33 @@ def test_a_reinit_moves_the_attempt_limit_up_by_the_links_before_it(tmp_path: Pa
     reg.append_event("a1", "submit_intent", attempt=2)
     (chain,) = services.snapshot("alice").chains
     assert chain.attempt == 2 and chain.attempt_limit == 6
+
+
+def test_services_and_the_dashboards_fake_offer_the_same_service_api() -> None:
+    """mypy checks the types (app/tui/cli.py, tests/tui/fake_services.py); this checks the names."""
+    members = [name for name, value in vars(ChainService).items() if callable(value) and not name.startswith("_")]
+    assert {"snapshot", "can_act", "cancel", "signal", "resubmit", "reinit", "reinit_workflow"} <= set(members)
+    for name in members:
+        wanted = list(inspect.signature(getattr(ChainService, name)).parameters)
+        for implementation in (Services, FakeServices):
+            assert list(inspect.signature(getattr(implementation, name)).parameters) == wanted, (implementation, name)
+    assert not hasattr(Services, "chain"), "the unused one-chain read is gone"
+
+
+def test_the_selected_jobs_steps_are_projected_from_its_accounting() -> None:
+    """Every job captured on the test cluster: job row first, MaxRSS as a share of the job's request."""
+    jobs = captured_jobs()
+    assert len(jobs) >= 10
+    for acct in jobs.values():
+        focus = focus_view(acct, None)
+        assert focus.job_id == acct.job_id and focus.requested_memory == acct.requested_memory
+        assert focus.ended == acct.job.state.is_terminal
+        assert [row.step_id for row in focus.rows] == [row.step_id for row in (acct.job, *acct.steps)]
+        job, *steps = focus.rows
+        assert job.is_job and job.state is acct.job.state and not any(step.is_job for step in steps)
+        for row, source in zip(focus.rows, (acct.job, *acct.steps), strict=True):
+            request = acct.requested_memory
+            expected = source.max_rss.percent_of(request) if source.max_rss and request and request.bytes else None
+            assert row.max_rss == source.max_rss and row.max_rss_percent == expected
+    timeout_batch = next(r for r in focus_view(jobs["lrcap-timeout"], None).rows if r.step_id.endswith(".batch"))
+    assert timeout_batch.max_rss_percent == 1, "3948K of 200M, as the Steps pane shows it"

@@ -1,8 +1,8 @@
 """The read model: what the CLI and the dashboard show, as plain frozen dataclasses.
 
-Widgets import only this module (and widgets.messages), never services, registry, slurm or
-supervisor. The projection of registry and Slurm records into these views lives in the service
-layer for now.
+Widgets import only this package (and app.model for its enums), never services, registry, slurm,
+supervisor, workflows or diagnose: tests/unit/test_import_hygiene.py checks it. The pure
+functions that project registry and Slurm records into these views are in app.views.projection.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from datetime import datetime
 
 from app.model.chain import ChainState
 from app.model.exit_status import ExitStatus
-from app.model.units import Duration
-from app.slurm.records import JobAccounting
+from app.model.states import JobState
+from app.model.units import Duration, MemorySize
 
 
 @dataclass(frozen=True)
@@ -63,17 +63,6 @@ class SupervisorHealth:
 
 
 @dataclass(frozen=True)
-class DashboardSnapshot:
-    chains: tuple[ChainView, ...]
-    focus: JobAccounting | None
-    health: SupervisorHealth | None
-    taken_at: datetime
-    viewed_user: str | None
-    cluster: str | None
-    damaged: tuple[str, ...] = ()  # chains whose files could not be read: what is wrong with each
-
-
-@dataclass(frozen=True)
 class DiagnosisResult:
     """A job's diagnosis as the dashboard shows it."""
 
@@ -82,3 +71,40 @@ class DiagnosisResult:
     explanation: str
     evidence: tuple[str, ...]
     suggestion: str | None
+
+
+@dataclass(frozen=True)
+class StepView:
+    """One row of the Steps pane: the job itself (`is_job`) or one of its steps, as sacct reports it."""
+
+    step_id: str  # `123`, `123.batch`, `123.0`
+    name: str
+    state: JobState
+    cancelled_by_uid: int | None
+    exit_status: ExitStatus
+    elapsed: Duration | None
+    max_rss: MemorySize | None  # steps only: sacct leaves it empty on the job row
+    max_rss_percent: int | None  # MaxRSS as a percentage of the job's memory request
+    is_job: bool
+
+
+@dataclass(frozen=True)
+class FocusView:
+    """The selected link's job: its rows for the Steps pane and its diagnosis."""
+
+    job_id: str
+    ended: bool  # a finished job's accounting and diagnosis no longer change
+    requested_memory: MemorySize | None  # for the whole job (per-CPU requests multiplied out)
+    rows: tuple[StepView, ...]  # the job row, then its steps in sacct's order
+    diagnosis: DiagnosisResult | None
+
+
+@dataclass(frozen=True)
+class DashboardSnapshot:
+    chains: tuple[ChainView, ...]
+    focus: FocusView | None
+    health: SupervisorHealth | None
+    taken_at: datetime
+    viewed_user: str | None
+    cluster: str | None
+    damaged: tuple[str, ...] = ()  # chains whose files could not be read: what is wrong with each

@@ -1,6 +1,7 @@
-"""Diagnosis of the focused link, computed in the poll worker (a thread), never in the UI.
+"""Diagnosis of the dashboard's selected link, made while the service layer builds a snapshot
+(in the dashboard's poll thread, never in the UI).
 
-Pure apart from reading the tail of the job's log file; no Textual here. The result is cached
+Pure apart from reading the tail of the job's log file. The result is cached
 while the job's accounting and its log file's size and mtime are unchanged, so a refresh of a
 finished job costs one `stat`.
 """

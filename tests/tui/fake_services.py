@@ -1,8 +1,11 @@
 """A fake service layer for the dashboard's Pilot and snapshot tests, built from REAL captured Slurm output.
 
+FakeServices implements app.services.api.ChainService (mypy checks it, see the end of this file).
+
 The accounting records are parsed (by the project's own sacct parser) from captures of the test
 cluster: tests/captures/sacct_scenarios.txt and, for the out-of-memory and time-limit endings,
-tests/captures/endings/{oom,timeout}.sacct.txt with their real logs. The chains around them are
+tests/captures/endings/{oom,timeout}.sacct.txt with their real logs; the selected job's steps and
+diagnosis go through the real projection and diagnosis, as in app.services.reading. The chains around them are
 what the supervisor would have recorded for such links; the logs of the still running links
 (tests/tui/data/) are written by hand, as no capture of a running training exists. The clock is
 fixed, so screens are deterministic. Nothing here calls Slurm.
@@ -17,10 +20,13 @@ from pathlib import Path
 from app.model.chain import ChainState
 from app.model.units import Duration
 from app.services import ActionRefused
+from app.services.api import ChainService
+from app.services.diagnosis import diagnose_focus
 from app.slurm.errors import SlurmUnavailable
 from app.slurm.records import JobAccounting
 from app.slurm.sacct import parse_sacct
-from app.views import ChainView, DashboardSnapshot, LinkView, SupervisorHealth
+from app.views import ChainView, DashboardSnapshot, FocusView, LinkView, SupervisorHealth
+from app.views.projection import focus_view
 from app.workflows.reinit import ReinitStep
 
 CAPTURES = Path(__file__).resolve().parents[1] / "captures"
@@ -111,7 +117,7 @@ def sample_chains(owner: str = "alice", log_dir: Path | None = None) -> tuple[Ch
 
 
 @dataclass
-class FakeBackend:
+class FakeServices:
     """The Services API over fixed chains; records every call; can pretend Slurm is down."""
 
     chains: tuple[ChainView, ...] = field(default_factory=sample_chains)
@@ -133,7 +139,11 @@ class FakeBackend:
         shown = tuple(
             replace(c, read_only=c.owner != self.viewer) for c in self.chains if user is None or c.owner == user
         )
-        focus = self.accounting.get(focus_job_id) if focus_job_id else None
+        acct = self.accounting.get(focus_job_id) if focus_job_id else None
+        focus: FocusView | None = None
+        if acct is not None:
+            log_path = next((lk.log_path for c in shown for lk in c.links if lk.job_id == focus_job_id), None)
+            focus = focus_view(acct, diagnose_focus(acct, log_path))
         return DashboardSnapshot(shown, focus, self.health, self.now, user, self.cluster, self.damaged)
 
     def _act(self, name: str, chain_id: str, *extra: object) -> str:
@@ -177,3 +187,7 @@ class FakeBackend:
 
     def actions(self) -> list[tuple[object, ...]]:
         return [c for c in self.calls if c[0] != "snapshot"]
+
+
+def _implements_the_service_api(fake: FakeServices) -> ChainService:
+    return fake  # mypy fails here when the fake and the protocol drift apart

@@ -1,0 +1,74 @@
+"""Creating a chain: check the script and the upstream chains, record the chain, submit its first link."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from app.model.chain import ChainSpec, Policy
+from app.registry import RegistryError
+from app.services.base import ActionRefused, ServiceBase
+from app.supervisor.links import submit_link
+
+
+class ChainCreation(ServiceBase):
+    def submit(
+        self,
+        script: str,
+        args: Sequence[str] = (),
+        sbatch_options: Sequence[str] = (),
+        policy: Policy | None = None,
+        name: str | None = None,
+        workdir: str | None = None,
+        workflow: str | None = None,
+        depends_on: Sequence[str] = (),
+        env: Mapping[str, str] | None = None,
+    ) -> tuple[str, str | None]:
+        """Create a chain and submit its first link (unless it waits for upstream chains).
+
+        Returns (chain id, job id or None). sbatch refusing the first link removes the chain and
+        raises ActionRefused with Slurm's message; Slurm unreachable keeps it (the supervisor
+        submits it later) and re-raises.
+        """
+        workdir = str(Path(workdir or os.getcwd()).resolve())
+        path = Path(script)
+        if not path.is_absolute():
+            path = Path(workdir) / path
+        if not path.is_file():
+            raise ActionRefused(f"no such job script: {path}")
+        if not os.access(path, os.R_OK):
+            raise ActionRefused(f"cannot read job script: {path}")
+        for upstream in depends_on:
+            try:
+                self.registry.load_spec(upstream)
+            except RegistryError:
+                raise ActionRefused(f"upstream chain {upstream} is not in your registry") from None
+        spec = ChainSpec(
+            chain_id=uuid.uuid4().hex[:8],
+            name=name or path.name,
+            owner=self.viewer,
+            script=str(path),
+            args=tuple(args),
+            sbatch_options=tuple(sbatch_options),
+            workdir=workdir,
+            policy=policy or Policy(),
+            created=datetime.now(UTC),
+            workflow=workflow,
+            depends_on=tuple(depends_on),
+        )
+        self.registry.create_chain(spec, env=dict(env if env is not None else os.environ))
+        if depends_on:
+            return spec.chain_id, None
+        with self.registry.chain_lock(spec.chain_id):
+            status = self.registry.status(spec.chain_id)
+            if status.links:  # a supervisor cycle got here first (the chain was visible before our lock)
+                return spec.chain_id, status.links[-1].job_id
+            job_id = submit_link(self.registry, self.slurm, status)
+        if job_id is None:
+            reason = self.registry.status(spec.chain_id).reason
+            self.registry.delete_chain(spec.chain_id)
+            raise ActionRefused(reason or "sbatch refused the job")
+        return spec.chain_id, job_id

@@ -1,0 +1,82 @@
+"""Snapshots for the dashboard and `longrun status`: the discovered chains projected into the read
+model, with live Slurm data, the selected job's steps and diagnosis, and the supervisor's health.
+
+Slurm calls per snapshot, all batched: one sacct for the live links of the registry's chains and
+the selected job (none when there is neither); for a colleague whose registry cannot be read, or
+for everybody (`--all`), also discovery's sacct and squeue: three at most.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from app.model.chain import ChainState, ChainStatus
+from app.registry import upstream_block
+from app.services.diagnosis import diagnose_focus
+from app.services.discovery import ChainDiscovery
+from app.slurm.config import cluster_name
+from app.supervisor.lease import read_heartbeat, supervisor_alive
+from app.supervisor.links import link_log_path
+from app.views import ChainView, DashboardSnapshot, FocusView, SupervisorHealth
+from app.views.projection import chain_view, focus_view, statuses_from_accounting, superseded_chains
+
+
+class ChainReading(ChainDiscovery):
+    def chains(self, user: str | None) -> list[ChainView]:
+        return list(self.snapshot(user).chains)
+
+    def snapshot(self, user: str | None, focus_job_id: str | None = None) -> DashboardSnapshot:
+        """Every chain of `user` (everybody's when None), and the job `focus_job_id` in detail."""
+        found = self.discover(user)
+        registry_chains = [status for status, _ro in found.from_registry]
+        known = {status.chain_id for status in registry_chains}
+        rebuilt = [s for s in statuses_from_accounting(found.tagged_jobs, found.queued) if s.chain_id not in known]
+        tagged = {acct.job_id: acct for acct in found.tagged_jobs}
+        ids = [s.live_link.job_id for s in registry_chains if s.live_link and s.live_link.job_id]
+        if focus_job_id and focus_job_id not in tagged and focus_job_id not in ids:
+            ids.append(focus_job_id)
+        acct = self.slurm.accounting(ids) if ids else {}
+        lookup = {status.chain_id: status for status in registry_chains}
+        replaced = superseded_chains(registry_chains)
+        views = [
+            chain_view(status, acct, read_only=read_only, superseded=status.chain_id in replaced,
+                       log_paths=log_paths(status), waiting_reason=waiting_reason(status, lookup))
+            for status, read_only in found.from_registry
+        ] + [chain_view(status, {}, read_only=True, log_paths=log_paths(status)) for status in rebuilt]  # fmt: skip
+        views.sort(key=lambda v: (v.state.is_final, v.owner, v.name, v.chain_id))
+        focus: FocusView | None = None
+        focused = (acct.get(focus_job_id) or tagged.get(focus_job_id)) if focus_job_id else None
+        if focused is not None:
+            log_path = next((lk.log_path for v in views for lk in v.links if lk.job_id == focus_job_id), None)
+            focus = focus_view(focused, diagnose_focus(focused, log_path))
+        return DashboardSnapshot(
+            chains=tuple(views),
+            focus=focus,
+            health=self.health(),
+            taken_at=datetime.now(UTC),
+            viewed_user=user,
+            cluster=cluster_name(),
+            damaged=found.damaged,
+        )
+
+    def health(self) -> SupervisorHealth:
+        hb = read_heartbeat(self.registry)
+        return SupervisorHealth(
+            alive=supervisor_alive(self.registry),
+            heartbeat_age=hb.age if hb else None,
+            pid=hb.pid if hb else None,
+        )
+
+
+def log_paths(status: ChainStatus) -> dict[str, str | None]:
+    """Each link's output file, by job id."""
+    return {link.job_id: link_log_path(status, link.job_id, status.spec.owner) for link in status.links if link.job_id}
+
+
+def waiting_reason(status: ChainStatus, lookup: Mapping[str, ChainStatus]) -> str | None:
+    """Why a chain that waits for upstream chains has not submitted its first link; None otherwise."""
+    if status.state is not ChainState.WAITING or not status.spec.depends_on or status.links:
+        return None
+    _ready, why = upstream_block(status, lookup.get)
+    return why or "about to submit its first link"

@@ -1,0 +1,114 @@
+"""The dashboard's poller: one refresh at a time, off the event loop, never while a dialog is open.
+
+A thread worker calls `ChainService.snapshot` (the Slurm calls of one refresh, batched, and the
+selected job's diagnosis) and the app routes the finished worker here. The next poll is armed with
+`set_timer` only when the previous one finished, so slow Slurm answers never pile up. A finished
+job's steps and diagnosis cannot change: they are kept and shown at once when it is selected again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from functools import partial
+
+from textual.app import App
+from textual.timer import Timer
+from textual.worker import Worker, WorkerState
+
+from app.services.api import ChainService
+from app.tui.errors import describe_error
+from app.views import DashboardSnapshot, FocusView
+from widgets.dashboard import Dashboard
+from widgets.messages import SnapshotArrived
+from widgets.status_line import StatusInfo, StatusLine
+
+FOCUS_DEBOUNCE = 0.3  # seconds the cursor must rest on a link before Slurm is asked for its steps
+ENDED_CACHE_SIZE = 512  # finished jobs whose steps and diagnosis (they no longer change) are kept
+
+
+class PollingApp(App[None]):
+    """The polling half of the dashboard app (LongrunApp sets the attributes declared here)."""
+
+    services: ChainService
+    dashboard: Dashboard
+    status_line: StatusLine
+    viewed_user: str | None
+    interval: float
+    clock: Callable[[], datetime]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.focus_job_id: str | None = None
+        self._timer: Timer | None = None
+        self._poll_again = False
+        self._damaged_told: tuple[str, ...] = ()  # unreadable chains already notified about
+        self._ended: dict[str, FocusView] = {}
+
+    def _arm_poll(self, delay: float) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(max(delay, 0.01), self._poll_due, name="poll")
+
+    def _poll_due(self) -> None:
+        if not self.screen_stack:  # shutting down
+            return
+        if self.screen.is_modal:
+            self._arm_poll(self.interval)  # paused while a dialog or the palette is open
+            return
+        if any(w.group == "poll" and not w.is_finished for w in self.workers):
+            self._poll_again = True
+            return
+        self._poll_again = False
+        fetch = partial(self.services.snapshot, self.viewed_user, self.focus_job_id)
+        self.run_worker(fetch, thread=True, group="poll", exit_on_error=False, description="poll")
+
+    def _poll_finished(self, worker: Worker[object]) -> None:
+        status = self.status_line
+        now = self.clock()
+        snap = worker.result
+        if isinstance(snap, DashboardSnapshot) and snap.viewed_user == self.viewed_user:
+            self._remember_if_ended(snap.focus)
+            self.dashboard.post_message(SnapshotArrived(snap))
+            health = snap.health
+            status.update_info(
+                StatusInfo(
+                    viewed_user=snap.viewed_user, cluster=snap.cluster,
+                    supervisor_alive=health.alive if health else None,
+                    heartbeat_age=health.heartbeat_age if health else None, pid=health.pid if health else None,
+                    updated_at=snap.taken_at, damaged=len(snap.damaged),
+                ),
+                now,
+            )  # fmt: skip
+            self._tell_damaged(snap.damaged)
+        elif worker.state is WorkerState.ERROR:
+            status.mark_stale(now, describe_error(worker.error))
+        self._arm_poll(0.05 if self._poll_again else self.interval)
+
+    def _tell_damaged(self, damaged: tuple[str, ...]) -> None:
+        """A notification when chains become unreadable; the status line keeps the count."""
+        if damaged and damaged != self._damaged_told:
+            shown = "\n".join(damaged[:3]) + (f"\n… and {len(damaged) - 3} more" if len(damaged) > 3 else "")
+            self.notify(shown + "\nTheir files are left as they are.", title="chains that cannot be read",
+                        severity="error", timeout=20, markup=False)  # fmt: skip
+        self._damaged_told = damaged
+
+    def _remember_if_ended(self, focus: FocusView | None) -> None:
+        if focus is None or not focus.ended:
+            return
+        if len(self._ended) >= ENDED_CACHE_SIZE:
+            self._ended.pop(next(iter(self._ended)))
+        self._ended[focus.job_id] = focus
+
+    def _focus_on(self, job_id: str | None) -> None:
+        """The selected link changed: show a finished job's kept data now, else poll for it soon."""
+        if job_id == self.focus_job_id:
+            return
+        self.focus_job_id = job_id
+        ended = self._ended.get(job_id) if job_id else None
+        snapshot = self.dashboard.snapshot
+        if ended is not None and snapshot is not None:
+            self.dashboard.post_message(SnapshotArrived(replace(snapshot, focus=ended)))  # no Slurm call
+        elif job_id is not None:
+            self._arm_poll(FOCUS_DEBOUNCE)
