@@ -1,6 +1,6 @@
 """`longrun status [--user U] [--json]` and the chain actions `cancel|signal|resubmit|reinit CHAIN`.
 
-All of them go through app/services.py (ownership is checked there, before any Slurm call) and
+All of them go through the service layer (app/services: ownership is checked before any Slurm call) and
 make sure the user's supervisor runs.
 """
 
