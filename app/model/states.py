@@ -1,4 +1,8 @@
-"""Slurm job states and what each one means for a person and for a chain."""
+"""Slurm job states and what each one means for a person and for a chain.
+
+A state name this version does not know (a newer Slurm may add one) parses as UNKNOWN, which is
+neither an ending nor a live state: nothing decides on it, and the text is kept for the report.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ class JobState(Enum):
     REQUEUED = "REQUEUED"
     REQUEUE_HOLD = "REQUEUE_HOLD"
     REQUEUE_FED = "REQUEUE_FED"
+    RESV_DEL_HOLD = "RESV_DEL_HOLD"  # held: its reservation was deleted (Slurm 21.08+)
     RESIZING = "RESIZING"
     COMPLETING = "COMPLETING"
     CONFIGURING = "CONFIGURING"
@@ -76,7 +81,8 @@ _CONTINUE = frozenset(
 
 _SHORT = {
     "PD": JobState.PENDING, "R": JobState.RUNNING, "S": JobState.SUSPENDED, "RQ": JobState.REQUEUED,
-    "RH": JobState.REQUEUE_HOLD, "RF": JobState.REQUEUE_FED, "RS": JobState.RESIZING, "CG": JobState.COMPLETING,
+    "RH": JobState.REQUEUE_HOLD, "RF": JobState.REQUEUE_FED, "RD": JobState.RESV_DEL_HOLD, "RS": JobState.RESIZING,
+    "CG": JobState.COMPLETING,
     "CF": JobState.CONFIGURING, "SO": JobState.STAGE_OUT, "SI": JobState.SIGNALING, "ST": JobState.STOPPED,
     "SE": JobState.SPECIAL_EXIT, "CD": JobState.COMPLETED, "F": JobState.FAILED, "CA": JobState.CANCELLED,
     "TO": JobState.TIMEOUT, "PR": JobState.PREEMPTED, "NF": JobState.NODE_FAIL, "BF": JobState.BOOT_FAIL,
@@ -92,23 +98,29 @@ class StateParseError(ValueError):
 
 @dataclass(frozen=True)
 class ParsedState:
-    """A state as printed: `CANCELLED by 1234` gives CANCELLED and the uid that cancelled."""
+    """A state as printed: `CANCELLED by 1234` gives CANCELLED and the uid that cancelled.
+
+    `unknown` holds the name when it is one this version does not know (state is then UNKNOWN).
+    """
 
     state: JobState
     by_uid: int | None = None
+    unknown: str | None = None
+
+
+_BY_NAME = {s.value: s for s in JobState}
 
 
 def parse_state(text: str) -> ParsedState:
-    """Parse `RUNNING`, `CANCELLED by 0`, `CANCELLED+`, `PD`, `OOM`."""
+    """Parse `RUNNING`, `CANCELLED by 0`, `CANCELLED+`, `PD`, `OOM`; a well-formed name this version
+    does not know gives UNKNOWN (with the name in `unknown`); anything else is a StateParseError."""
     text = text.strip()
     match = _STATE_RE.match(text)
     if not match:
         raise StateParseError(f"not a Slurm job state: {text!r}")
     name, uid = match.groups()
-    try:
-        state = JobState(name)
-    except ValueError:
-        if name not in _SHORT:
-            raise StateParseError(f"not a Slurm job state: {text!r}") from None
-        state = _SHORT[name]
-    return ParsedState(state, int(uid) if uid is not None else None)
+    by_uid = int(uid) if uid is not None else None
+    state = _BY_NAME.get(name) or _SHORT.get(name)
+    if state is None:
+        return ParsedState(JobState.UNKNOWN, by_uid, unknown=name)
+    return ParsedState(state, by_uid)

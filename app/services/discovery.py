@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from app.model.chain import ChainStatus
 from app.registry import Registry, RegistryError, default_home
 from app.services.base import ServiceBase
-from app.slurm.errors import SlurmParseError
 from app.slurm.records import JobAccounting, QueueRecord
 
 ACCOUNTING_WINDOW = timedelta(days=7)  # how far back chains are rebuilt from accounting
@@ -54,9 +53,6 @@ class ChainDiscovery(ServiceBase):
         if user is not None and reg is not None:
             return Discovered(from_registry, damaged)
         since = datetime.now(UTC) - ACCOUNTING_WINDOW
-        try:
-            jobs = self.slurm.accounting_for_user(user, since, "longrun:")
-        except SlurmParseError:
-            jobs = []  # one unreadable foreign row must not hide our own chains
+        jobs = self.slurm.accounting_for_user(user, since, "longrun:")  # unreadable rows: jobs.problems
         queued = self.slurm.queue(user=user)
         return Discovered(from_registry, damaged, tuple(jobs), tuple(queued))

@@ -1,8 +1,10 @@
 """SlurmClient: the typed calls the rest of the program makes to Slurm, one command each.
 
-Every method runs exactly one Slurm command (current_states at most two) through a
-CommandRunner, so every call has a timeout, is counted in `calls`, and fails with the typed
-errors of app/slurm/errors.py. The parsing lives in sacct.py, squeue.py, scontrol.py, sbatch.py.
+Every method runs exactly one Slurm command through a CommandRunner, so every call has a
+timeout, is counted in `calls`, and fails with the typed errors of app/slurm/errors.py. The
+parsing lives in sacct.py, squeue.py, scontrol.py, sbatch.py. sacct and squeue get a delimiter
+made for each call (rows.fresh_delimiter), so no job name on the cluster can break a row; rows
+that cannot be read anyway are left out and listed in the result's `problems`.
 """
 
 from __future__ import annotations
@@ -12,14 +14,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from app.model.states import JobState
 from app.slurm.errors import UnknownJob
-from app.slurm.records import ControllerJob, JobAccounting, QueueRecord
+from app.slurm.jobid import family_of
+from app.slurm.records import AccountingMap, ControllerJob, JobAccounting, QueueRecord, RecordList
+from app.slurm.rows import fresh_delimiter
 from app.slurm.runner import QUERY_ENV, CommandRunner
 from app.slurm.sacct import is_placeholder, parse_sacct, sacct_argv_for_jobs, sacct_argv_for_user
 from app.slurm.sbatch import parse_sbatch_output, sbatch_argv
 from app.slurm.scancel import scancel_argv, scancel_failure
-from app.slurm.scontrol import action_argv, parse_show_job, show_job_argv
+from app.slurm.scontrol import parse_show_job, show_job_argv
 from app.slurm.squeue import parse_squeue, squeue_argv
 
 __all__ = ["CommandRunner", "SlurmClient"]
@@ -69,8 +72,12 @@ class SlurmClient:
         job_id, _cluster = parse_sbatch_output(result.stdout)
         return job_id
 
-    def accounting(self, job_ids: Sequence[str]) -> dict[str, JobAccounting]:
+    def accounting(self, job_ids: Sequence[str]) -> AccountingMap:
         """Accounting with steps for many jobs in ONE sacct call; ids not yet in accounting are absent.
+
+        Keys are sacct's job ids: an array's tasks come as `ID_N` (and `ID_[...]` for the pending
+        ones), a heterogeneous job's components as `ID+N`; family() finds them from sbatch's id.
+        Rows that could not be read are left out and listed in `problems` (with their job id).
 
         For about a second after a job starts or ends slurmdbd may show a placeholder job row
         (sacct.is_placeholder): its state, exit code, times and steps are real, its name and user
@@ -78,35 +85,48 @@ class SlurmClient:
         """
         ids = _check_ids(job_ids)
         if not ids:
-            return {}
-        result = self.runner.run(sacct_argv_for_jobs(ids), env=QUERY_ENV)
-        return {job_id: _honest(acc) for job_id, acc in parse_sacct(result.stdout).items()}
+            return AccountingMap()
+        delimiter = fresh_delimiter()
+        result = self.runner.run(sacct_argv_for_jobs(ids, delimiter), env=QUERY_ENV)
+        found = parse_sacct(result.stdout, delimiter)
+        return AccountingMap(((job_id, _honest(acc)) for job_id, acc in found.items()), found.problems)
+
+    def family(self, job_id: str) -> list[JobAccounting]:
+        """Every record of the job sbatch printed as `job_id`, in one sacct call: the job itself, or its
+        heterogeneous components (`ID+0`, `ID+1`, ...) or its array tasks (`ID_1`, ..., then the record
+        of the pending tasks `ID_[...]`); for a task's or component's own id, that one record."""
+        return family_of(self.accounting([job_id]), job_id)
 
     def accounting_for_user(
         self, user: str | None, since: datetime, comment_prefix: str | None = None
-    ) -> list[JobAccounting]:
+    ) -> RecordList[JobAccounting]:
         """Every job of `user` (all users when None) since `since`, in one sacct call.
 
         With comment_prefix, only jobs whose Comment starts with it. Listing by user lags
-        listing by id (accounting()) by a second or two in slurmdbd.
+        listing by id (accounting()) by a second or two in slurmdbd. Rows that could not be read
+        (anyone's job may have an odd name) are left out and listed in `problems`.
         """
-        result = self.runner.run(sacct_argv_for_user(user, since), env=QUERY_ENV)
-        jobs = [_honest(acc) for acc in parse_sacct(result.stdout).values()]
+        delimiter = fresh_delimiter()
+        result = self.runner.run(sacct_argv_for_user(user, since, delimiter), env=QUERY_ENV)
+        found = parse_sacct(result.stdout, delimiter)
+        jobs = [_honest(acc) for acc in found.values()]
         if comment_prefix is not None:
             jobs = [j for j in jobs if (j.job.comment or "").startswith(comment_prefix)]
-        return jobs
+        return RecordList(jobs, found.problems)
 
-    def queue(self, job_ids: Sequence[str] | None = None, user: str | None = None) -> list[QueueRecord]:
+    def queue(self, job_ids: Sequence[str] | None = None, user: str | None = None) -> RecordList[QueueRecord]:
         """One squeue call. With job_ids: those jobs in any state the controller still holds
-        (an id it no longer knows is absent); else the queue of `user` (everyone's when None)."""
+        (an id it no longer knows is absent); else the queue of `user` (everyone's when None).
+        Rows that could not be read are left out and listed in `problems`."""
         ids = None if job_ids is None else _check_ids(job_ids)
         if ids is not None and not ids:
-            return []
+            return RecordList()
+        delimiter = fresh_delimiter()
         try:
-            result = self.runner.run(squeue_argv(ids, user), env=QUERY_ENV)
+            result = self.runner.run(squeue_argv(ids, user, delimiter), env=QUERY_ENV)
         except UnknownJob:
-            return []  # squeue fails when none of the given ids is known any more
-        return parse_squeue(result.stdout)
+            return RecordList()  # squeue fails when none of the given ids is known any more
+        return parse_squeue(result.stdout, delimiter)
 
     def show_job(self, job_id: str) -> ControllerJob:
         """`scontrol show job`; UnknownJob when the controller has forgotten the job (after MinJobAge)."""
@@ -123,40 +143,6 @@ class SlurmClient:
         error = scancel_failure(result, signal)
         if error is not None:
             raise error
-
-    def requeue(self, job_id: str) -> None:
-        (checked,) = _check_ids([job_id])
-        self.runner.run(action_argv("requeue", checked))
-
-    def hold(self, job_id: str) -> None:
-        (checked,) = _check_ids([job_id])
-        self.runner.run(action_argv("hold", checked))
-
-    def release(self, job_id: str) -> None:
-        (checked,) = _check_ids([job_id])
-        self.runner.run(action_argv("release", checked))
-
-    def current_states(self, job_ids: Sequence[str]) -> dict[str, JobState]:
-        """State of each job: one sacct call; one squeue call only for ids accounting does not
-        know yet (just submitted) or knows only by slurmdbd's placeholder row (just started or ended).
-
-        Ids neither knows are absent; array tasks of a requested array id appear as `ID_N`.
-        """
-        ids = _check_ids(job_ids)
-        if not ids:
-            return {}
-        result = self.runner.run(sacct_argv_for_jobs(ids), env=QUERY_ENV)
-        states: dict[str, JobState] = {}
-        placeholders: dict[str, JobState] = {}
-        for job_id, acc in parse_sacct(result.stdout).items():
-            (placeholders if is_placeholder(acc) else states)[job_id] = acc.job.state
-        missing = [j for j in ids if j not in states]
-        if missing:
-            for record in self.queue(missing):
-                states.setdefault(record.job_id, record.state)
-        for job_id, state in placeholders.items():
-            states.setdefault(job_id, state)
-        return states
 
 
 def default_client() -> SlurmClient:

@@ -13,6 +13,7 @@ from typing import TypeVar
 
 from app.model.exit_status import ExitStatus, ExitStatusParseError
 from app.model.states import JobState, ParsedState, StateParseError, parse_state
+from app.model.tres import Tres
 from app.model.units import Duration, MemorySize, UnitParseError
 from app.slurm.errors import SlurmParseError
 
@@ -78,20 +79,22 @@ def _duration(text: str) -> Duration | None:
         raise ValueError(str(exc)) from None
 
 
-def _memory(text: str) -> tuple[MemorySize | None, bool]:
-    """`207688K` -> size; `200Mc` -> (size, per_cpu=True); empty -> None.
+def _memory(text: str) -> tuple[MemorySize | None, str]:
+    """`207688K` -> (size, ""); ReqMem `200Mc` -> (size, "c") per CPU, `16000Mn` -> (size, "n") per
+    node (the suffixes of Slurm before 21.08); empty -> (None, "").
 
     Lenient on purpose: sacct 22.05 prints ReqMem `16?` for a job whose start has not reached
     slurmdbd yet; a measurement we cannot read is unknown (None), not a reason to fail a poll.
     """
     text = text.strip()
     if text in _EMPTY_TEXT:
-        return None, False
+        return None, ""
     try:
         size = MemorySize.parse(text, default_unit="")
     except UnitParseError:
-        return None, False
-    return size, text[-1:] in ("c", "C")
+        return None, ""
+    form = text[-1:].lower()
+    return size, form if form in ("c", "n") else ""
 
 
 def _int(text: str) -> int | None:
@@ -107,6 +110,11 @@ parse_time_cell = CellCache(_time, "date")
 parse_duration_cell = CellCache(_duration, "duration")
 parse_memory_cell = CellCache(_memory, "memory size")
 parse_int_cell = CellCache(_int, "number")
+
+
+def parse_tres_cell(text: str) -> Tres | None:
+    """A TRES list (`cpu=4,mem=400M,node=1`), read lazily; empty -> None. Never fails (see Tres)."""
+    return None if text in _EMPTY_TEXT else Tres(text)
 
 
 def parse_base_state(text: str) -> JobState:

@@ -6,12 +6,45 @@ app/services and the TUI (which read them). Optional fields are None when Slurm 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
+from typing import TypeVar
 
 from app.model.exit_status import ExitStatus
 from app.model.states import JobState
+from app.model.tres import Tres
 from app.model.units import Duration, MemorySize
+from app.model.usage import JobUsage, job_usage
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One row (or one cell of a row) that Slurm printed and we could not read; the rest was kept.
+
+    `job_id` is the row's job id when it could be read. `text` is the offending cell or row as
+    printed (cut to 200 characters): show it literally, it may hold anything a job name can.
+    """
+
+    command: str  # "sacct", "squeue"
+    job_id: str | None
+    message: str
+    text: str = ""
+
+    def __str__(self) -> str:
+        where = f"job {self.job_id}" if self.job_id else "a row"
+        return f"{self.command}: {where}: {self.message}"
+
+
+class RecordList(list[T]):
+    """The records a command printed, plus the rows that could not be read (`problems`)."""
+
+    def __init__(self, items: Iterable[T] = (), problems: Iterable[RowProblem] = ()) -> None:
+        super().__init__(items)
+        self.problems: tuple[RowProblem, ...] = tuple(problems)
 
 
 @dataclass(frozen=True)
@@ -39,6 +72,15 @@ class SacctRow:
     comment: str | None = None
     work_dir: str | None = None
     reason: str | None = None  # e.g. "None", "Resources", "TimeLimit"... (job rows)
+    job_id_raw: str | None = None  # JobIDRaw: `196` for array task `193_2`, `206` for `205+1`
+    req_mem_per_node: bool = False  # ReqMem like "16000Mn" (before Slurm 21.08): per node
+    nnodes: int | None = None
+    ntasks: int | None = None  # empty on job rows
+    total_cpu: Duration | None = None  # TotalCPU (user + system) of the job or step
+    req_tres: Tres | None = None
+    alloc_tres: Tres | None = None  # gres/gpu=N here for GPU jobs
+    tres_usage_in_max: Tres | None = None  # steps: the largest task's usage (mem=, cpu=, gres/gpuutil=)
+    tres_usage_in_tot: Tres | None = None  # steps: all tasks' usage added up
 
     @property
     def step_id(self) -> str:
@@ -59,19 +101,30 @@ class JobAccounting:
 
     @property
     def peak_rss(self) -> MemorySize | None:
-        """The largest MaxRSS of any step (the job row has none)."""
+        """The largest MaxRSS of any step (the job row has none): ONE task's peak; see `usage`."""
         values = [s.max_rss for s in self.steps if s.max_rss is not None]
         return max(values) if values else None
 
     @property
     def requested_memory(self) -> MemorySize | None:
-        """ReqMem for the whole job (per-CPU requests multiplied out)."""
-        req = self.job.req_mem
-        if req is None:
-            return None
-        if self.job.req_mem_per_cpu and self.job.alloc_cpus:
-            return MemorySize(req.bytes * self.job.alloc_cpus)
-        return req
+        """ReqMem for the whole job (per-CPU and per-node requests multiplied out)."""
+        return self.usage.request.total
+
+    @cached_property
+    def usage(self) -> JobUsage:
+        """Memory request and peak per node, CPU/memory/GPU efficiency (app/model/usage.py)."""
+        return job_usage(self.job, self.steps)
+
+
+class AccountingMap(dict[str, JobAccounting]):
+    """Accounting per job id (`123`, `123_4`, `123+0`), plus the rows that could not be read."""
+
+    def __init__(
+        self, items: Mapping[str, JobAccounting] | Iterable[tuple[str, JobAccounting]] = (),
+        problems: Iterable[RowProblem] = (),
+    ) -> None:  # fmt: skip
+        super().__init__(items)
+        self.problems: tuple[RowProblem, ...] = tuple(problems)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""scontrol: `show job` parsed into ControllerJob, and the argv of requeue / hold / release.
+"""scontrol: `show job` parsed into ControllerJob.
 
 `scontrol show job` prints `Key=Value` pairs, several per line. Values may contain spaces and
 `=` (a Comment, a Command or StdOut path), so a pair ends only where the next `Key=` starts
@@ -32,13 +32,6 @@ _NULLS = frozenset({"", "(null)", "N/A"})
 
 def show_job_argv(job_id: str) -> list[str]:
     return ["scontrol", "show", "job", job_id]
-
-
-def action_argv(action: str, job_id: str) -> list[str]:
-    """`scontrol requeue|hold|release JOBID`."""
-    if action not in ("requeue", "hold", "release"):
-        raise ValueError(f"not a job action: {action}")
-    return ["scontrol", action, job_id]
 
 
 def _pairs(line: str) -> list[tuple[str, str]]:

@@ -1,27 +1,38 @@
 """squeue: the argv we run and the parser of its text output into QueueRecord.
 
-One call, `-h` and an explicit `-o` format whose cells are separated by the ASCII unit
-separator, so names with `|` or spaces survive. With explicit job ids we add `-t all` so that a
-job that ended moments ago (the controller keeps it MinJobAge seconds) is still reported.
+One call, `-h` and an explicit `-o` format whose cells are joined by a delimiter made for the
+call (app/slurm/rows.py), so that no job name or comment (`|`, spaces, newlines, the unit
+separator) can shift a column or split a row. With explicit job ids we add `-t all` so that a job
+that ended moments ago (the controller keeps it MinJobAge seconds) is still reported. A row that
+cannot be read is left out and reported (RecordList.problems); the others are kept.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
 
-from app.slurm.convert import parse_base_state, parse_duration_cell, parse_time_cell, text_or_none
+from app.model.states import JobState
+from app.slurm.convert import parse_duration_cell, parse_state_cell, parse_time_cell, text_or_none
 from app.slurm.errors import SlurmParseError
-from app.slurm.records import QueueRecord
+from app.slurm.records import QueueRecord, RecordList, RowProblem
+from app.slurm.rows import UNIT_SEPARATOR, Damaged, split_rows
 
-SEPARATOR = "\x1f"
+SEPARATOR = UNIT_SEPARATOR  # the delimiter of texts made without a fresh one (older captures, tests)
 # job id, name, user, state (long), partition, time used, limit, left, submit, start, reason, nodes, comment
-SQUEUE_FORMAT = SEPARATOR.join(("%i", "%j", "%u", "%T", "%P", "%M", "%l", "%L", "%V", "%S", "%r", "%N", "%k"))
-_NFIELDS = 13
+SQUEUE_CODES = ("%i", "%j", "%u", "%T", "%P", "%M", "%l", "%L", "%V", "%S", "%r", "%N", "%k")
+SQUEUE_FORMAT = SEPARATOR.join(SQUEUE_CODES)
+_NFIELDS = len(SQUEUE_CODES)
 
 
-def squeue_argv(job_ids: Sequence[str] | None = None, user: str | None = None) -> list[str]:
+def squeue_format(delimiter: str = SEPARATOR) -> str:
+    return delimiter.join(SQUEUE_CODES)
+
+
+def squeue_argv(job_ids: Sequence[str] | None = None, user: str | None = None, delimiter: str = SEPARATOR) -> list[str]:
     """One squeue call: the given jobs (any state), or the queue of `user`, or everyone's."""
-    argv = ["squeue", "-h", "-o", SQUEUE_FORMAT]
+    argv = ["squeue", "-h", "-o", squeue_format(delimiter)]
     if job_ids is not None:
         argv += ["-t", "all", "-j", ",".join(job_ids)]
     if user is not None:
@@ -29,33 +40,59 @@ def squeue_argv(job_ids: Sequence[str] | None = None, user: str | None = None) -
     return argv
 
 
-def parse_squeue(text: str) -> list[QueueRecord]:
-    """Rows of `squeue -o SQUEUE_FORMAT`; SlurmParseError on anything else."""
+def parse_squeue(text: str, delimiter: str = SEPARATOR) -> RecordList[QueueRecord]:
+    """Rows of `squeue -o squeue_format(delimiter)`; unreadable rows as `problems`, never an exception."""
     records: list[QueueRecord] = []
-    for line in text.split("\n"):  # not splitlines(): names may hold \x1c-\x1e or \u2028
-        if not line.strip(" \r\t"):  # not strip(): the separator \x1f counts as whitespace
+    problems: list[RowProblem] = []
+    for cells in split_rows(text, delimiter, _NFIELDS):
+        if isinstance(cells, Damaged):
+            problems.append(RowProblem("squeue", cells.job_id, f"unreadable row: {cells.reason}", cells.text[:200]))
             continue
-        cells = line.split(SEPARATOR)
-        if len(cells) != _NFIELDS:
-            raise SlurmParseError(f"squeue printed {len(cells)} fields where {_NFIELDS} were asked for", line)
-        job_id, name, user, state, partition, used, limit, left, submit, start, reason, nodes, comment = cells
-        if not job_id.strip():
-            raise SlurmParseError("squeue printed a row without a job id", line)
-        records.append(
-            QueueRecord(
-                job_id=job_id.strip(),
-                name=name,
-                user=user,
-                state=parse_base_state(state),
-                partition=text_or_none(partition),
-                time_used=parse_duration_cell(used),
-                time_limit=parse_duration_cell(limit),
-                time_left=parse_duration_cell(left),
-                submit=parse_time_cell(submit),
-                start=parse_time_cell(start),
-                reason=text_or_none(reason),
-                node_list=text_or_none(nodes),
-                comment=text_or_none(comment),
-            )
-        )
-    return records
+        records.append(_record(cells, problems))
+    return _distrust_repeated_ids(records, problems)
+
+
+def _distrust_repeated_ids(records: list[QueueRecord], problems: list[RowProblem]) -> RecordList[QueueRecord]:
+    """squeue prints each job once; a job id printed twice may be imitated by a name: UNKNOWN, reported."""
+    first: dict[str, int] = {}
+    kept: list[QueueRecord] = []
+    for record in records:
+        if record.job_id not in first:
+            first[record.job_id] = len(kept)
+            kept.append(record)
+        elif kept[first[record.job_id]].state is not JobState.UNKNOWN:
+            kept[first[record.job_id]] = replace(kept[first[record.job_id]], state=JobState.UNKNOWN)
+            problems.append(RowProblem("squeue", record.job_id, "squeue printed this job twice; not trusting it"))
+    return RecordList(kept, problems)
+
+
+def _record(cells: list[str], problems: list[RowProblem]) -> QueueRecord:
+    """The row as a record; a cell that cannot be read is None (state: UNKNOWN) and reported."""
+    job_id, name, user, state, partition = cells[0].strip(), cells[1], cells[2], cells[3], cells[4]
+    reason, nodes, comment = cells[10], cells[11], cells[12]
+
+    def cell(index: int, convert: Callable[[str], Any]) -> Any:
+        try:
+            return convert(cells[index])
+        except SlurmParseError:
+            problems.append(RowProblem("squeue", job_id, f"cannot read {SQUEUE_CODES[index]}", cells[index][:200]))
+            return None
+
+    parsed = cell(3, parse_state_cell)
+    if parsed is not None and parsed.unknown is not None:
+        problems.append(RowProblem("squeue", job_id, f"state {parsed.unknown!r} is unknown to this version", state))
+    return QueueRecord(
+        job_id=job_id,
+        name=name,
+        user=user,
+        state=parsed.state if parsed is not None else JobState.UNKNOWN,
+        partition=text_or_none(partition),
+        time_used=cell(5, parse_duration_cell),
+        time_limit=cell(6, parse_duration_cell),
+        time_left=cell(7, parse_duration_cell),
+        submit=cell(8, parse_time_cell),
+        start=cell(9, parse_time_cell),
+        reason=text_or_none(reason),
+        node_list=text_or_none(nodes),
+        comment=text_or_none(comment),
+    )

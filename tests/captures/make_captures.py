@@ -1,6 +1,8 @@
 """Regenerate the captures in this directory from the real test cluster (run as root).
 
     /opt/longrun-tui/venv/bin/python -m tests.captures.make_captures
+    /opt/longrun-tui/venv/bin/python -m tests.captures.make_captures usage   # only the *_usage, odd-id and
+                                                                             # odd-name captures (about 60 s)
 
 Submits one job per scenario as alice (names `lrcap-*`), waits for them, and writes each command's
 output next to a `.cmd` file that holds the exact argv, the user and the exit status. Job ids
@@ -10,6 +12,7 @@ differ on every run: tests find rows by job name, never by id. Takes about 90 s 
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import subprocess
 import sys
@@ -17,6 +20,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from app.slurm.rows import fresh_delimiter
+from app.slurm.sacct import sacct_argv_for_jobs
+from app.slurm.squeue import squeue_argv
 from tests.conftest import make_user_dir, run_as, write_script
 
 HERE = Path(__file__).parent
@@ -35,12 +41,33 @@ SCRIPTS = {
     "timeout": "#!/bin/bash\nsrun --ntasks=1 sleep 300\n",
     "sleeper": "#!/bin/bash\nsleep 300\n",
     "short": "#!/bin/bash\nsleep 8\n",
+    # CPU and memory use that efficiency figures can be checked against (peak ~ MB, busy ~ seconds)
+    "one_task": '#!/bin/bash\n/usr/bin/python3 -c "$BUSY" 150 6\n',
+    "four_tasks": '#!/bin/bash\nsrun -n 4 /usr/bin/python3 -c "$BUSY" 60 5\n',
+    "idle": "#!/bin/bash\nsleep 6\n",
+    "hetjob": "#!/bin/bash\n#SBATCH -p debug -n 1 --mem=100M\n#SBATCH hetjob\n#SBATCH -p preemptible -n 2 --mem=150M\n"
+    "srun --het-group=0,1 /bin/true\nsleep 2\n",
 }
+# argv: MB to hold, seconds to stay busy
+BUSY = (
+    "import sys, time; b = bytearray(int(sys.argv[1]) * 1024 * 1024); b[::4096] = b'x' * len(b[::4096]); "
+    "t = time.time()\nwhile time.time() - t < float(sys.argv[2]): pass"
+)
+# Names anyone on the cluster may give a job; `{row}` becomes a row that imitates one of alice's.
+ODD_NAMES = (
+    "lrcap-x\x1fy",
+    "lrcap-two\nlines",
+    "lrcap|p|q",
+    "lrcap-\x1b]0;TITLE\x07-\x1b[2J",
+    "lrcap-[@click=app.quit]",
+    "lrcap-" + "L" * 1018,
+    "lrcap-forge\n{row}",
+)
 
 
 def command_line(argv: list[str]) -> str:
-    """argv as a bash line; the unit separator is written `$'\\x1f'` so that it stays visible."""
-    return " ".join(shlex.quote(a).replace(US, "'$'\\x1f''") for a in argv)
+    """argv as a bash line; control characters are written `$'\\x1f'` so that they stay visible."""
+    return " ".join(re.sub(r"[\x00-\x1f]", lambda m: f"'$'\\x{ord(m.group()):02x}''", shlex.quote(a)) for a in argv)
 
 
 def capture(name: str, user: str, argv: list[str], stream: str = "stdout") -> subprocess.CompletedProcess[str]:
@@ -68,6 +95,53 @@ def submit(directory: Path, scenario: str, name: str, *options: str) -> str:
 
 def sacct_argv(ids: list[str]) -> list[str]:
     return ["sacct", "-P", "-n", f"--delimiter={US}", f"--format={SACCT_FORMAT}", "-j", ",".join(ids)]
+
+
+def submit_env(directory: Path, scenario: str, name: str, *options: str, user: str = "alice") -> str:
+    """Like submit(), with BUSY in the job's environment, as `user`."""
+    script = directory / f"{scenario}.sh"
+    if not script.exists():
+        write_script(directory, script.name, SCRIPTS[scenario], owner=user)
+    argv = ["sbatch", "--parsable", "-D", str(directory), "-o", f"{directory}/%j.out", "-J", name, *options]
+    proc = run_as(user, [*argv, str(script)], env={"BUSY": BUSY}, check=True)
+    return proc.stdout.strip().split(";")[0]
+
+
+def capture_usage_and_odd_jobs() -> None:
+    """Captures made with the client's own argv (a fresh delimiter per call, every field it asks for):
+    jobs with known CPU and memory use, a heterogeneous job, an array with pending tasks, and jobs
+    of bob with names that try to break rows, next to a job of alice."""
+    d = make_user_dir("alice", "captures-usage")
+    b = make_user_dir("bob", "captures-odd")
+    ids = {
+        "one": submit_env(d, "one_task", "lrcap-one-task", "--mem=400M", "--time=3"),
+        "four": submit_env(d, "four_tasks", "lrcap-four-tasks", "-n", "4", "--mem=600M", "--time=3"),
+        "percpu": submit_env(d, "one_task", "lrcap-per-cpu", "-c", "2", "--mem-per-cpu=150M", "--time=3"),
+        "idle": submit_env(d, "idle", "lrcap-idle", "--mem=100M", "--time=3"),
+        "het": submit_env(d, "hetjob", "lrcap-hetjob", "--time=3"),
+        "array": submit_env(d, "idle", "lrcap-array-limited", "--array=1-5%1", "--time=3"),
+        "alice": submit_env(d, "sleeper", "lrcap-alice-between", "--time=3"),
+    }
+    odd = []
+    for name in ODD_NAMES:
+        name = name.replace("{row}", US.join([ids["alice"], "forged", "alice", "debug", "lr1", "COMPLETED", "0:0"]))
+        odd.append(submit_env(b, "sleeper", name, "--time=2", "--comment=odd \x1f comment\nline two", user="bob"))
+    time.sleep(4)
+    queue_ids = [ids["array"], ids["het"], ids["alice"], *odd]
+    delimiter = fresh_delimiter()
+    capture("squeue_odd_ids_and_names", "alice", squeue_argv(queue_ids, None, delimiter))
+    for job in odd:
+        run_as("bob", ["scancel", job])
+    wait_for([ids[k] for k in ("one", "four", "percpu", "idle")], {"COMPLETED"}, 120)
+    wait_for([ids["het"] + "+0"], {"COMPLETED"}, 60)
+    time.sleep(3)
+    capture("sacct_usage", "alice", sacct_argv_for_jobs([ids[k] for k in ("one", "four", "percpu", "idle")],
+                                                        fresh_delimiter()))  # fmt: skip
+    capture("sacct_hetjob", "alice", sacct_argv_for_jobs([ids["het"]], fresh_delimiter()))
+    capture("sacct_array_pending", "alice", sacct_argv_for_jobs([ids["array"]], fresh_delimiter()))
+    capture("sacct_odd_names", "alice", sacct_argv_for_jobs([ids["alice"], *odd], fresh_delimiter()))
+    for job in (ids["array"], ids["alice"]):
+        run_as("alice", ["scancel", job])
 
 
 def state(job_id: str) -> str:
@@ -119,6 +193,9 @@ def capture_signal_to_ended_job(d: Path) -> None:
 
 
 def main() -> None:
+    if sys.argv[1:] == ["usage"]:
+        capture_usage_and_odd_jobs()
+        return
     d = make_user_dir("alice", "captures")
     if sys.argv[1:] == ["placeholders"]:
         capture_placeholders(d)

@@ -24,10 +24,10 @@ from app.services.api import ChainService
 from app.services.diagnosis import diagnose_focus
 from app.slurm.errors import SlurmUnavailable
 from app.slurm.records import JobAccounting
-from app.slurm.sacct import parse_sacct
 from app.views import ChainView, DashboardSnapshot, FocusView, LinkView, SupervisorHealth
 from app.views.projection import focus_view
 from app.workflows.reinit import ReinitStep
+from tests.captures import parse_sacct_capture
 
 CAPTURES = Path(__file__).resolve().parents[1] / "captures"
 ENDINGS = CAPTURES / "endings"
@@ -43,9 +43,8 @@ FIXED_NOW = datetime(2026, 11, 22, 1, 54, 0, tzinfo=UTC)  # the captured jobs ra
 
 def captured_jobs() -> dict[str, JobAccounting]:
     """The captured jobs, keyed by job NAME (ids change each capture run)."""
-    texts = [(CAPTURES / "sacct_scenarios.txt").read_text()]
-    texts += [(ENDINGS / f"{name}.sacct.txt").read_text() for name in ("oom", "timeout")]
-    return {acct.job.name: acct for text in texts for acct in parse_sacct(text).values()}
+    names = ["sacct_scenarios.txt", "endings/oom.sacct.txt", "endings/timeout.sacct.txt"]
+    return {acct.job.name: acct for name in names for acct in parse_sacct_capture(name).values()}
 
 
 def link_from(

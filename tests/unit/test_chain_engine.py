@@ -14,9 +14,8 @@ from app.model.units import Duration
 from app.registry import Registry, derive
 from app.slurm.client import SlurmClient
 from app.slurm.records import JobAccounting, SacctRow
-from app.slurm.sacct import parse_sacct
 from app.supervisor.engine import FAST_POLL, CycleReport, Supervisor
-from tests.captures import capture_text
+from tests.captures import parse_sacct_capture
 
 
 def setup(tmp_path: Path, policy: Policy | None = None) -> tuple[Registry, Supervisor, SlurmClient]:
@@ -90,7 +89,7 @@ def test_short_links_are_counted_for_the_no_progress_guard(tmp_path: Path) -> No
 def test_a_final_placeholder_row_waits_for_the_real_one(tmp_path: Path) -> None:
     """slurmdbd's stand-in row (real capture) has no ReqMem or Timelimit: --grow-mem needs them."""
     reg, sup, slurm = setup(tmp_path)
-    placeholder = parse_sacct(capture_text("sacct_placeholder_completed.txt"))["240"]
+    placeholder = parse_sacct_capture("sacct_placeholder_completed.txt")["240"]
     assert placeholder.job.partition is None and placeholder.requested_memory is None
     just_ended = JobAccounting(replace(placeholder.job, end=datetime.now()), placeholder.steps)
     poll = sup.step(sup.fresh("c1"), {"41": just_ended}, {}, None, lambda _c: None, CycleReport())
@@ -104,7 +103,7 @@ def test_a_final_placeholder_row_waits_for_the_real_one(tmp_path: Path) -> None:
 
 def test_a_placeholder_that_stays_is_taken_as_it_is(tmp_path: Path) -> None:
     reg, sup, _ = setup(tmp_path)
-    placeholder = parse_sacct(capture_text("sacct_placeholder_completed.txt"))["240"]  # ended 2026-11-22
+    placeholder = parse_sacct_capture("sacct_placeholder_completed.txt")["240"]  # ended 2026-11-22
     sup.step(sup.fresh("c1"), {"41": placeholder}, {}, None, lambda _c: None, CycleReport())
     st = derive(reg.load_spec("c1"), reg.read_events("c1"))
     assert st.links[0].ended and st.state is ChainState.DONE

@@ -12,7 +12,7 @@ import app.commands.explain as explain_command
 from app.commands.explain_io import Gathered
 from app.console import fitted_table, table_width
 from app.diagnose import diagnose
-from app.slurm.sacct import parse_sacct
+from tests.captures import parse_sacct_capture
 
 ENDINGS = Path(__file__).resolve().parents[1] / "captures" / "endings"
 
@@ -22,7 +22,7 @@ def narrow_console() -> Console:
 
 
 def test_explain_table_keeps_ids_states_and_memory_whole_at_80_columns(monkeypatch: pytest.MonkeyPatch) -> None:
-    accounting = next(iter(parse_sacct((ENDINGS / "cancelled.sacct.txt").read_text()).values()))
+    accounting = next(iter(parse_sacct_capture("endings/cancelled.sacct.txt").values()))
     console = narrow_console()
     monkeypatch.setattr(explain_command, "stdout", console)
     gathered = Gathered(accounting.job_id, accounting, None, (), None, ())

@@ -12,8 +12,8 @@ import pytest
 
 from app.diagnose import LogTail, diagnose
 from app.slurm.records import JobAccounting
-from app.slurm.sacct import parse_sacct
 from app.slurm.scontrol import parse_show_job
+from tests.captures import parse_sacct_capture
 
 ENDINGS = Path(__file__).resolve().parents[1] / "captures" / "endings"
 
@@ -39,7 +39,7 @@ EXPECTED = {
 
 
 def _inputs(key: str) -> tuple[JobAccounting, LogTail | None]:
-    jobs = parse_sacct((ENDINGS / f"{key}.sacct.txt").read_text())
+    jobs = parse_sacct_capture(f"endings/{key}.sacct.txt")
     assert len(jobs) == 1
     log_file = ENDINGS / f"{key}.log"
     log = LogTail(str(log_file), text=log_file.read_text()) if log_file.exists() else None

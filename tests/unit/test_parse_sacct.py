@@ -1,4 +1,5 @@
-"""The sacct parser on real captures (tests/captures/sacct_*.txt): concrete fields per scenario."""
+"""The sacct parser on real captures (tests/captures/sacct_*.txt): concrete fields per scenario,
+per-row recovery (one bad cell never blanks the rest), unknown states, odd ids and odd names."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from app.model.exit_status import ExitStatus
 from app.model.states import JobState
 from app.model.units import Duration, MemorySize
 from app.slurm.client import _honest
-from app.slurm.errors import SlurmParseError
 from app.slurm.records import JobAccounting
 from app.slurm.sacct import (
     SACCT_FIELDS,
@@ -22,19 +22,24 @@ from app.slurm.sacct import (
     sacct_argv_for_jobs,
     sacct_argv_for_user,
 )
-from tests.captures import capture_argv, capture_text
+from tests.captures import capture_argv, capture_text, parse_sacct_capture, sacct_layout
+
+NEW_CAPTURES = ("sacct_usage.txt", "sacct_hetjob.txt", "sacct_array_pending.txt", "sacct_odd_names.txt")
 
 
 @pytest.fixture(scope="module")
 def scenarios() -> dict[str, JobAccounting]:
-    jobs = parse_sacct(capture_text("sacct_scenarios.txt"))
+    jobs = parse_sacct_capture("sacct_scenarios.txt")
     return {acc.job.name: acc for acc in jobs.values()}
 
 
-def test_capture_was_made_by_the_clients_own_argv() -> None:
-    captured = capture_argv("sacct_scenarios.txt")
-    ours = sacct_argv_for_jobs(captured[-1].split(","))
-    assert captured == ours
+@pytest.mark.parametrize("name", NEW_CAPTURES)
+def test_capture_was_made_by_the_clients_own_argv(name: str) -> None:
+    captured = capture_argv(name)
+    delimiter, _ = sacct_layout(name)
+    assert captured == sacct_argv_for_jobs(captured[-1].split(","), delimiter)
+    assert delimiter != SEPARATOR and len(delimiter) == 18, "a fresh delimiter per call"
+    assert parse_sacct_capture(name).problems == ()
 
 
 def test_all_ten_scenarios_are_read_with_their_steps(scenarios: dict[str, JobAccounting]) -> None:
@@ -122,7 +127,7 @@ def test_running_and_pending_rows(scenarios: dict[str, JobAccounting]) -> None:
 
 
 def test_array_tasks_are_jobs_of_their_own() -> None:
-    jobs = parse_sacct(capture_text("sacct_array.txt"))
+    jobs = parse_sacct_capture("sacct_array.txt")
     assert len(jobs) == 3
     tasks = sorted(jobs)
     base = tasks[0].split("_")[0]
@@ -133,7 +138,7 @@ def test_array_tasks_are_jobs_of_their_own() -> None:
 
 
 def test_fresh_job_placeholder_row_is_recognised() -> None:
-    jobs = parse_sacct(capture_text("sacct_fresh_job.txt"))
+    jobs = parse_sacct_capture("sacct_fresh_job.txt")
     (acc,) = jobs.values()
     assert acc.job.name == "allocation" and acc.job.user == "root"
     assert acc.job.state is JobState.PENDING and acc.steps[0].state is JobState.RUNNING
@@ -142,26 +147,29 @@ def test_fresh_job_placeholder_row_is_recognised() -> None:
 
 
 def test_placeholder_row_can_already_be_final() -> None:
-    (acc,) = parse_sacct(capture_text("sacct_placeholder_completed.txt")).values()
+    (acc,) = parse_sacct_capture("sacct_placeholder_completed.txt").values()
     assert acc.job.name == "allocation" and acc.job.state is JobState.COMPLETED
     assert [s.step for s in acc.steps] == ["batch", "0"]
     assert is_placeholder(acc)
-    real = parse_sacct(capture_text("sacct_scenarios.txt"))
+    real = parse_sacct_capture("sacct_scenarios.txt")
     assert not any(is_placeholder(a) for a in real.values()), "real rows, pending ones too, have a partition"
 
 
 def test_client_keeps_a_placeholders_facts_but_not_its_made_up_name_and_user() -> None:
-    (acc,) = parse_sacct(capture_text("sacct_placeholder_completed.txt")).values()
+    (acc,) = parse_sacct_capture("sacct_placeholder_completed.txt").values()
     honest = _honest(acc)
     assert honest.job.name == "" and honest.job.user is None
     assert honest.job.state is JobState.COMPLETED and honest.job.exit_status == acc.job.exit_status
     assert honest.steps == acc.steps and honest.job.end == acc.job.end
-    real = next(iter(parse_sacct(capture_text("sacct_array.txt")).values()))
+    real = next(iter(parse_sacct_capture("sacct_array.txt").values()))
     assert _honest(real) is real
 
 
 def test_fast_rows_equal_rows_built_by_the_dataclass() -> None:
-    for row in parse_sacct_rows(capture_text("sacct_scenarios.txt")):
+    delimiter, fields = sacct_layout("sacct_usage.txt")
+    rows = parse_sacct_rows(capture_text("sacct_usage.txt"), delimiter, fields)
+    assert len(rows) == 9 and rows[1].tres_usage_in_tot is not None
+    for row in rows:
         rebuilt = dataclasses.replace(row)
         assert rebuilt == row and hash(rebuilt) == hash(row)
         with pytest.raises(dataclasses.FrozenInstanceError):
@@ -169,6 +177,7 @@ def test_fast_rows_equal_rows_built_by_the_dataclass() -> None:
 
 
 def _row(job_id: str = "5", name: str = "n", state: str = "COMPLETED", **cells: str) -> str:
+    """One row as the client's sacct call prints it (every field; empty where not given)."""
     values = dict.fromkeys(SACCT_FIELDS, "")
     values.update({"JobID": job_id, "JobName": name, "State": state, "ExitCode": "0:0"})
     values.update(cells)
@@ -199,22 +208,130 @@ def test_a_newline_inside_a_name_or_comment_continues_on_the_next_line() -> None
     assert [s.step for s in acc.steps] == ["batch"]
 
 
+def test_req_mem_forms_of_every_slurm_version() -> None:
+    text = "\n".join([
+        _row("1", ReqMem="4000Mc", AllocCPUS="16"),  # per CPU, before 21.08
+        _row("2", ReqMem="16000Mn", NNodes="2"),  # per node, before 21.08
+        _row("3", ReqMem="32G", NNodes="2", AllocTRES="billing=16,cpu=16,mem=32G,node=2"),  # the job's total
+        _row("4", ReqMem="1.50Gn"),
+    ])  # fmt: skip
+    jobs = parse_sacct(text)
+    assert (jobs["1"].job.req_mem, jobs["1"].job.req_mem_per_cpu, jobs["1"].job.req_mem_per_node) == (
+        MemorySize.mebibytes(4000), True, False)  # fmt: skip
+    assert jobs["2"].job.req_mem_per_node and not jobs["2"].job.req_mem_per_cpu
+    assert not jobs["3"].job.req_mem_per_node and not jobs["3"].job.req_mem_per_cpu
+    assert jobs["4"].job.req_mem == MemorySize(3 * 512 * 1024**2) and jobs["4"].job.req_mem_per_node
+
+
+def test_one_unreadable_cell_leaves_every_other_job_whole() -> None:
+    """A damaged Submit date in the middle: that job keeps its state, the others are untouched."""
+    delimiter, fields = sacct_layout("sacct_usage.txt")
+    lines = capture_text("sacct_usage.txt").split("\n")
+    clean = parse_sacct(capture_text("sacct_usage.txt"), delimiter, fields)
+    middle = next(i for i, line in enumerate(lines) if line.split(delimiter)[0].endswith(".0"))
+    cells = lines[middle].split(delimiter)  # lrcap-four-tasks' .0 step, the middle of the text
+    victim = cells[0]
+    cells[fields.index("Submit")] = "2026-13-45T99:00:00"
+    lines[middle] = delimiter.join(cells)
+    damaged = parse_sacct("\n".join(lines), delimiter, fields)
+    assert set(damaged) == set(clean)
+    assert [(p.job_id, p.message, p.text) for p in damaged.problems] == [
+        (victim, "cannot read Submit", "2026-13-45T99:00:00")
+    ]
+    job = victim.split(".")[0]
+    assert damaged[job].steps[1].submit is None and damaged[job].steps[1].state is JobState.COMPLETED
+    for other in set(clean) - {job}:
+        assert damaged[other] == clean[other]
+
+
+@pytest.mark.parametrize(
+    ("cell", "value", "message"),
+    [
+        ("State", "LAUNCH_FAILED", "state 'LAUNCH_FAILED' is unknown to this version"),
+        ("State", "??", "cannot read State"),
+        ("ExitCode", "x", "cannot read ExitCode"),
+    ],
+)
+def test_an_unknown_state_or_exit_makes_that_job_unknown_never_an_ending(cell: str, value: str, message: str) -> None:
+    delimiter, fields = sacct_layout("sacct_usage.txt")
+    lines = capture_text("sacct_usage.txt").split("\n")
+    cells = lines[2].split(delimiter)  # lrcap-four-tasks' job row
+    cells[fields.index(cell)] = value
+    lines[2] = delimiter.join(cells)
+    jobs = parse_sacct("\n".join(lines), delimiter, fields)
+    four = jobs[cells[0]]
+    assert four.job.state is JobState.UNKNOWN and not four.job.state.is_terminal and not four.job.state.is_active
+    assert [p.message for p in jobs.problems] == [message] and jobs.problems[0].job_id == cells[0]
+    assert [s.state for s in four.steps] == [JobState.COMPLETED, JobState.COMPLETED]
+    assert sum(1 for acc in jobs.values() if acc.job.state is JobState.COMPLETED) == 3
+
+
+def test_a_job_printed_twice_is_not_trusted() -> None:
+    text = "\n".join([_row("5", state="RUNNING"), _row("5.batch", "batch", state="RUNNING"), _row("5"),
+                      _row("6")])  # fmt: skip
+    jobs = parse_sacct(text)
+    assert jobs["5"].job.state is JobState.UNKNOWN and jobs["6"].job.state is JobState.COMPLETED
+    assert [(p.job_id, p.message) for p in jobs.problems] == [
+        ("5", "sacct printed this job or one of its steps twice; not trusting it")
+    ]
+
+
+def test_heterogeneous_job_components_and_their_steps() -> None:
+    jobs = parse_sacct_capture("sacct_hetjob.txt")
+    (first, second) = sorted(jobs)
+    assert first.endswith("+0") and second.endswith("+1") and first[:-2] == second[:-2]
+    assert [s.step_id for s in jobs[first].steps] == [f"{first}.batch", f"{first}.0"]
+    assert [s.step_id for s in jobs[second].steps] == [f"{second}.0"]
+    assert jobs[first].job.partition == "debug" and jobs[second].job.partition == "preemptible"
+    assert jobs[first].job.job_id_raw == first[:-2] and jobs[second].job.job_id_raw != jobs[first].job.job_id_raw
+    assert jobs[second].job.req_mem == MemorySize.mebibytes(150) and jobs[second].job.alloc_cpus == 2
+
+
+def test_array_with_a_limit_and_pending_tasks() -> None:
+    jobs = parse_sacct_capture("sacct_array_pending.txt")
+    pending = next(j for j in jobs if "[" in j)
+    base = pending.split("_")[0]
+    assert pending.startswith(f"{base}_[") and pending.endswith("%1]")
+    assert jobs[pending].job.state is JobState.PENDING and jobs[pending].job.job_id_raw == base
+    started = [j for j in jobs if j != pending]
+    assert started and all(j.startswith(f"{base}_") and jobs[j].job.job_id_raw != base for j in started)
+
+
+def test_names_that_try_to_break_rows_are_names() -> None:
+    """bob's jobs named with the unit separator, newlines, escapes, 1,024 characters, and one that
+    imitates a COMPLETED row of alice's job: every row as Slurm meant it."""
+    jobs = parse_sacct_capture("sacct_odd_names.txt")
+    assert jobs.problems == () and len(jobs) == 8
+    alice = next(acc for acc in jobs.values() if acc.job.name == "lrcap-alice-between")
+    assert alice.job.state is JobState.RUNNING and alice.job.user == "alice"
+    names = {acc.job.name for acc in jobs.values() if acc.job.user == "bob"}
+    # slurmdbd keeps 255 characters of a name (squeue shows all 1,024)
+    assert {"lrcap-x\x1fy", "lrcap-two\nlines", "lrcap|p|q", "lrcap-[@click=app.quit]", "lrcap-" + "L" * 249} <= names
+    assert "lrcap-\x1b]0;TITLE\x07-\x1b[2J" in names
+    forged = next(n for n in names if n.startswith("lrcap-forge\n"))
+    assert f"\n{alice.job_id}\x1f" in forged and "COMPLETED" in forged
+    assert all(acc.job.state is JobState.CANCELLED for acc in jobs.values() if acc.job.user == "bob")
+
+
 @pytest.mark.parametrize(
     "text",
     [
         "garbage",
         SEPARATOR * 30,
-        _row(state="NOT_A_STATE"),
+        _row(state="NOT A STATE"),
         _row(ExitCode="x"),
         _row(Submit="2026-13-45T99:00:00"),
         _row(Elapsed="forever"),
         _row(job_id=""),
         _row(AllocCPUS="many"),
+        _row(NNodes="two", TotalCPU="lots"),
     ],
 )
-def test_bad_text_is_a_parse_error(text: str) -> None:
-    with pytest.raises(SlurmParseError):
-        parse_sacct_rows(text)
+def test_bad_text_is_a_problem_never_an_exception(text: str) -> None:
+    rows = parse_sacct_rows(text)
+    assert rows.problems, "the bad row is reported"
+    assert all(p.command == "sacct" and p.message for p in rows.problems)
+    assert all(r.state is JobState.UNKNOWN or r.state is JobState.COMPLETED for r in rows)
 
 
 def test_empty_output_is_no_rows_and_orphan_steps_are_dropped() -> None:

@@ -8,7 +8,7 @@ from app.model.exit_status import ExitStatus
 from app.model.states import JobState
 from app.model.units import Duration
 from app.slurm.errors import SlurmParseError
-from app.slurm.scontrol import action_argv, parse_show_job, parse_show_job_blocks
+from app.slurm.scontrol import parse_show_job, parse_show_job_blocks
 from tests.captures import capture_argv, capture_text
 
 
@@ -86,9 +86,3 @@ def test_values_with_spaces_and_equals_signs() -> None:
 def test_bad_text_is_a_parse_error(text: str) -> None:
     with pytest.raises(SlurmParseError):
         parse_show_job(text)
-
-
-def test_action_argv() -> None:
-    assert action_argv("hold", "12") == ["scontrol", "hold", "12"]
-    with pytest.raises(ValueError):
-        action_argv("delete", "12")

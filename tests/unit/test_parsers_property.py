@@ -1,7 +1,8 @@
-"""Property tests: any text, random or a mutated real capture, gives records or SlurmParseError.
+"""Property tests: any text, random or a mutated real capture, gives records and never a traceback.
 
-Nothing else may escape a parser: a poll that meets garbage must fail with a typed error the
-caller can report, never a traceback.
+sacct and squeue parse per row: whatever the text, they return the rows they could read and
+report the rest as problems, and never raise. scontrol and sbatch output is one record: it
+gives the record or SlurmParseError, a typed error the caller can report.
 """
 
 from __future__ import annotations
@@ -12,14 +13,18 @@ from collections.abc import Callable
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.model.states import JobState
 from app.slurm.errors import SlurmParseError
+from app.slurm.records import AccountingMap, RecordList
 from app.slurm.sacct import SACCT_FIELDS, SEPARATOR, parse_sacct
 from app.slurm.sbatch import parse_sbatch_output
 from app.slurm.scontrol import parse_show_job
 from app.slurm.squeue import parse_squeue
-from tests.captures import capture_text
+from tests.captures import capture_text, sacct_layout, squeue_delimiter
 
 SACCT = [capture_text(n) for n in ("sacct_scenarios.txt", "sacct_array.txt", "sacct_fresh_job.txt")]
+OLD_FIELDS = sacct_layout("sacct_scenarios.txt")[1]  # these captures predate the fields added since
+NEW_SACCT = "sacct_odd_names.txt"
 SQUEUE = [capture_text(n) for n in ("squeue_pending_running.txt", "squeue_user_alice.txt")]
 SCONTROL = [
     capture_text(f"scontrol_show_job_{n}.txt") for n in ("running", "pending", "held", "exit137", "timeout", "array")
@@ -39,6 +44,19 @@ def _never_crashes(parse: Callable[[str], object], text: str) -> None:
         parse(text)
     except SlurmParseError:
         pass
+
+
+def _sacct_keeps_going(text: str, fields: list[str] = OLD_FIELDS, delimiter: str = SEPARATOR) -> None:
+    jobs = parse_sacct(text, delimiter, fields)
+    assert isinstance(jobs, AccountingMap)
+    for acc in jobs.values():  # a row the parser doubts is never an ending
+        assert acc.job.state is not None
+    assert all(p.command == "sacct" for p in jobs.problems)
+
+
+def _squeue_keeps_going(text: str, delimiter: str = SEPARATOR) -> None:
+    rows = parse_squeue(text, delimiter)
+    assert isinstance(rows, RecordList) and all(isinstance(r.state, JobState) for r in rows)
 
 
 @st.composite
@@ -81,27 +99,36 @@ FAST = settings(
 @FAST
 @given(st.text())
 def test_random_text(text: str) -> None:
-    for parse in (parse_sacct, parse_squeue, parse_show_job, parse_sbatch_output):
+    _sacct_keeps_going(text, list(SACCT_FIELDS))
+    _squeue_keeps_going(text)
+    for parse in (parse_show_job, parse_sbatch_output):
         _never_crashes(parse, text)
 
 
 @FAST
 @given(st.lists(NOISE, max_size=len(SACCT_FIELDS) + 3))
 def test_random_sacct_rows(cells: list[str]) -> None:
-    _never_crashes(parse_sacct, SEPARATOR.join(cells))
-    _never_crashes(parse_squeue, SEPARATOR.join(cells))
+    _sacct_keeps_going(SEPARATOR.join(cells), list(SACCT_FIELDS))
+    _squeue_keeps_going(SEPARATOR.join(cells))
 
 
 @FAST
 @given(mutated(SACCT))
 def test_mutated_sacct(text: str) -> None:
-    _never_crashes(parse_sacct, text)
+    _sacct_keeps_going(text)
+
+
+@FAST
+@given(mutated([capture_text(NEW_SACCT)]))
+def test_mutated_sacct_with_a_fresh_delimiter(text: str) -> None:
+    delimiter, fields = sacct_layout(NEW_SACCT)
+    _sacct_keeps_going(text, fields, delimiter)
 
 
 @FAST
 @given(mutated(SQUEUE))
 def test_mutated_squeue(text: str) -> None:
-    _never_crashes(parse_squeue, text)
+    _squeue_keeps_going(text)
 
 
 @FAST
@@ -111,6 +138,7 @@ def test_mutated_scontrol(text: str, job_id: str | None) -> None:
 
 
 def test_unmutated_captures_parse() -> None:
-    assert all(parse_sacct(t) for t in SACCT)
+    assert all(parse_sacct(t, SEPARATOR, OLD_FIELDS) for t in SACCT)
     assert all(parse_squeue(t) for t in SQUEUE)
+    assert squeue_delimiter("squeue_pending_running.txt") == SEPARATOR
     assert all(parse_show_job(t).job_id for t in SCONTROL)

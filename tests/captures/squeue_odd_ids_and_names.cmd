@@ -1,0 +1,5 @@
+# user: alice
+# exit status: 0
+# captured: stdout, Slurm 22.05.8, cluster longrun-test
+# argv (JSON): ["squeue", "-h", "-o", "%i\u001fef87b558172c598d\u001f%j\u001fef87b558172c598d\u001f%u\u001fef87b558172c598d\u001f%T\u001fef87b558172c598d\u001f%P\u001fef87b558172c598d\u001f%M\u001fef87b558172c598d\u001f%l\u001fef87b558172c598d\u001f%L\u001fef87b558172c598d\u001f%V\u001fef87b558172c598d\u001f%S\u001fef87b558172c598d\u001f%r\u001fef87b558172c598d\u001f%N\u001fef87b558172c598d\u001f%k", "-t", "all", "-j", "430,428,431,432,433,434,435,436,437,438"]
+squeue -h -o '%i'$'\x1f''ef87b558172c598d'$'\x1f''%j'$'\x1f''ef87b558172c598d'$'\x1f''%u'$'\x1f''ef87b558172c598d'$'\x1f''%T'$'\x1f''ef87b558172c598d'$'\x1f''%P'$'\x1f''ef87b558172c598d'$'\x1f''%M'$'\x1f''ef87b558172c598d'$'\x1f''%l'$'\x1f''ef87b558172c598d'$'\x1f''%L'$'\x1f''ef87b558172c598d'$'\x1f''%V'$'\x1f''ef87b558172c598d'$'\x1f''%S'$'\x1f''ef87b558172c598d'$'\x1f''%r'$'\x1f''ef87b558172c598d'$'\x1f''%N'$'\x1f''ef87b558172c598d'$'\x1f''%k' -t all -j 430,428,431,432,433,434,435,436,437,438
