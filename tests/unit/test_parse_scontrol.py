@@ -80,9 +80,14 @@ def test_values_with_spaces_and_equals_signs() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "garbage without pairs", "UserId=alice(1)\n", "JobId=1 JobName=x\n", "JobId=1\n JobState=WAT\n",
+    ["", "garbage without pairs", "UserId=alice(1)\n", "JobId=1 JobName=x\n", "JobId=1\n JobState=w@t\n",
      "JobId=1\n JobState=RUNNING ExitCode=x\n", "JobId=1\n JobState=RUNNING Restarts=many\n"],
 )  # fmt: skip
 def test_bad_text_is_a_parse_error(text: str) -> None:
     with pytest.raises(SlurmParseError):
         parse_show_job(text)
+
+
+def test_a_state_newer_than_this_code_is_unknown() -> None:
+    job = parse_show_job("JobId=1 JobName=x\n   JobState=EXPEDITING Reason=None\n")
+    assert job.state is JobState.UNKNOWN and not job.state.is_terminal
