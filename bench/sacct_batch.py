@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from app.slurm.client import SlurmClient
+from app.slurm.rows import fresh_delimiter
 from app.slurm.runner import QUERY_ENV, CommandRunner
 from app.slurm.sacct import parse_sacct, sacct_argv_for_jobs
 
@@ -75,13 +76,14 @@ def main() -> None:
     print(f"all ended after {time.monotonic() - started:.1f} s ({client.calls} sacct polls while waiting)")
 
     runner = CommandRunner(timeout=120)
-    argv = sacct_argv_for_jobs(ids)
+    delimiter = fresh_delimiter()
+    argv = sacct_argv_for_jobs(ids, delimiter)
     call_times, parse_times = [], []
     for _ in range(REPEATS):
         t0 = time.perf_counter()
         result = runner.run(argv, env=QUERY_ENV)
         t1 = time.perf_counter()
-        jobs = parse_sacct(result.stdout)
+        jobs = parse_sacct(result.stdout, delimiter)
         t2 = time.perf_counter()
         call_times.append(t1 - t0)
         parse_times.append(t2 - t1)
