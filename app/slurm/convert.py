@@ -117,6 +117,14 @@ def parse_tres_cell(text: str) -> Tres | None:
     return None if text in _EMPTY_TEXT else Tres(text)
 
 
+def parse_cpu_time(text: str) -> Duration | None:
+    """TotalCPU (`06:57.815`, `4-23:56:21`, `451-06:00:24`) without a memo: its values rarely repeat."""
+    try:
+        return Duration.parse(text)
+    except UnitParseError as exc:
+        raise SlurmParseError(f"cannot read CPU time {text[:80]!r}: {exc}", text) from None
+
+
 def parse_base_state(text: str) -> JobState:
     """Only the state of a state cell (squeue and scontrol print no `by UID`)."""
     return parse_state_cell(text).state

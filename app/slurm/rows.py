@@ -3,7 +3,7 @@
 sacct and squeue print one row per line, cells joined by a delimiter we choose. Job names,
 comments and paths are free text: anyone on the cluster can put `|`, a newline or our own
 delimiter into a job name. So each call gets a delimiter nobody can predict (`fresh_delimiter`:
-the unit separator around 16 random hex digits; a name set before the call cannot contain it)
+the unit separator around 11 random characters; a name set before the call cannot contain it)
 and rows are cut by counting delimiters, not by lines: a row of N cells has exactly N-1
 delimiters, and the newline that ends it is the LAST newline before the next row's first cell.
 That first cell is the job id, which never holds a newline; every other cell may hold any text.
@@ -26,13 +26,14 @@ _JOB_ID = re.compile(r"\d+(?:_(?:\d+|\[[0-9,\-%:]*\]?))?(?:\+\d+)?(?:\.[\w-]+)?"
 
 
 def fresh_delimiter() -> str:
-    """A delimiter for one call: `\\x1f` + 16 random hex digits + `\\x1f`.
+    """A delimiter for one call: `\\x1f` + 11 random characters of `[A-Za-z0-9_-]` + `\\x1f`.
 
-    64 random bits: a name is set before the call and must hit the one value of 2**64 that the
-    call then draws. (One 1,000-character name holds about 60 guesses of this length: 32 bits
-    would fall to a patient colleague within days of polls, 64 bits do not.)
+    66 random bits: a name is set before the call and must hit the one value of 2**66 that the
+    call then draws. (A 1,024-character name holds about 80 guesses of this length: 32 bits
+    would fall to a patient colleague within days of polls, 66 bits do not.) Kept short because
+    it stands between every two cells: sacct's text grows by its length 25 times per row.
     """
-    return f"{UNIT_SEPARATOR}{secrets.token_hex(8)}{UNIT_SEPARATOR}"
+    return f"{UNIT_SEPARATOR}{secrets.token_urlsafe(8)}{UNIT_SEPARATOR}"
 
 
 def looks_like_job_id(cell: str) -> bool:

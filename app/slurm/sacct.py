@@ -23,6 +23,7 @@ from typing import Any
 from app.model.states import JobState
 from app.model.tres import Tres
 from app.slurm.convert import (
+    parse_cpu_time,
     parse_duration_cell,
     parse_exit_cell,
     parse_int_cell,
@@ -156,6 +157,7 @@ def _parse_rows(cut: Iterable[list[str] | Damaged]) -> RecordList[SacctRow]:
     make = _make_row
     states, exits, times, tres = parse_state_cell, parse_exit_cell, parse_time_cell, Tres
     durations, memory, ints = parse_duration_cell, parse_memory_cell, parse_int_cell
+    total = parse_cpu_time  # TotalCPU differs on every row: remembering it would only churn the cache
     no_node, unknown = _NO_NODE, JobState.UNKNOWN
     for cells in cut:
         if isinstance(cells, Damaged):
@@ -175,7 +177,7 @@ def _parse_rows(cut: Iterable[list[str] | Damaged]) -> RecordList[SacctRow]:
                 user or None, partition or None, None if node_list in no_node else node_list,
                 times[submit], times[start], times[end], durations[elapsed], durations[time_limit],
                 memory[max_rss][0], req, form == "c", ints[alloc_cpus], comment or None, work_dir or None,
-                reason or None, job_id_raw or None, form == "n", ints[nnodes], ints[ntasks], durations[total_cpu],
+                reason or None, job_id_raw or None, form == "n", ints[nnodes], ints[ntasks], total(total_cpu),
                 tres(req_tres) if req_tres else None, tres(alloc_tres) if alloc_tres else None,
                 tres(usage_max) if usage_max else None, tres(usage_tot) if usage_tot else None,
             )))  # fmt: skip
@@ -222,7 +224,7 @@ def _careful_row(cells: list[str]) -> tuple[SacctRow | None, list[RowProblem]]:
         max_rss=cell(12, parse_memory_cell, (None, ""))[0], req_mem=req, req_mem_per_cpu=form == "c",
         alloc_cpus=cell(14, parse_int_cell), comment=cells[15] or None, work_dir=cells[16] or None,
         reason=cells[17] or None, job_id_raw=cells[18] or None, req_mem_per_node=form == "n",
-        nnodes=cell(19, parse_int_cell), ntasks=cell(20, parse_int_cell), total_cpu=cell(21, parse_duration_cell),
+        nnodes=cell(19, parse_int_cell), ntasks=cell(20, parse_int_cell), total_cpu=cell(21, parse_cpu_time),
         req_tres=cell(22, parse_tres_cell), alloc_tres=cell(23, parse_tres_cell),
         tres_usage_in_max=cell(24, parse_tres_cell), tres_usage_in_tot=cell(25, parse_tres_cell),
     )  # fmt: skip

@@ -38,7 +38,7 @@ def test_capture_was_made_by_the_clients_own_argv(name: str) -> None:
     captured = capture_argv(name)
     delimiter, _ = sacct_layout(name)
     assert captured == sacct_argv_for_jobs(captured[-1].split(","), delimiter)
-    assert delimiter != SEPARATOR and len(delimiter) == 18, "a fresh delimiter per call"
+    assert delimiter != SEPARATOR and len(delimiter) > 10, "a fresh delimiter per call"
     assert parse_sacct_capture(name).problems == ()
 
 
