@@ -40,8 +40,8 @@ def reportseff(job_ids: list[str]) -> dict[str, tuple[float | None, float | None
     figures = {}
     for line in out.splitlines()[1:]:
         job_id, cpu, mem = line.split("|")
-        figures[job_id] = tuple(None if v == "---" else float(v) for v in (cpu, mem))
-    return figures  # type: ignore[return-value]
+        figures[job_id] = (None if cpu == "---" else float(cpu), None if mem == "---" else float(mem))
+    return figures
 
 
 def test_efficiency_agrees_with_reportseff(alice_dir: Path) -> None:
@@ -73,5 +73,6 @@ def test_efficiency_agrees_with_reportseff(alice_dir: Path) -> None:
     assert step.ntasks == 4 and step.max_rss is not None
     peak = four_tasks.usage.peak_per_node
     assert peak is not None and peak.bytes > 3 * step.max_rss.bytes, "all four tasks counted, not one"
-    assert found[jobs["one task"]].usage.peak_per_node >= MemorySize(150 * M)  # type: ignore[operator]
+    one_task = found[jobs["one task"]].usage.peak_per_node
+    assert one_task is not None and one_task >= MemorySize(150 * M)
     assert found[jobs["two busy on 2 CPUs"]].usage.request.per_cpu == MemorySize(100 * M)

@@ -11,8 +11,11 @@ x (step nodes / job nodes); the tests check exactly that relation.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from app.model.exit_status import ExitStatus
 from app.model.states import JobState
 from app.model.tres import Tres
 from app.model.units import Duration, MemorySize
@@ -92,11 +95,11 @@ def test_memory_requests_of_every_form() -> None:
     assert "ReqMem" in today.source
 
 
-def row(**fields: object) -> SacctRow:
-    base: dict[str, object] = {"job_id": "1", "step": None, "name": "n", "state": JobState.COMPLETED,
-                               "cancelled_by_uid": None, "exit_status": None}  # fmt: skip
+def row(**fields: Any) -> SacctRow:
+    base: dict[str, Any] = {"job_id": "1", "step": None, "name": "n", "state": JobState.COMPLETED,
+                            "cancelled_by_uid": None, "exit_status": ExitStatus(0, 0)}  # fmt: skip
     base.update(fields)
-    return SacctRow(**base)  # type: ignore[arg-type]
+    return SacctRow(**base)
 
 
 def test_request_prefers_what_was_allocated_and_falls_back_to_what_was_asked() -> None:
@@ -110,18 +113,24 @@ def test_request_prefers_what_was_allocated_and_falls_back_to_what_was_asked() -
     assert nothing.total is None and nothing.per_node is None and nothing.nodes == 1
 
 
+def peak(step: SacctRow) -> MemorySize:
+    found = step_peak(step)
+    assert found is not None
+    return found.per_node
+
+
 def test_peak_per_node_of_a_step() -> None:
     tot = Tres("cpu=00:00:02,mem=256948K")
     four = row(step="0", nnodes=1, ntasks=4, max_rss=MemorySize(64240 * K), tres_usage_in_tot=tot)
-    assert step_peak(four) == step_peak(four) and step_peak(four).per_node == MemorySize(256948 * K)  # type: ignore[union-attr]
+    assert peak(four) == MemorySize(256948 * K)
     spread = row(step="0", nnodes=2, ntasks=8, max_rss=MemorySize(1 * G), tres_usage_in_tot=Tres("mem=4G"))
-    assert step_peak(spread).per_node == MemorySize(2 * G)  # type: ignore[union-attr]
+    assert peak(spread) == MemorySize(2 * G)
     lopsided = row(step="0", nnodes=2, ntasks=2, max_rss=MemorySize(3 * G), tres_usage_in_tot=Tres("mem=4G"))
-    assert step_peak(lopsided).per_node == MemorySize(3 * G), "one task's peak is a floor for its node"  # type: ignore[union-attr]
+    assert peak(lopsided) == MemorySize(3 * G), "one task's peak is a floor for its node"
     no_tot = row(step="0", nnodes=2, ntasks=5, max_rss=MemorySize(1 * G))
-    assert step_peak(no_tot).per_node == MemorySize(3 * G)  # type: ignore[union-attr]
+    assert peak(no_tot) == MemorySize(3 * G)
     only_max = row(step="batch", tres_usage_in_max=Tres("mem=5M"))
-    assert step_peak(only_max).per_node == MemorySize(5 * M)  # type: ignore[union-attr]
+    assert peak(only_max) == MemorySize(5 * M)
     assert step_peak(row(step="extern")) is None
 
 
@@ -141,7 +150,8 @@ def test_our_four_task_job_counts_every_task() -> None:
     idle = jobs["lrcap-idle"].usage
     assert idle.cpu_efficiency is not None and idle.cpu_efficiency < 5
     for acc in jobs.values():
-        assert acc.usage.core_seconds == acc.job.elapsed.seconds * acc.job.alloc_cpus  # type: ignore[union-attr]
+        assert acc.job.elapsed is not None and acc.job.alloc_cpus is not None
+        assert acc.usage.core_seconds == acc.job.elapsed.seconds * acc.job.alloc_cpus
 
 
 def test_gpus_and_their_utilisation_where_accounting_has_it() -> None:
