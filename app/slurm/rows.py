@@ -78,7 +78,7 @@ def split_rows(text: str, delimiter: str, width: int, id_cell: int = 0) -> Itera
                     last, following = pieces[end - 1], ""
         if damage is None:
             row = [head, *pieces[i : end - 1], last.rstrip("\r")]
-            if row[id_cell][:1].isdigit():  # the full check (looks_like_job_id) is for picking up after damage
+            if looks_like_job_id(row[id_cell]):
                 yield row
                 head, i = following, end
                 continue
