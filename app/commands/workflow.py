@@ -18,8 +18,9 @@ from app.console import fitted_table, print_error, stdout
 from app.services import ActionRefused, Services
 from app.supervisor import ensure_supervisor
 from app.workflows.loader import load_workflow
+from app.workflows.nodes import visible
 from app.workflows.reinit import apply_reinit, plan_reinit
-from app.workflows.run import WorkflowError, plan_workflow, submit_workflow, workflow_rows
+from app.workflows.run import WorkflowError, plan_workflow, planned_dir, submit_workflow, workflow_rows
 from app.workflows.spec import LoadResult, Workflow
 
 HELP = "run a YAML workflow (Torc format) of dependent jobs as chains"
@@ -161,8 +162,8 @@ def _submit(args: argparse.Namespace) -> int:
     workflow = _load_or_report(args.file)
     if workflow is None:
         return 1
-    plans = plan_workflow(workflow)
     if args.dry_run:
+        plans = plan_workflow(workflow, planned_dir(Services().registry.home, workflow))
         if args.json:
             print(
                 json.dumps(
@@ -179,20 +180,27 @@ def _submit(args: argparse.Namespace) -> int:
         for note in workflow.notes:
             stdout.print(escape(note.render(str(args.file))), soft_wrap=True)
         for plan in plans:
-            after = f" after {', '.join(plan.job.depends_on)}" if plan.job.depends_on else ""
-            stdout.print(
-                f"\n[bold]{escape(plan.job.name)}[/]{escape(after)}: would submit {escape(str(plan.script_path))} with",
-                soft_wrap=True,
-            )
-            stdout.print("  sbatch " + escape(shlex.join(plan.options)), soft_wrap=True)
+            stdout.print(f"\n[bold]{escape(visible(plan.job.name))}[/]", soft_wrap=True)
+            after = ", ".join(visible(dep) for dep in plan.job.depends_on) or "nothing (starts at once)"
+            stdout.print(f"  after: {escape(after)}", soft_wrap=True)
+            command = plan.job.command.splitlines() or [""]
+            stdout.print(f"  command: {escape(visible(command[0]))}", soft_wrap=True)
+            for line in command[1:]:
+                stdout.print(f"           {escape(visible(line))}", soft_wrap=True)
+            stdout.print(f"  script: {escape(visible(str(plan.script_path)))}", soft_wrap=True)
+            stdout.print("  sbatch " + escape(visible(shlex.join(plan.options))), soft_wrap=True)
             policy = (
                 "continues after time-outs (and exit 75)"
                 if plan.job.supports_termination
                 else "no --signal; a TIMEOUT stops it"
             )
-            stdout.print(f"  policy: {policy}; script:", soft_wrap=True)
+            retries = ", ".join(
+                f"exit {'any' if r.any_code else '/'.join(map(str, r.exit_codes))} retried up to {r.max_retries}x"
+                for r in plan.policy.retry_rules
+            )
+            stdout.print(f"  policy: {policy}{'; ' + retries if retries else ''}; script text:", soft_wrap=True)
             for line in plan.plan.script.splitlines():
-                stdout.print("    " + escape(line), soft_wrap=True)
+                stdout.print("    " + escape(visible(line)), soft_wrap=True)
         stdout.print(
             f"\ndry run: {len(plans)} chains for workflow {escape(workflow.name)}; nothing submitted", soft_wrap=True
         )
