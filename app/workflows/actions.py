@@ -85,6 +85,11 @@ def _action(reader: NodeReader, node: Node, schedulers: dict[str, Scheduler]) ->
         return None
     if get.get("scheduler_type") not in (None, "slurm"):
         reader.error(entries["scheduler_type"][1], "action: only scheduler_type `slurm` is supported")
+    elif "scheduler_type" in entries:
+        reader.note(
+            entries["scheduler_type"][0],
+            "action: `scheduler_type` is accepted but not used: every scheduler here is a Slurm scheduler",
+        )
     action = Action(trigger, kind, line_of(node))
     if "jobs" in entries:
         action.jobs = [(name, line_of(n)) for name, n in reader.string_list(entries["jobs"][1], "action: jobs")]

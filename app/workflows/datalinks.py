@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from yaml.nodes import Node
 
 from app.workflows.expand import Draft, expand, parameter_combinations
-from app.workflows.nodes import Entry, NodeReader, line_of
+from app.workflows.nodes import Entry, NodeReader, control_character, line_of, visible
 from app.workflows.params import Value
 from app.workflows.torc_keys import FILE, USER_DATA
 
@@ -63,6 +63,10 @@ def _add(reader: NodeReader, items: DataItems, key: str, item: Draft, node: Node
         reader.error(node, f"{key} name `{name}` is used twice (first on line {items.lines[name]})")
         return
     items.lines[name] = item.line
+    bad = control_character(name) or control_character(item.strings.get("path", ""))
+    if bad:
+        reader.error(node, f"{key} entry `{visible(name)}`: a control character ({bad}) in its name or path")
+        return
     if key == "files":
         items.files[name] = item.strings["path"]
     else:

@@ -32,7 +32,7 @@ from app.workflows.expand import (
 )
 from app.workflows.failure import read_failure_handlers
 from app.workflows.graph import cycle_problems
-from app.workflows.nodes import Entry, NodeReader, did_you_mean
+from app.workflows.nodes import Entry, NodeReader, control_character, did_you_mean, visible
 from app.workflows.params import Value, substitute
 from app.workflows.resources import read_named_resources
 from app.workflows.sbatch import plan_job
@@ -200,6 +200,8 @@ def _expanded_jobs(
         if missing:
             reader.note(node, f"{what}: `{{{sorted(missing)[0]}}}` in the name is not a parameter of this job")
         for draft in merge_same_names(reader, expand(template, combos), name):
+            if not _printable(reader, draft):
+                continue
             if draft.name in first_line:
                 message = f"job name `{draft.name}` is used twice (first on line {first_line[draft.name]})"
                 reader.add_at("error", draft.line, message)
@@ -210,6 +212,20 @@ def _expanded_jobs(
             reader.error(node, too_many(len(drafts)))
             return None
     return drafts
+
+
+def _printable(reader: NodeReader, draft: Draft) -> bool:
+    """No control character came in through a parameter value (newlines only in commands)."""
+    texts = [(key, text, key in ("command", "invocation_script")) for key, text in draft.strings.items()]
+    texts += [(key, value, False) for key, values in draft.lists.items() for value, _line in values]
+    texts += [(f"env {key}", value, False) for key, value in draft.env.items()]
+    for key, text, multiline in texts:
+        bad = control_character(text, multiline)
+        if bad:
+            message = f"job {visible(draft.name)}: {key} contains a control character ({bad}) after parameters"
+            reader.add_at("error", draft.line, message)
+            return False
+    return True
 
 
 def _job(

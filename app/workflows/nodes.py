@@ -37,6 +37,12 @@ def is_null(node: Node) -> bool:
     return isinstance(node, ScalarNode) and node.tag == NULL_TAG
 
 
+def control_character(text: str, multiline: bool = False) -> str | None:
+    """The first control character in `text` (newline and tab allowed when `multiline`), shown as an escape."""
+    bad = CONTROL_RE.search(text) or (None if multiline else re.search("[\n\t]", text))
+    return visible(bad.group()) if bad else None
+
+
 def visible(text: str) -> str:
     """`text` with control characters shown as escapes (`\\n`, `\\x1b`), for one-line messages."""
     return CONTROL_RE.sub(lambda m: repr(m.group())[1:-1], text.replace("\n", "\\n"))
@@ -176,9 +182,9 @@ class NodeReader:
         if not text and not allow_empty:
             self.error(node, f"{what} is empty")
             return None
-        bad = CONTROL_RE.search(text) or (None if multiline else re.search("[\n\t]", text))
+        bad = control_character(text, multiline)
         if bad:
-            self.error(node, f"{what} contains a control character ({visible(bad.group())}): `{visible(text)[:80]}`")
+            self.error(node, f"{what} contains a control character ({bad}): `{visible(text)[:80]}`")
             return None
         return text
 
