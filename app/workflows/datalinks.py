@@ -147,12 +147,14 @@ def _substitute(
             reader.add_at(
                 "error",
                 draft.line,
-                f"job {draft.name}: Torc's `{match.group(0)}` in a command is not supported by longrun: there is "
-                "no user-data store to fetch it from (input_user_data/output_user_data still order the jobs)",
+                f"job {draft.template or draft.name}: Torc's `{match.group(0)}` in a command is not supported by "
+                "longrun: there is no user-data store to fetch it from (input_user_data/output_user_data still "
+                "order the jobs)",
             )
             return match.group(0)
         if name not in items.files:
-            reader.add_at("error", draft.line, f"job {draft.name}: `{match.group(0)}` names no file in `files`")
+            message = f"job {draft.template or draft.name}: `{match.group(0)}` names no file in `files`"
+            reader.add_at("error", draft.line, message)
             return match.group(0)
         (ins if direction == "input" else outs)["files"].add(name)
         return items.files[name]

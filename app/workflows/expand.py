@@ -49,6 +49,7 @@ class Draft:
     env: dict[str, str] = field(default_factory=dict)
     supports_termination: bool = False
     inline_resources: Resources | None = None
+    template: str = ""  # the name as written, before parameters: messages about the template use it
 
     @property
     def name(self) -> str:
@@ -162,7 +163,7 @@ def read_template(reader: NodeReader, entries: dict[str, Entry], node: Node, wha
                 reader.error(value, f"{what}: env `{name}` is not a variable name ([A-Za-z_][A-Za-z0-9_]*)")
             elif text is not None:
                 env[name] = text
-    return Draft(line_of(node), strings, lists, env, terminate, inline)
+    return Draft(line_of(node), strings, lists, env, terminate, inline, strings.get("name", ""))
 
 
 def expand(draft: Draft, combos: list[dict[str, Value]]) -> list[Draft]:

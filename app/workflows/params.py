@@ -2,7 +2,8 @@
 
 Follows Torc's src/client/parameter_expansion.rs so that expanded names match Torc's exactly:
 - `"1:100"` integers, both ends included; `"0:100:10"` with a step; `"0.0:1.0:0.25"` floats
-  (repeated addition, the end included within 1e-10); `"[16,32,64]"`, `"[0.1,0.5]"`,
+  (repeated addition, the end included within 1e-10); `"0:1:0.25"` is a float range too (Torc
+  refuses a float step between integer ends); `"[16,32,64]"`, `"[0.1,0.5]"`,
   `"['adam','sgd']"` lists; a single value; `"{1:5}"` is read as `"1:5"` (as Torc does). A YAML or
   JSON list (`[a, b]`) is read like the bracketed text.
 - product (default) or zip of several parameters; zip needs lists of the same length.
@@ -95,10 +96,11 @@ def _range(text: str) -> list[Value]:
         raise ValueError(f"`{text}` is not a range: write start:end or start:end:step (e.g. 1:100, 0:1:0.25)")
     start, end = _number(parts[0]), _number(parts[1])
     step_text = parts[2] if len(parts) == 3 else ""
-    if isinstance(start, int) and isinstance(end, int):
-        step = _number(step_text) if step_text else 1
+    step_number = _number(step_text) if step_text else 1
+    if isinstance(start, int) and isinstance(end, int) and not isinstance(step_number, float):
+        step = step_number
         if not isinstance(step, int):
-            raise ValueError(f"`{text}`: the step of an integer range must be an integer")
+            raise ValueError(f"`{text}`: the step must be a number")
         if step == 0:
             raise ValueError(f"`{text}`: the step cannot be zero")
         count = (end - start) // step + 1

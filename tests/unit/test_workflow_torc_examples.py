@@ -106,8 +106,12 @@ def test_ranges_and_zero_padding() -> None:
     sweep = {j.name for j in load("simulation_sweep.yaml").jobs}
     assert "simulate_T250_P001" in sweep and "simulate_T400_P076" in sweep and "simulate_T400_P101" not in sweep
     pipeline = {j.name: j for j in load("data_pipeline_parameterized.yaml").jobs}
-    assert set(pipeline["report_sales"].depends_on) == {f"analyze_sales_{t}" for t in ("summary", "trends", "anomalies")}
-    assert set(pipeline["executive_summary"].depends_on) == {f"report_{d}" for d in ("sales", "inventory", "customers", "products")}
+    assert set(pipeline["report_sales"].depends_on) == {
+        f"analyze_sales_{t}" for t in ("summary", "trends", "anomalies")
+    }
+    assert set(pipeline["executive_summary"].depends_on) == {
+        f"report_{d}" for d in ("sales", "inventory", "customers", "products")
+    }
 
 
 def test_regex_barriers_over_thousands_of_expanded_jobs() -> None:
@@ -129,7 +133,10 @@ def test_run_commands_actions_become_jobs_around_the_workflow() -> None:
     jobs = {j.name: j for j in load("workflow_actions_simple.yaml").jobs}
     assert jobs["setup"].depends_on == ("on_workflow_start",)
     assert set(jobs["on_workflow_complete"].depends_on) == {"setup", "process", "finalize"}
-    assert jobs["on_workflow_start"].command.splitlines()[:2] == ["set -e", "echo 'Workflow started at $(date)' > workflow_log.txt"]
+    assert jobs["on_workflow_start"].command.splitlines()[:2] == [
+        "set -e",
+        "echo 'Workflow started at $(date)' > workflow_log.txt",
+    ]
     ml = {j.name: j for j in load("workflow_actions_ml_training.yaml").jobs}
     assert set(ml["on_jobs_complete"].depends_on) == {f"train_model_{i}" for i in range(1, 9)}
     assert ml["train_model_3"].scheduler == "gpu_cluster"  # the on_jobs_ready schedule_nodes action chose it
