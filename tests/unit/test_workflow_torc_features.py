@@ -186,7 +186,8 @@ def test_named_and_inline_resource_requirements() -> None:
 def test_failure_handler_rules_and_their_errors() -> None:
     wf = ok("name: w\nfailure_handlers:\n  - name: h\n    rules:\n"
             "      - {exit_codes: [10, 11], recovery_script: fix.sh, max_retries: 2}\n"
-            "      - {match_all_exit_codes: true}\njobs:\n  - {name: a, command: run, failure_handler: h}\n")  # fmt: skip
+            "      - {match_all_exit_codes: true}\n"
+            "jobs:\n  - {name: a, command: run, failure_handler: h}\n")  # fmt: skip
     policy = plan_workflow(wf, Path("/x"))[0].policy
     assert [(r.exit_codes, r.any_code, r.max_retries) for r in policy.retry_rules] == [
         ((10, 11), False, 2),
