@@ -1,7 +1,7 @@
 """Generated job scripts in the submitting user's own registry, where no colleague can touch them.
 
-`<registry>/workflows/` (mode 0700, owned by the user: refused if it is a symlink or someone
-else's) holds one new directory per workflow submission (mode 0700, created with mkdir, which
+`<registry>/workflows/` (mode 0700, owned by the user, in a registry directory of the user:
+refused if either is a symlink or someone else's) holds one new directory per workflow submission (mode 0700, created with mkdir, which
 fails when the name exists). Each script is created with O_CREAT|O_EXCL|O_NOFOLLOW relative to
 that directory's descriptor: nothing is written through a symlink, no existing file is reused.
 Its sha256 goes into the chain spec, and `verify_script` is checked before every sbatch of a link:
@@ -21,6 +21,20 @@ from app.registry.store import RegistryError
 
 SCRIPTS_DIR = "workflows"
 PRIVATE = 0o700
+
+
+def own_dir(path: Path) -> None:
+    """`path` must be a real directory (not a symlink) owned by this user; its mode is left alone."""
+    try:
+        info = os.lstat(path)
+    except OSError as exc:
+        raise RegistryError(f"cannot use {path}: {exc.strerror}") from None
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
+        raise RegistryError(f"{path} is not a directory (a symlink?): longrun keeps job scripts under it")
+    if info.st_uid != os.geteuid():
+        raise RegistryError(
+            f"{path} belongs to uid {info.st_uid}, not to you: set LONGRUN_HOME to a directory of yours"
+        )
 
 
 def private_dir(path: Path) -> Path:
@@ -44,7 +58,8 @@ def private_dir(path: Path) -> Path:
 
 def new_submission_dir(home: Path, label: str) -> Path:
     """A fresh private directory for one submission's scripts: `<home>/workflows/<label>-<time>-<random>`."""
-    parent = private_dir(private_dir(home) / SCRIPTS_DIR)
+    own_dir(home)  # the registry itself stays as it is (group-readable by default: colleagues view chains)
+    parent = private_dir(home / SCRIPTS_DIR)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     for _ in range(20):
         path = parent / f"{label}-{stamp}-{secrets.token_hex(3)}"

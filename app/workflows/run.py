@@ -266,6 +266,11 @@ class WorkflowRow:
         }
 
 
+def _short(reason: str | None, workflow: str | None) -> str | None:
+    """A reason names upstream chains as `<workflow>.<job>`: within the workflow the job is enough."""
+    return reason.replace(f"{workflow}.", "") if reason and workflow else reason
+
+
 def workflow_rows(services: Services, workflow: str) -> list[WorkflowRow] | None:
     """One row per job of the workflow's newest chains (None: no such workflow), with live Slurm states."""
     latest = latest_chains(services.registry, workflow)
@@ -285,7 +290,7 @@ def workflow_rows(services: Services, workflow: str) -> list[WorkflowRow] | None
                 attempt=view.attempt if view else status.attempt,
                 job_id=last.job_id if last else None,
                 job_state=last.state if last else None,
-                reason=view.reason if view else status.reason,
+                reason=_short(view.reason if view else status.reason, status.spec.workflow),
                 depends_on=tuple(names.get(dep, dep) for dep in status.spec.depends_on),
             )
         )

@@ -22,10 +22,12 @@ ALICE_UID = 1_000_001  # any uid that is not ours
 
 
 def test_each_submission_gets_a_new_private_directory(tmp_path: Path) -> None:
+    tmp_path.chmod(0o750)
     first, second = new_submission_dir(tmp_path, "wf"), new_submission_dir(tmp_path, "wf")
     assert first != second and first.parent == second.parent == tmp_path / "workflows"
     for path in (first, first.parent):
         assert stat.S_IMODE(path.stat().st_mode) == 0o700
+    assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o750  # the registry stays group-readable
 
 
 def test_a_planted_workflows_directory_is_refused(tmp_path: Path) -> None:
