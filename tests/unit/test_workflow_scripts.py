@@ -89,6 +89,7 @@ def test_submit_writes_scripts_into_the_registry_not_the_workflow_directory(tmp_
     wf_dir.mkdir()
     wf = load_workflow_text("name: w\njobs:\n  - {name: a, command: echo a}\n", wf_dir / "w.yaml").workflow
     assert wf is not None
+    (tmp_path / "reg").mkdir()
     plans = write_scripts(tmp_path / "reg", wf)
     assert plans[0].script_path.parent.parent == tmp_path / "reg" / "workflows"
     assert plans[0].sha256 and verify_script(str(plans[0].script_path), plans[0].sha256) is None
