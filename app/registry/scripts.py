@@ -2,8 +2,9 @@
 
 `<registry>/workflows/` (mode 0700, owned by the user, in a registry directory of the user:
 refused if either is a symlink or someone else's) holds one new directory per workflow
-submission (mode 0700, created with mkdir, which fails when the name exists). Each script is created with O_CREAT|O_EXCL|O_NOFOLLOW relative to
-that directory's descriptor: nothing is written through a symlink, no existing file is reused.
+submission (mode 0700, created with mkdir, which fails when the name exists). Each script is
+created with O_CREAT|O_EXCL|O_NOFOLLOW relative to that directory's descriptor: nothing is
+written through a symlink, no existing file is reused.
 Its sha256 goes into the chain spec, and `verify_script` is checked before every sbatch of a link:
 a link runs exactly the script that was recorded at submit, or is refused with the reason.
 """
