@@ -164,3 +164,17 @@ def test_slurm_defaults_and_older_key_names() -> None:
     assert sample["data_analysis"].resources.num_cpus == 4  # resource_requirements_name
     assert sample["data_validation"].command.startswith("#!/bin/bash\nset -e\nexport PYTHONPATH")
     assert sample["data_validation"].command.endswith("\npython validate_data.py input_data.csv")
+
+
+def test_dry_run_shows_what_each_job_waits_for_and_its_final_command(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LONGRUN_HOME", str(tmp_path / "reg"))
+    assert main(["workflow", "submit", "--dry-run", str(EXAMPLES / "diamond_workflow.yaml")]) == 0
+    out = capsys.readouterr().out
+    block = out[out.index("\npostprocess\n") :]
+    assert "  after: work1, work2\n" in block
+    assert "  command: bash tests/scripts/postprocess.sh -i f4.json -i f5.json -o f6.json\n" in block
+    assert f"  script: {tmp_path / 'reg' / 'workflows'}/diamond_workflow-<time>-<random>/postprocess.sh" in block
+    assert "\npreprocess\n  after: nothing (starts at once)\n" in out
+    assert not (tmp_path / "reg").exists()  # a dry run writes nothing
