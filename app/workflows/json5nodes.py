@@ -33,8 +33,14 @@ class Json5Error(Exception):
         self.problem = problem
 
 
-def json5_nodes(text: str) -> Node:
-    """The document's root as YAML nodes. Raises Json5Error for a syntax error."""
+def json5_nodes(text: str, max_depth: int) -> Node:
+    """The document's root as YAML nodes. Raises Json5Error for a syntax error, or for nesting
+    deeper than `max_depth` (found by a scan before parsing: the parser is slow on deep nesting)."""
+    line = too_deep(text, max_depth)
+    if line is not None:
+        raise Json5Error(
+            Problem("error", line, f"lists and mappings nest more than {max_depth} levels deep: not a workflow")
+        )
     try:
         document = loads(text, loader=ModelLoader())
     except JSON5DecodeError as exc:
@@ -42,6 +48,40 @@ def json5_nodes(text: str) -> Node:
     except (ValueError, IndexError, TypeError, RecursionError) as exc:  # the parser's own failures
         raise Json5Error(Problem("error", None, f"JSON5 syntax error: {exc}")) from None
     return _convert(document.value)
+
+
+def too_deep(text: str, max_depth: int) -> int | None:
+    """The line where brackets outside strings and comments first nest deeper than `max_depth`."""
+    depth, line, i, n = 0, 1, 0, len(text)
+    while i < n:
+        char = text[i]
+        if char == "\n":
+            line += 1
+        elif char in "\"'":
+            i += 1
+            while i < n and text[i] != char:
+                if text[i] == "\n":
+                    line += 1
+                i += 2 if text[i] == "\\" else 1
+        elif text.startswith("//", i):
+            i = text.find("\n", i)
+            if i < 0:
+                return None
+            continue
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            end = n if end < 0 else end
+            line += text.count("\n", i, end)
+            i = end + 2
+            continue
+        elif char in "[{":
+            depth += 1
+            if depth > max_depth:
+                return line
+        elif char in "]}":
+            depth -= 1
+        i += 1
+    return None
 
 
 def _reason(exc: JSON5DecodeError) -> str:

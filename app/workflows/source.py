@@ -74,7 +74,7 @@ def parse(text: str, source: Path) -> tuple[Node | None, list[Problem]]:
         return None, [Problem("error", None, "the file is empty")]
     if source.suffix.lower() in JSON5_SUFFIXES:
         try:
-            root: Node | None = json5_nodes(text)
+            root: Node | None = json5_nodes(text, MAX_DEPTH)
         except Json5Error as exc:
             return None, [exc.problem]
     else:

@@ -305,3 +305,12 @@ def test_control_characters_never_reach_the_script() -> None:
     wf = ok("name: w\njobs:\n  - {name: a, command: echo hi}\n", Path("/tmp/evil\nrm -rf ~\n/wf.yaml"))
     script = plan_workflow(wf, Path("/x"))[0].plan.script
     assert "\nrm -rf ~" not in script and "cd $'/tmp/evil\\x0arm -rf ~\\x0a' || exit 1" in script
+
+
+def test_json5_depth_scan_skips_strings_and_comments() -> None:
+    from app.workflows.json5nodes import too_deep
+
+    assert too_deep('{"a": "[[[[[[", b: [1, {c: 2}]}', 3) is None
+    assert too_deep('{"a": "[[[[[[", b: [1, {c: [2]}]}', 3) == 1
+    assert too_deep("// [[[[[\n/* [[[[ \n */ {a: 'x\\'[['}\n", 1) is None
+    assert too_deep("{\n a: [\n [\n", 2) == 3
