@@ -1,4 +1,4 @@
-"""`longrun workflow validate|submit|status|reinit`: Torc-style YAML workflows run as chains.
+"""`longrun workflow validate|submit|status|reinit`: Torc workflow files (YAML, JSON5) run as chains.
 
 Reading and checking files is app/workflows/loader.py; turning jobs into chains and the status rows
 are app/workflows/run.py, reinit is app/workflows/reinit.py. This module parses arguments and prints.
@@ -15,24 +15,27 @@ from typing import Any
 from rich.markup import escape
 
 from app.console import fitted_table, print_error, stdout
+from app.registry import default_home
 from app.services import ActionRefused, Services
 from app.supervisor import ensure_supervisor
 from app.workflows.loader import load_workflow
+from app.workflows.nodes import visible
 from app.workflows.reinit import apply_reinit, plan_reinit
-from app.workflows.run import WorkflowError, plan_workflow, submit_workflow, workflow_rows
+from app.workflows.run import WorkflowError, plan_workflow, planned_dir, submit_workflow, workflow_rows
 from app.workflows.spec import LoadResult, Workflow
 
-HELP = "run a YAML workflow (Torc format) of dependent jobs as chains"
+HELP = "run a Torc workflow file (YAML, JSON5 or JSON) of dependent jobs as chains"
 DESCRIPTION = """\
-A workflow file lists jobs, their commands, resources and dependencies (the format of Torc,
-e.g. seeds/004). Each job becomes a chain: a job that supports termination gets the warning
-signal and continues in a new Slurm job after a time-out; a job starts only after every job it
-depends on has completed (held by the supervisor, not by Slurm --dependency).
+A workflow file lists jobs, their commands, resources and dependencies in Torc's format (YAML,
+or JSON5/JSON by extension): parameters, files that order jobs, actions and failure handlers
+included. Each job becomes a chain: a job that supports termination gets the warning signal and
+continues in a new Slurm job after a time-out; a job starts only after every job it depends on
+has completed (held by the supervisor, not by Slurm --dependency).
 """
 EPILOG = """\
 examples:
   longrun workflow validate pipeline.yaml       every problem, as file:line: message
-  longrun workflow submit pipeline.yaml --dry-run   the sbatch options and scripts, nothing submitted
+  longrun workflow submit pipeline.json5 --dry-run  per job: after what, the command, sbatch options
   longrun workflow submit pipeline.yaml         submit (jobs without dependencies start now)
   longrun workflow status ml_pipeline           one line per job: state, attempt, reason
   longrun workflow reinit ml_pipeline --dry-run which jobs a reinit would run again
@@ -67,7 +70,7 @@ def register(subparsers: Any) -> None:
     validate = sub.add_parser(
         "validate",
         help="check a workflow file and list every problem",
-        description="Check FILE: YAML syntax, keys, durations, memory sizes, dependencies "
+        description="Check FILE: YAML/JSON5 syntax, keys, parameters, files, durations, memory sizes, dependencies "
         "(missing, cycles), schedulers. Exit 0 when it can run (notes are "
         "printed), 1 when it has errors.",
     )
@@ -118,7 +121,7 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 def _print_problems(result: LoadResult, source: Path) -> None:
     for problem in result.problems:
         colour = "red" if problem.severity == "error" else "yellow"
-        text = escape(problem.render(str(source)))
+        text = escape(visible(problem.render(str(source))))
         stdout.print(f"[{colour}]{text}[/]" if problem.severity == "error" else text, soft_wrap=True)
 
 
@@ -135,12 +138,12 @@ def _validate(args: argparse.Namespace) -> int:
     _print_problems(result, args.file)
     errors, notes = len(result.errors), len(result.notes)
     if errors:
-        print_error(f"{args.file}: {errors} error{'s' * (errors != 1)}, {notes} note{'s' * (notes != 1)}")
+        print_error(f"{visible(str(args.file))}: {errors} error{'s' * (errors != 1)}, {notes} note{'s' * (notes != 1)}")
         return 1
     assert result.workflow is not None
     jobs = len(result.workflow.jobs)
     stdout.print(
-        f"{escape(str(args.file))}: ok: workflow {escape(result.workflow.name)}, {jobs} job"
+        f"{escape(visible(str(args.file)))}: ok: workflow {escape(result.workflow.name)}, {jobs} job"
         f"{'s' * (jobs != 1)}, {notes} note{'s' * (notes != 1)}",
         soft_wrap=True,
     )
@@ -151,7 +154,9 @@ def _load_or_report(path: Path) -> Workflow | None:
     result = load_workflow(path)
     if result.errors:
         _print_problems(result, path)
-        print_error(f"{path}: {len(result.errors)} errors; nothing submitted (see `longrun workflow validate`)")
+        print_error(
+            f"{visible(str(path))}: {len(result.errors)} errors; nothing submitted (see `longrun workflow validate`)"
+        )
         return None
     assert result.workflow is not None
     return result.workflow
@@ -161,8 +166,8 @@ def _submit(args: argparse.Namespace) -> int:
     workflow = _load_or_report(args.file)
     if workflow is None:
         return 1
-    plans = plan_workflow(workflow)
     if args.dry_run:
+        plans = plan_workflow(workflow, planned_dir(default_home(), workflow))
         if args.json:
             print(
                 json.dumps(
@@ -177,22 +182,29 @@ def _submit(args: argparse.Namespace) -> int:
             )
             return 0
         for note in workflow.notes:
-            stdout.print(escape(note.render(str(args.file))), soft_wrap=True)
+            stdout.print(escape(visible(note.render(str(args.file)))), soft_wrap=True)
         for plan in plans:
-            after = f" after {', '.join(plan.job.depends_on)}" if plan.job.depends_on else ""
-            stdout.print(
-                f"\n[bold]{escape(plan.job.name)}[/]{escape(after)}: would submit {escape(str(plan.script_path))} with",
-                soft_wrap=True,
-            )
-            stdout.print("  sbatch " + escape(shlex.join(plan.options)), soft_wrap=True)
+            stdout.print(f"\n[bold]{escape(visible(plan.job.name))}[/]", soft_wrap=True)
+            after = ", ".join(visible(dep) for dep in plan.job.depends_on) or "nothing (starts at once)"
+            stdout.print(f"  after: {escape(after)}", soft_wrap=True)
+            command = plan.job.command.splitlines() or [""]
+            stdout.print(f"  command: {escape(visible(command[0]))}", soft_wrap=True)
+            for line in command[1:]:
+                stdout.print(f"           {escape(visible(line))}", soft_wrap=True)
+            stdout.print(f"  script: {escape(visible(str(plan.script_path)))}", soft_wrap=True)
+            stdout.print("  sbatch " + escape(visible(shlex.join(plan.options))), soft_wrap=True)
             policy = (
                 "continues after time-outs (and exit 75)"
                 if plan.job.supports_termination
                 else "no --signal; a TIMEOUT stops it"
             )
-            stdout.print(f"  policy: {policy}; script:", soft_wrap=True)
+            retries = ", ".join(
+                f"exit {'any' if r.any_code else '/'.join(map(str, r.exit_codes))} retried up to {r.max_retries}x"
+                for r in plan.policy.retry_rules
+            )
+            stdout.print(f"  policy: {policy}{'; ' + retries if retries else ''}; script text:", soft_wrap=True)
             for line in plan.plan.script.splitlines():
-                stdout.print("    " + escape(line), soft_wrap=True)
+                stdout.print("    " + escape(visible(line)), soft_wrap=True)
         stdout.print(
             f"\ndry run: {len(plans)} chains for workflow {escape(workflow.name)}; nothing submitted", soft_wrap=True
         )
@@ -216,7 +228,7 @@ def _submit(args: argparse.Namespace) -> int:
         )
         return 0
     for note in workflow.notes:
-        stdout.print(escape(note.render(str(args.file))), soft_wrap=True)
+        stdout.print(escape(visible(note.render(str(args.file)))), soft_wrap=True)
     for job, chain_id, job_id in report.submitted:
         what = (
             f"submitted job {job_id}"
@@ -230,7 +242,7 @@ def _submit(args: argparse.Namespace) -> int:
         stdout.print(f"{escape(job)}: chain {chain_id}: {escape(what)}", soft_wrap=True)
     stdout.print(
         f"workflow {escape(workflow.name)}: {len(report.submitted)} chains; "
-        f"watch with `longrun workflow status {escape(workflow.name)}`",
+        f"watch with `longrun workflow status {escape(shlex.quote(workflow.name))}`",
         soft_wrap=True,
     )
     return 0
@@ -241,7 +253,9 @@ def _status(args: argparse.Namespace) -> int:
     ensure_supervisor(services.registry.home)
     rows = workflow_rows(services, args.name)
     if rows is None:
-        print_error(f"no workflow named {args.name} in your chains (submit one with `longrun workflow submit FILE`)")
+        print_error(
+            f"no workflow named {visible(args.name)} in your chains (submit one with `longrun workflow submit FILE`)"
+        )
         return 1
     if args.json:
         print(json.dumps({"workflow": args.name, "jobs": [row.to_json() for row in rows]}, indent=2))
@@ -252,7 +266,7 @@ def _status(args: argparse.Namespace) -> int:
          escape(row.reason or "")]
         for row in rows
     ]  # fmt: skip
-    table = fitted_table(headers, cells, "reason", "fold", title=f"workflow {escape(args.name)}",
+    table = fitted_table(headers, cells, "reason", "fold", title=f"workflow {escape(visible(args.name))}",
                          title_justify="left", box=None, header_style="bold")  # fmt: skip
     stdout.print(table)
     return 0

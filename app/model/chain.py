@@ -36,6 +36,30 @@ class ChainState(Enum):
 
 
 @dataclass(frozen=True)
+class RetryRule:
+    """Resubmit after a failure with one of these exit codes (any non-zero one: `any_code`), at most
+    `max_retries` times (a workflow's Torc failure handler)."""
+
+    exit_codes: tuple[int, ...] = ()
+    any_code: bool = False
+    max_retries: int = 3
+
+    def matches(self, code: int) -> bool:
+        return code != 0 and (self.any_code or code in self.exit_codes)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"exit_codes": list(self.exit_codes), "any_code": self.any_code, "max_retries": self.max_retries}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RetryRule:
+        return cls(
+            exit_codes=tuple(int(c) for c in data.get("exit_codes", ())),
+            any_code=bool(data.get("any_code", False)),
+            max_retries=int(data.get("max_retries", 3)),
+        )
+
+
+@dataclass(frozen=True)
 class Policy:
     """How a chain answers its links' endings."""
 
@@ -47,9 +71,11 @@ class Policy:
     min_link_seconds: int = DEFAULT_MIN_LINK_SECONDS  # shorter continue-links count as "no progress"
     short_links_allowed: int = DEFAULT_SHORT_LINKS_ALLOWED  # consecutive short links before stopping
     progress_file: str | None = None  # unchanged after a link that should continue -> no progress
+    retry_rules: tuple[RetryRule, ...] = ()  # failures that are resubmitted (the first matching rule counts)
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "retry_rules": [rule.to_json() for rule in self.retry_rules],
             "max_restarts": self.max_restarts,
             "continue_exit_code": self.continue_exit_code,
             "grow_mem_factor": self.grow_mem_factor,
@@ -72,6 +98,7 @@ class Policy:
             min_link_seconds=int(data.get("min_link_seconds", DEFAULT_MIN_LINK_SECONDS)),
             short_links_allowed=int(data.get("short_links_allowed", DEFAULT_SHORT_LINKS_ALLOWED)),
             progress_file=data.get("progress_file"),
+            retry_rules=tuple(RetryRule.from_json(dict(r)) for r in data.get("retry_rules") or ()),
         )
 
 
@@ -90,6 +117,7 @@ class ChainSpec:
     created: datetime | None = None
     workflow: str | None = None
     depends_on: tuple[str, ...] = ()  # chain ids that must be DONE before the first link
+    script_sha256: str | None = None  # every link runs exactly this script (checked before each sbatch)
 
     @property
     def created_key(self) -> str:
@@ -109,6 +137,7 @@ class ChainSpec:
             "created": self.created.isoformat() if self.created else None,
             "workflow": self.workflow,
             "depends_on": list(self.depends_on),
+            "script_sha256": self.script_sha256,
         }
 
     @classmethod
@@ -126,6 +155,7 @@ class ChainSpec:
             created=datetime.fromisoformat(created) if created else None,
             workflow=data.get("workflow"),
             depends_on=tuple(str(d) for d in data.get("depends_on", ())),
+            script_sha256=data.get("script_sha256"),
         )
 
     def option_value(self, *names: str) -> str | None:

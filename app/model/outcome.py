@@ -75,6 +75,7 @@ class ChainHistory:
     cancel_requested: bool = False  # the owner cancelled through longrun
     extra_link_allowed: bool = False  # a person asked for one more link beyond the budget
     continue_code_seen: bool = False  # an earlier link exited with the continue code: COMPLETED is final
+    retried_codes: tuple[int, ...] = ()  # exit codes of earlier links (since the last reinit) that were retried
 
 
 def completed_early(ending: LinkEnding) -> bool:
@@ -120,6 +121,9 @@ def decide(ending: LinkEnding, policy: Policy, history: ChainHistory) -> Decisio
         return _continue(ending, policy, history, f"checkpointed (exit {code})")
     if state is JobState.FAILED:
         signal = ending.exit_status.signal if ending.exit_status else 0
+        retry = _retry(code, policy, history) if signal == 0 else None
+        if retry is not None:
+            return retry
         what = f"exit code {code}" if signal == 0 else f"signal {signal}"
         return Decision(LinkOutcome.NEEDS_PERSON, f"failed with {what}")
     return Decision(LinkOutcome.NEEDS_PERSON, f"ended {state.value}")
@@ -133,6 +137,28 @@ _CONTINUE_REASONS = {
     JobState.DEADLINE: "deadline",
     JobState.REVOKED: "revoked by a sibling cluster",
 }
+
+
+RETRY_REASON = "retry after exit code"
+
+
+def _retry(code: int, policy: Policy, history: ChainHistory) -> Decision | None:
+    """A failure the policy's retry rules resubmit (the first rule matching the code counts), or None.
+    Retries have their own budget per rule: the restart limit and the no-progress guard are for
+    continuations after a time-out, not for these."""
+    rules = policy.retry_rules
+
+    def rule_of(exit_code: int) -> int | None:
+        return next((i for i, rule in enumerate(rules) if rule.matches(exit_code)), None)
+
+    index = rule_of(code)
+    if index is None:
+        return None
+    limit = rules[index].max_retries
+    used = sum(1 for earlier in history.retried_codes if rule_of(earlier) == index)
+    if used >= limit:
+        return Decision(LinkOutcome.NEEDS_PERSON, f"failed with exit code {code}; its {limit} retries are used up")
+    return Decision(LinkOutcome.CONTINUE, f"{RETRY_REASON} {code} ({used + 1} of {limit})")
 
 
 def is_short(ending: LinkEnding, policy: Policy) -> bool:

@@ -26,8 +26,10 @@ class ChainCreation(ServiceBase):
         workflow: str | None = None,
         depends_on: Sequence[str] = (),
         env: Mapping[str, str] | None = None,
+        script_sha256: str | None = None,
     ) -> tuple[str, str | None]:
         """Create a chain and submit its first link (unless it waits for upstream chains).
+        `script_sha256`: every link must run exactly this script (workflow jobs' generated scripts).
 
         Returns (chain id, job id or None). sbatch refusing the first link removes the chain and
         raises ActionRefused with Slurm's message; Slurm unreachable keeps it (the supervisor
@@ -58,6 +60,7 @@ class ChainCreation(ServiceBase):
             created=datetime.now(UTC),
             workflow=workflow,
             depends_on=tuple(depends_on),
+            script_sha256=script_sha256,
         )
         self.registry.create_chain(spec, env=dict(env if env is not None else os.environ))
         if depends_on:

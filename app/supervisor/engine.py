@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from app.model.chain import COMMENT_PREFIX, ChainStatus, parse_comment_tag, warning_seconds
-from app.model.outcome import ChainHistory, Decision, LinkEnding, LinkOutcome, decide
+from app.model.outcome import RETRY_REASON, ChainHistory, Decision, LinkEnding, LinkOutcome, decide
 from app.model.states import JobState
 from app.registry import Registry, RegistryError, needs_submission, upstream_block
 from app.registry.derive import CANCELLED, DECISION, INTENT_LOST, OBSERVED_END, SUBMITTED
@@ -37,6 +37,7 @@ MAX_BACKOFF = 120.0
 VANISHED_AFTER = 900.0  # seconds a submitted job may stay unknown to both sacct and squeue
 PLACEHOLDER_PATIENCE = 60.0  # seconds after a link's end to wait for slurmdbd's real job row
 BLAMELESS = {"PREEMPTED", "NODE_FAIL", "BOOT_FAIL", "REVOKED"}
+RETRIED = f"{LinkOutcome.CONTINUE.value}: {RETRY_REASON}"  # the decision label of a retried failure
 
 
 @dataclass
@@ -238,6 +239,11 @@ class Supervisor:
             extra_link_allowed=status.extra_link_allowed,
             continue_code_seen=any(
                 lk.ending == f"exit {policy.continue_exit_code}" for lk in status.links if lk.attempt < attempt
+            ),
+            retried_codes=tuple(
+                lk.exit_status.code
+                for lk in status.links[status.restart_base :]
+                if lk.attempt < attempt and lk.exit_status is not None and (lk.decision or "").startswith(RETRIED)
             ),
         )
 

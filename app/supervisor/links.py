@@ -15,6 +15,7 @@ from pathlib import Path
 from app.model.chain import ChainStatus, comment_tag, find_option
 from app.registry import Registry
 from app.registry.derive import SUBMIT_FAILED, SUBMIT_INTENT, SUBMITTED
+from app.registry.scripts import verify_script
 from app.slurm.client import SlurmClient
 from app.slurm.errors import SubmissionRejected
 
@@ -65,6 +66,11 @@ def submit_link(reg: Registry, slurm: SlurmClient, status: ChainStatus) -> str |
     reconciles it.
     """
     attempt = next_attempt(status)
+    if status.spec.script_sha256:
+        problem = verify_script(status.spec.script, status.spec.script_sha256)
+        if problem is not None:  # never run a script other than the one recorded at submit
+            reg.append_event(status.chain_id, SUBMIT_FAILED, attempt=attempt, error=problem)
+            return None
     reg.append_event(
         status.chain_id,
         SUBMIT_INTENT,

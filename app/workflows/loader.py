@@ -1,259 +1,321 @@
-"""Read a Torc-style workflow file (seeds/004) into a checked Workflow, reporting EVERY problem with its line.
+"""Read a Torc workflow file (YAML, JSON5 or JSON) into a checked Workflow, reporting EVERY problem
+with its line.
 
-Checks: YAML syntax, unknown keys (with did-you-mean), types, durations and memory sizes, duplicate
-job names, missing and cyclic dependencies, schedulers named but not defined. Fields this tool
-does not use are accepted and reported as notes, never silently dropped.
+The steps: the file is read with caps (source.py), the keys are checked against Torc's format
+(torc_keys.py: used, not used, unsupported, unknown with did-you-mean), job templates are expanded
+over their parameters (expand.py), files and user data add dependencies and file references are
+replaced by paths (datalinks.py), `run_commands` actions become jobs (actions.py), dependencies
+must exist and form no cycle, each job gets its scheduler, and every job a Slurm-safe name.
 """
 
 from __future__ import annotations
 
-import difflib
 import getpass
+import hashlib
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
-from yaml.nodes import Node
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from app.workflows.graph import cycle_problems
-from app.workflows.nodes import Entry, NodeReader, compose, line_of
-from app.workflows.sbatch import is_compound, plan_job
-from app.workflows.schedulers import did_you_mean, read_actions, read_schedulers, resolve_schedulers
-from app.workflows.spec import Job, LoadResult, Problem, Resources, Workflow
-from app.workflows.values import parse_memory, parse_runtime
-
-TOP_KEYS = ("name", "user", "description", "jobs", "slurm_schedulers", "actions", "resource_requirements")
-TOP_UNUSED = {
-    "files": "files are not tracked; jobs read and write them directly",
-    "user_data": "user data is not stored",
-    "resource_monitor": "use `longrun explain` for MaxRSS and CPU use",
-    "failure_handlers": "a failed job stops its chain; use `longrun workflow reinit`",
-    "compute_node_expiration_buffer_seconds": "each job is its own Slurm job, there are no worker nodes",
-    "compute_node_wait_for_new_jobs_seconds": "each job is its own Slurm job, there are no worker nodes",
-    "compute_node_ignore_workflow_completion": "each job is its own Slurm job, there are no worker nodes",
-    "jobs_sort_method": "jobs start as soon as their dependencies are done",
-}
-JOB_KEYS = (
-    "name",
-    "command",
-    "depends_on",
-    "depends_on_regexes",
-    "supports_termination",
-    "resource_requirements",
-    "scheduler",
-    "invocation_script",
+from app.workflows.actions import command_jobs, read_actions, scheduler_choices
+from app.workflows.datalinks import Linked, link_by_data, read_data_items
+from app.workflows.expand import (
+    MAX_JOBS,
+    Draft,
+    expand,
+    merge_same_names,
+    parameter_combinations,
+    placeholders_left,
+    read_template,
+    shared_parameters,
+    too_many,
 )
-JOB_UNUSED = {
-    "cancel_on_blocking_job_failure": "a job never starts after a failed upstream job; it is held",
-    "input_files": "files are not tracked",
-    "output_files": "files are not tracked",
-    "input_user_data": "user data is not stored",
-    "output_user_data": "user data is not stored",
-}
-RESOURCE_KEYS = ("name", "num_cpus", "memory", "num_gpus", "num_nodes", "runtime")
+from app.workflows.failure import read_failure_handlers
+from app.workflows.graph import cycle_problems
+from app.workflows.nodes import Entry, NodeReader, control_character, did_you_mean, visible
+from app.workflows.params import Value, substitute
+from app.workflows.resources import read_named_resources
+from app.workflows.sbatch import plan_job
+from app.workflows.schedulers import read_schedulers, read_slurm_defaults, resolve_schedulers
+from app.workflows.script import is_compound
+from app.workflows.source import parse, read_text
+from app.workflows.spec import FailureRule, Job, LoadResult, Problem, Resources, Workflow
+from app.workflows.torc_keys import JOB, LEGACY_FORMAT, SCHEDULERS_LIST, WORKFLOW
+
+SLUG_RE = re.compile(r"[^A-Za-z0-9_.+-]+")
+MAX_SLUG = 80
+MAX_PER_LINE = 5  # problems shown for one line; the rest are counted (expansions repeat a template's)
 
 
 def load_workflow(path: Path, current_user: str | None = None) -> LoadResult:
     """Read and check the workflow file at `path`."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return LoadResult(None, (Problem("error", None, f"cannot read the file: {exc}"),))
+    text, problem = read_text(path)
+    if text is None:
+        assert problem is not None
+        return LoadResult(None, (problem,))
     return load_workflow_text(text, path, current_user)
 
 
 def load_workflow_text(text: str, source: Path, current_user: str | None = None) -> LoadResult:
     reader = NodeReader()
-    root = compose(text, reader)
+    root, problems = parse(text, source)
+    reader.problems.extend(problems)
     workflow = _read_root(root, reader, source.resolve(), current_user) if root is not None else None
-    problems = sorted(reader.problems, key=lambda p: (p.line or 0, p.severity != "error"))
+    reader.alias_notes()
+    problems = _capped(sorted(reader.problems, key=lambda p: (p.line or 0, p.severity != "error")))
     errors = any(p.severity == "error" for p in problems)
     if workflow is not None and not errors:
+        notes = tuple(p for p in problems if p.severity == "note")
         workflow = Workflow(
-            workflow.name,
-            workflow.source,
-            workflow.jobs,
-            workflow.schedulers,
-            workflow.user,
-            tuple(p for p in problems if p.severity == "note"),
-        )
+            workflow.name, workflow.source, workflow.jobs, workflow.schedulers, workflow.user, notes,
+            workflow.slug, workflow.sbatch_defaults,
+        )  # fmt: skip
     return LoadResult(None if errors else workflow, tuple(problems))
+
+
+def _capped(problems: list[Problem]) -> list[Problem]:
+    """At most MAX_PER_LINE problems of one kind per line, then one that counts the rest."""
+    result: list[Problem] = []
+    count: dict[tuple[int | None, str], int] = {}
+    for problem in problems:
+        key = (problem.line, problem.severity)
+        count[key] = count.get(key, 0) + 1
+        if count[key] <= MAX_PER_LINE:
+            result.append(problem)
+    for (line, severity), n in count.items():
+        if n > MAX_PER_LINE:
+            result.append(Problem(severity, line, f"... and {n - MAX_PER_LINE} more like these on this line"))  # type: ignore[arg-type]
+    return sorted(result, key=lambda p: (p.line or 0, p.severity != "error"))
 
 
 def _read_root(root: Node, reader: NodeReader, source: Path, current_user: str | None) -> Workflow | None:
     top = reader.mapping(root, "the workflow")
     if top is None:
         return None
-    reader.check_keys(top, "workflow", TOP_KEYS, TOP_UNUSED)
+    if _legacy_format(reader, top):
+        return None
+    _apply_variables(reader, root, top)
+    top = reader.check_keys(top, "workflow", WORKFLOW)
     name = reader.name(top, "workflow", root)
     user = reader.string(top["user"][1], "user") if "user" in top else None
     me = current_user or getpass.getuser()
     if user is not None and user != me:
         reader.note(top["user"][1], f"user `{user}` is not used: the jobs run as you ({me})")
-    shared = _shared_resources(reader, top)
+    shared = shared_parameters(reader, top)
+    named = read_named_resources(reader, top)
     schedulers = read_schedulers(reader, top)
-    choices = read_actions(reader, top, schedulers)
+    defaults = read_slurm_defaults(reader, top)
+    handlers = read_failure_handlers(reader, top)
+    items = read_data_items(reader, top, shared)
+    actions = read_actions(reader, top, schedulers)
     if "jobs" not in top:
         reader.error(root, "the workflow has no `jobs` list")
         return None
     job_nodes = reader.sequence(top["jobs"][1], "jobs") or []
     if not job_nodes and isinstance(top["jobs"][1], Node):
         reader.error(top["jobs"][1], "`jobs` is empty: a workflow needs at least one job")
-    drafts: list[_Draft] = []
-    seen: dict[str, int] = {}
-    for node in job_nodes:
-        draft = _job(reader, node, shared)
-        if draft is None:
-            continue
-        if draft.job.name in seen:
-            reader.error(node, f"job name `{draft.job.name}` is used twice (first on line {seen[draft.job.name]})")
-            continue
-        seen[draft.job.name] = draft.job.line
-        drafts.append(draft)
-    drafts = _expand_regex_dependencies(reader, drafts)
-    _check_dependencies_exist(reader, drafts)
-    jobs = resolve_schedulers(reader, [d.job for d in drafts], schedulers, choices)
+    drafts = _expanded_jobs(reader, job_nodes, shared)
+    if drafts is None:
+        return None
+    linked = link_by_data(reader, drafts, items)
+    built = [_job(reader, draft, linked[draft.name], named, handlers) for draft in drafts]
+    jobs = _regex_dependencies(reader, [job for job in built if job is not None], drafts)
+    _check_dependencies_exist(reader, jobs, drafts)
+    jobs = command_jobs(actions, jobs, reader.problems)
+    jobs = resolve_schedulers(reader, jobs, schedulers, scheduler_choices(actions))
     reader.problems.extend(cycle_problems(jobs))
     if name is None:
         return None
-    workflow = Workflow(name, source, tuple(jobs), schedulers, user)
+    jobs = _with_slugs(jobs)
+    workflow = Workflow(name, source, tuple(jobs), schedulers, user, slug=slug(name), sbatch_defaults=defaults)
     if not any(p.severity == "error" for p in reader.problems):
         for job in jobs:
             for note in plan_job(workflow, job).notes:
-                reader.problems.append(Problem("note", job.line, f"job {job.name}: {note}"))
+                reader.add_at("note", job.line, f"job {job.name}: {note}")
     return workflow
 
 
-def _shared_resources(reader: NodeReader, top: dict[str, Entry]) -> dict[str, Resources]:
-    """Top-level named `resource_requirements` that jobs may refer to by name (Torc style)."""
-    result: dict[str, Resources] = {}
-    if "resource_requirements" not in top:
-        return result
-    for node in reader.sequence(top["resource_requirements"][1], "resource_requirements") or []:
-        entries = reader.mapping(node, "resource_requirements entry")
+def _legacy_format(reader: NodeReader, top: dict[str, Entry]) -> bool:
+    """The first (Python) Torc's format, or the `schedulers` list some Torc test workflows use: one
+    error naming the feature, instead of one per key."""
+    if "schedulers" in top and isinstance(top["schedulers"][1], SequenceNode):
+        reader.error(top["schedulers"][0], SCHEDULERS_LIST)
+        return True
+    found = [key for key in WORKFLOW.legacy if key in top]
+    jobs = top.get("jobs", (None, None))[1]
+    for node in jobs.value if isinstance(jobs, SequenceNode) else []:
+        if isinstance(node, MappingNode):
+            found += [str(k.value) for k, _v in node.value if isinstance(k, ScalarNode) and k.value in JOB.legacy]
+    if not found:
+        return False
+    keys = ", ".join(f"`{key}`" for key in dict.fromkeys(found))
+    reader.error(top[found[0]][0] if found[0] in top else jobs, LEGACY_FORMAT.format(keys=keys))
+    return True
+
+
+def _apply_variables(reader: NodeReader, root: Node, top: dict[str, Entry]) -> None:
+    """Torc's workflow `variables`: `{name}` replaced by its literal value in every string."""
+    if "variables" not in top:
+        return
+    variables: dict[str, Value] = {}
+    for name, (_key, value) in (reader.mapping(top["variables"][1], "variables") or {}).items():
+        text = reader.string(value, f"variables: {name}", allow_empty=True)
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            reader.error(value, f"variables: `{name}` is not a name ([A-Za-z_][A-Za-z0-9_]*)")
+        elif text is not None:
+            variables[name] = Value(text)
+    stack: list[Node] = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ScalarNode) and node.tag.endswith(":str") and "{" in str(node.value):
+            node.value = substitute(str(node.value), variables)
+        elif isinstance(node, MappingNode):
+            stack.extend(
+                value for key, value in node.value if not (isinstance(key, ScalarNode) and key.value == "variables")
+            )
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+
+
+def _expanded_jobs(
+    reader: NodeReader, nodes: list[Node], shared: dict[str, tuple[list[Value], int]]
+) -> list[Draft] | None:
+    """Every job template expanded over its parameters; expansions of one name merged."""
+    drafts: list[Draft] = []
+    first_line: dict[str, int] = {}
+    for node in nodes:
+        entries = reader.mapping(node, "job")
         if entries is None:
             continue
-        name = reader.name(entries, "resource_requirements entry", node)
-        resources = _resources(reader, node, f"resource_requirements {name}")
-        if name is not None and resources is not None:
-            result[name] = resources
-    return result
+        name = reader.name(entries, "job", node)
+        what = f"job {name or '?'}"
+        entries = reader.check_keys(entries, what, JOB)
+        if "command" not in entries:
+            reader.error(node, f"{what} has no `command`")
+        template = read_template(reader, entries, node, what)
+        combos = parameter_combinations(reader, entries, node, what, shared)
+        if name is None or template is None or combos is None or "command" not in template.strings:
+            continue
+        missing = placeholders_left(name, {key for combo in combos for key in combo})
+        if missing:
+            reader.note(node, f"{what}: `{{{sorted(missing)[0]}}}` in the name is not a parameter of this job")
+        for draft in merge_same_names(reader, expand(template, combos), name):
+            if not _printable(reader, draft):
+                continue
+            if draft.name in first_line:
+                message = f"job name `{draft.name}` is used twice (first on line {first_line[draft.name]})"
+                reader.add_at("error", draft.line, message)
+                continue
+            first_line[draft.name] = draft.line
+            drafts.append(draft)
+        if len(drafts) > MAX_JOBS:
+            reader.error(node, too_many(len(drafts)))
+            return None
+    return drafts
 
 
-def _resources(reader: NodeReader, node: Node, what: str) -> Resources | None:
-    entries = reader.mapping(node, what)
-    if entries is None:
-        return None
-    reader.check_keys(entries, what, RESOURCE_KEYS)
-    ints = {
-        key: reader.integer(entries[key][1], f"{what}: {key}", minimum=0 if key == "num_gpus" else 1)
-        for key in ("num_cpus", "num_gpus", "num_nodes")
-        if key in entries
-    }
-    memory = reader.parsed(entries, "memory", what, parse_memory)
-    runtime = reader.parsed(entries, "runtime", what, parse_runtime)
-    return Resources(ints.get("num_cpus"), memory, ints.get("num_gpus"), ints.get("num_nodes"), runtime)
+def _printable(reader: NodeReader, draft: Draft) -> bool:
+    """No control character came in through a parameter value (newlines only in commands)."""
+    texts = [(key, text, key in ("command", "invocation_script")) for key, text in draft.strings.items()]
+    texts += [(key, value, False) for key, values in draft.lists.items() for value, _line in values]
+    texts += [(f"env {key}", value, False) for key, value in draft.env.items()]
+    for key, text, multiline in texts:
+        bad = control_character(text, multiline)
+        if bad:
+            message = f"job {visible(draft.name)}: {key} contains a control character ({bad}) after parameters"
+            reader.add_at("error", draft.line, message)
+            return False
+    return True
 
 
-@dataclass
-class _Draft:
-    job: Job
-    dep_lines: dict[str, int]
-    regexes: list[tuple[str, Node]]
-
-
-def _job(reader: NodeReader, node: Node, shared: dict[str, Resources]) -> _Draft | None:
-    entries = reader.mapping(node, "job")
-    if entries is None:
-        return None
-    name = reader.name(entries, "job", node)
-    what = f"job {name or '?'}"
-    reader.check_keys(entries, what, JOB_KEYS, JOB_UNUSED)
-    command = reader.string(entries["command"][1], f"{what}: command") if "command" in entries else None
-    if "command" not in entries:
-        reader.error(node, f"{what} has no `command`")
-    if command is not None and "invocation_script" in entries:
-        wrapper = reader.string(entries["invocation_script"][1], f"{what}: invocation_script")
-        command = f"{wrapper} {command}" if wrapper else command
-    if command is not None:
-        try:
-            is_compound(command)
-        except ValueError as exc:
-            reader.error(entries["command"][1], f"{what}: command cannot be read as a shell command ({exc})")
-    depends = (
-        [(dep, n) for dep, n in reader.string_list(entries["depends_on"][1], f"{what}: depends_on")]
-        if "depends_on" in entries
-        else []
-    )
-    terminate = (
-        reader.boolean(entries["supports_termination"][1], f"{what}: supports_termination")
-        if "supports_termination" in entries
-        else False
-    )
-    resources: Resources | None = Resources()
-    if "resource_requirements" in entries:
-        res_node = entries["resource_requirements"][1]
-        if hasattr(res_node, "value") and isinstance(res_node.value, str):
-            ref = reader.string(res_node, f"{what}: resource_requirements")
-            resources = shared.get(ref or "")
-            if ref is not None and resources is None:
-                reader.error(
-                    res_node,
-                    f"{what}: resource_requirements `{ref}` is not defined at the top level{did_you_mean(ref, shared)}",
-                )
+def _job(
+    reader: NodeReader,
+    draft: Draft,
+    linked: Linked,
+    named: dict[str, Resources],
+    handlers: dict[str, tuple[FailureRule, ...]],
+) -> Job | None:
+    what = f"job {draft.name}"
+    command = linked.command
+    if linked.invocation_script:
+        joiner = "" if linked.invocation_script.endswith("\n") else " "  # a script of lines, or a wrapper
+        command = f"{linked.invocation_script}{joiner}{command}"
+    try:
+        is_compound(command)
+    except ValueError as exc:
+        reader.add_at("error", draft.line, f"{what}: command cannot be read as a shell command ({exc})")
+    resources = draft.inline_resources or Resources()
+    ref = draft.strings.get("resource_requirements")
+    if ref is not None:
+        if ref not in named:
+            message = f"{what}: resource_requirements `{ref}` is not defined at the top level{did_you_mean(ref, named)}"
+            reader.add_at("error", draft.line, message)
+            return None
+        resources = named[ref]
+    rules: tuple[FailureRule, ...] = ()
+    handler = draft.strings.get("failure_handler")
+    if handler is not None:
+        if handler not in handlers:
+            message = f"{what}: failure_handler `{handler}` is not defined in failure_handlers"
+            reader.add_at("error", draft.line, message + did_you_mean(handler, handlers))
         else:
-            resources = _resources(reader, res_node, f"{what}: resource_requirements")
-    scheduler = reader.string(entries["scheduler"][1], f"{what}: scheduler") if "scheduler" in entries else None
-    regexes = (
-        reader.string_list(entries["depends_on_regexes"][1], f"{what}: depends_on_regexes")
-        if "depends_on_regexes" in entries
-        else []
-    )
-    if name is None or command is None or resources is None:
-        return None
-    job = Job(
-        name, line_of(node), command, tuple(dict.fromkeys(d for d, _ in depends)), bool(terminate), resources, scheduler
-    )
-    return _Draft(job, {d: line_of(n) for d, n in depends}, regexes)
+            rules = handlers[handler]
+    depends = [d for d, _line in draft.lists.get("depends_on", [])]
+    depends += [d for d in linked.data_dependencies if d not in depends]
+    return Job(
+        draft.name, draft.line, command, tuple(dict.fromkeys(depends)), draft.supports_termination, resources,
+        draft.strings.get("scheduler"), failure_rules=rules, env=tuple(draft.env.items()),
+    )  # fmt: skip
 
 
-def _expand_regex_dependencies(reader: NodeReader, drafts: list[_Draft]) -> list[_Draft]:
+def _regex_dependencies(reader: NodeReader, jobs: list[Job], drafts: list[Draft]) -> list[Job]:
     """Torc's `depends_on_regexes`: every other job whose name matches one of the patterns."""
-    names = [d.job.name for d in drafts]
-    result: list[_Draft] = []
-    for draft in drafts:
-        job = draft.job
+    names = [job.name for job in jobs]
+    patterns = {draft.name: draft.lists.get("depends_on_regexes", []) for draft in drafts}
+    result: list[Job] = []
+    for job in jobs:
         extra: list[str] = []
-        for pattern, pnode in draft.regexes:
+        for pattern, line in patterns.get(job.name, []):
             try:
                 regex = re.compile(pattern)
             except re.error as exc:
-                reader.error(pnode, f"job {job.name}: depends_on_regexes `{pattern}` is not a regex ({exc})")
+                reader.add_at("error", line, f"job {job.name}: depends_on_regexes `{pattern}` is not a regex ({exc})")
                 continue
             matches = [n for n in names if n != job.name and regex.search(n)]
             if not matches:
-                reader.error(pnode, f"job {job.name}: depends_on_regexes `{pattern}` matches no job")
+                reader.add_at("error", line, f"job {job.name}: depends_on_regexes `{pattern}` matches no job")
             extra.extend(m for m in matches if m not in job.depends_on and m not in extra)
-        if extra:
-            job = Job(
-                job.name,
-                job.line,
-                job.command,
-                (*job.depends_on, *extra),
-                job.supports_termination,
-                job.resources,
-                job.scheduler,
-            )
-        result.append(_Draft(job, draft.dep_lines, draft.regexes))
+        result.append(job.with_(depends_on=(*job.depends_on, *extra)) if extra else job)
     return result
 
 
-def _check_dependencies_exist(reader: NodeReader, drafts: list[_Draft]) -> None:
-    names = [d.job.name for d in drafts]
+def _check_dependencies_exist(reader: NodeReader, jobs: list[Job], drafts: list[Draft]) -> None:
+    names = {job.name for job in jobs}
     for draft in drafts:
-        for dep, line in draft.dep_lines.items():
+        for dep, line in draft.lists.get("depends_on", []):
             if dep not in names:
-                close = difflib.get_close_matches(dep, names, n=1, cutoff=0.6)
-                hint = f"; did you mean `{close[0]}`?" if close else ""
-                message = f"job {draft.job.name} depends on `{dep}`, which is not a job of this workflow{hint}"
-                reader.problems.append(Problem("error", line, message))
+                hint = did_you_mean(dep, names)
+                message = f"job {draft.name} depends on `{dep}`, which is not a job of this workflow{hint}"
+                reader.add_at("error", line, message)
+
+
+def slug(name: str) -> str:
+    """`name` as a Slurm job name and file name part: runs of other characters become `_`; a
+    long name is cut and keeps a hash of the whole, so two names never meet by accident."""
+    text = SLUG_RE.sub("_", name).strip("_.") or "job"
+    if len(text) > MAX_SLUG:
+        text = text[: MAX_SLUG - 9] + "-" + hashlib.sha256(name.encode()).hexdigest()[:8]
+    return text
+
+
+def _with_slugs(jobs: list[Job]) -> list[Job]:
+    """Every job with a slug no other job has (`a b` and `a_b`: the second gets a hash suffix)."""
+    taken: set[str] = set()
+    result: list[Job] = []
+    for job in jobs:
+        text = slug(job.name)
+        if text in taken:
+            text = f"{text[: MAX_SLUG - 9]}-{hashlib.sha256(job.name.encode()).hexdigest()[:8]}"
+        taken.add(text)
+        result.append(job.with_(slug=text))
+    return result

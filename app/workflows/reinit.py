@@ -113,6 +113,7 @@ def apply_reinit(services: Services, workflow: str, steps: list[ReinitStep]) -> 
             workflow=spec.workflow,
             depends_on=[current.get(dep, dep) for dep in spec.depends_on],
             env=registry.load_env(step.chain_id),
+            script_sha256=spec.script_sha256,
         )
         current[step.chain_id] = new_id
         messages.append(f"{step.job}: new chain {new_id} (replaces {step.chain_id}); waits for its upstream jobs")

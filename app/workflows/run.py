@@ -5,6 +5,12 @@ supervisor submits its first link only when every upstream chain is DONE, and ho
 reason when one stops. No Slurm --dependency is used, so an upstream job that is resubmitted
 (time-out, preemption) never leaves its dependents in DependencyNeverSatisfied.
 
+The generated batch scripts live in the submitting user's registry (app/registry/scripts.py:
+a new private directory per submission, files created without following symlinks), never in the
+workflow's directory where a colleague could plant files; each chain records its script's sha256
+and every link is checked against it. Job output goes to `<workflow dir>/logs/`, which must be
+the user's own directory (a colleague's could redirect the output through symlinks).
+
 The chains of a workflow are those whose spec says `workflow: <name>`; for each job the newest
 chain counts (a reinit may replace a job's chain with a new one).
 """
@@ -12,20 +18,22 @@ chain counts (a reinit may replace a job's chain with a new one).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+import stat
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from app.model.chain import DEFAULT_MIN_LINK_SECONDS, ChainSpec, ChainState, ChainStatus, Policy, find_option
 from app.model.chain import warning_seconds as signal_seconds
-from app.registry import Registry
+from app.registry import Registry, RegistryError
+from app.registry.scripts import SCRIPTS_DIR, new_submission_dir, write_new
 from app.services import ActionRefused, Services
 from app.slurm.errors import SlurmUnavailable
+from app.workflows.loader import slug
 from app.workflows.sbatch import JobPlan, plan_job
+from app.workflows.script import LOGS_DIR
 from app.workflows.spec import Job, Workflow
 
-SCRIPTS_DIR = ".longrun"  # generated batch scripts, in the workflow file's directory
-LOGS_DIR = "logs"  # default job output: <workflow dir>/logs/<workflow>.<job>-<jobid>.out
 ACTIVE = (ChainState.WAITING, ChainState.RUNNING, ChainState.CONTINUING)
 
 
@@ -42,11 +50,13 @@ class ChainPlan:
     script_path: Path
     options: tuple[str, ...]  # every sbatch option of its links (with --signal and --output)
     policy: Policy
+    sha256: str | None = None  # of the script as written at submit (None: not written, a dry run)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "job": self.job.name,
             "depends_on": list(self.job.depends_on),
+            "command": self.job.command,
             "script": str(self.script_path),
             "sbatch_options": list(self.options),
             "supports_termination": self.job.supports_termination,
@@ -58,27 +68,32 @@ class ChainPlan:
 def chain_policy(job: Job, plan: JobPlan) -> Policy:
     """supports_termination: continue after time-outs (the short-link guard scaled to the time limit);
     otherwise no resubmission at all, so a TIMEOUT (or preemption) stops the chain."""
+    retries = tuple(rule.retry for rule in job.failure_rules)
     if not job.supports_termination:
-        return Policy(max_restarts=0)
+        return Policy(max_restarts=0, retry_rules=retries)
     warning = signal_seconds([f"--signal={plan.warning_signal}"]) or 60
     if plan.time_limit is None:
-        return Policy()
+        return Policy(retry_rules=retries)
     useful = plan.time_limit.whole_minutes_up() * 60 - warning
-    return Policy(min_link_seconds=min(DEFAULT_MIN_LINK_SECONDS, max(5, useful // 3)))
+    return Policy(min_link_seconds=min(DEFAULT_MIN_LINK_SECONDS, max(5, useful // 3)), retry_rules=retries)
 
 
-def plan_workflow(workflow: Workflow) -> list[ChainPlan]:
-    """The chains a submit would create, in dependency order."""
+def planned_dir(home: Path, workflow: Workflow) -> Path:
+    """Where a dry run says the scripts would go (a real submit makes a new directory like it)."""
+    return home / SCRIPTS_DIR / f"{workflow.slug}-<time>-<random>"
+
+
+def plan_workflow(workflow: Workflow, scripts: Path) -> list[ChainPlan]:
+    """The chains a submit would create, in dependency order, with their scripts in `scripts`."""
     plans: list[ChainPlan] = []
-    scripts = workflow.directory / SCRIPTS_DIR
     for job in workflow.topological_order():
-        plan = plan_job(workflow, job)
+        plan = plan_job(workflow, job, scripts)
         options = list(plan.options)
         if find_option(options, "--output", "-o") is None:
-            options.append(f"--output={workflow.directory / LOGS_DIR}/%x-%j.out")
+            options.append(f"--output={default_output(workflow)}")
         if plan.warning_signal is not None:
             options.append(f"--signal={plan.warning_signal}")
-        path = scripts / f"{workflow.name}.{job.name}.sh"
+        path = scripts / f"{job.slug}.sh"
         plans.append(ChainPlan(job, plan, path, tuple(options), chain_policy(job, plan)))
     return plans
 
@@ -89,19 +104,25 @@ def job_name(workflow: str, spec: ChainSpec) -> str:
     return spec.name[len(prefix) :] if spec.name.startswith(prefix) else spec.name
 
 
-def latest_chains(registry: Registry, workflow: str) -> dict[str, ChainStatus]:
-    """Job name -> the newest chain of that job in the workflow, in the order the jobs were first submitted."""
+def chain_name(workflow: Workflow, job: Job) -> str:
+    """The chain's name: the workflow's and the job's names as written (status shows them)."""
+    return f"{workflow.name}.{job.name}"
+
+
+def latest_chains(registry: Registry, name: str) -> dict[str, ChainStatus]:
+    """Job name -> the newest chain of that job in the workflow, in the order the jobs were first submitted.
+    `name` is the workflow's name, or its Slurm-safe form (`Simple_Workflow` for `Simple Workflow`)."""
     found: dict[str, ChainStatus] = {}
     first: dict[str, str] = {}
     for status in registry.statuses().chains.values():
         spec = status.spec
-        if spec.workflow != workflow:
+        if spec.workflow is None or name not in (spec.workflow, slug(spec.workflow)):
             continue
-        name = job_name(workflow, spec)
-        old = found.get(name)
+        job = job_name(spec.workflow, spec)
+        old = found.get(job)
         if old is None or status.spec.created_key >= old.spec.created_key:
-            found[name] = status
-        first[name] = min(first.get(name, status.spec.created_key), status.spec.created_key)
+            found[job] = status
+        first[job] = min(first.get(job, status.spec.created_key), status.spec.created_key)
     return dict(sorted(found.items(), key=lambda item: (first[item[0]], item[0])))
 
 
@@ -112,20 +133,47 @@ class SubmitReport:
     pending: list[str] = field(default_factory=list)  # roots kept for the supervisor (Slurm unreachable)
 
 
-def write_scripts(plans: list[ChainPlan]) -> None:
-    for plan in plans:
-        for directory in (plan.script_path.parent, Path(plan.script_path.parent.parent / LOGS_DIR)):
-            try:
-                directory.mkdir(mode=0o755, exist_ok=True)
-            except OSError as exc:
-                raise WorkflowError(f"cannot create {directory}: {exc.strerror}") from None
-        tmp = plan.script_path.with_suffix(".sh.tmp")
-        try:
-            tmp.write_text(plan.plan.script)
-            os.chmod(tmp, 0o755)
-            os.replace(tmp, plan.script_path)
-        except OSError as exc:
-            raise WorkflowError(f"cannot write the job script {plan.script_path}: {exc.strerror}") from None
+def own_logs_dir(path: Path) -> None:
+    """The default output directory: made when missing; an existing one must be a real directory of
+    this user that others cannot write to (sticky excepted): else a colleague could plant symlinks
+    where Slurm writes the job's output, as this user."""
+    try:
+        os.mkdir(path, 0o755)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise WorkflowError(f"cannot create the log directory {path}: {exc.strerror}") from None
+    info = os.lstat(path)
+    mode = stat.S_IMODE(info.st_mode)
+    if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
+        raise WorkflowError(f"{path} is not a directory (a symlink?): job output would go elsewhere; remove it")
+    if info.st_uid != os.geteuid():
+        raise WorkflowError(
+            f"{path} belongs to uid {info.st_uid}, not to you: its owner could redirect your jobs' output; "
+            "remove it, or set --output in the scheduler's `extra`"
+        )
+    if mode & 0o002 and not mode & stat.S_ISVTX:
+        raise WorkflowError(f"{path} is writable by everybody: chmod o-w it (or set --output in `extra`)")
+
+
+def write_scripts(home: Path, workflow: Workflow) -> list[ChainPlan]:
+    """The plans, each job's script written into a new private directory of the registry `home`
+    (with its sha256). Refused (WorkflowError) when that cannot be done safely."""
+    if any(
+        find_option(list(p.options), "--output", "-o") == default_output(workflow)
+        for p in plan_workflow(workflow, home)
+    ):
+        own_logs_dir(workflow.directory / LOGS_DIR)
+    try:
+        directory = new_submission_dir(home, workflow.slug)
+        plans = plan_workflow(workflow, directory)
+        return [replace(p, sha256=write_new(directory, p.script_path.name, p.plan.script)) for p in plans]
+    except RegistryError as exc:
+        raise WorkflowError(str(exc)) from None
+
+
+def default_output(workflow: Workflow) -> str:
+    return f"{workflow.directory / LOGS_DIR}/%x-%j.out"
 
 
 def submit_workflow(services: Services, workflow: Workflow) -> SubmitReport:
@@ -144,8 +192,8 @@ def submit_workflow(services: Services, workflow: Workflow) -> SubmitReport:
             f"workflow {workflow.name} is still active (jobs {', '.join(active)}): see "
             f"`longrun workflow status {workflow.name}`; cancel its chains or wait"
         )
-    plans = plan_workflow(workflow)
-    write_scripts(plans)
+    services.registry.ensure_dirs()
+    plans = write_scripts(services.registry.home, workflow)
     report = SubmitReport()
     chain_ids: dict[str, str] = {}
     for plan in plans:
@@ -155,10 +203,11 @@ def submit_workflow(services: Services, workflow: Workflow) -> SubmitReport:
                 (),
                 plan.options,
                 plan.policy,
-                name=f"{workflow.name}.{plan.job.name}",
+                name=chain_name(workflow, plan.job),
                 workdir=str(workflow.directory),
                 workflow=workflow.name,
                 depends_on=[chain_ids[dep] for dep in plan.job.depends_on],
+                script_sha256=plan.sha256,
             )
         except SlurmUnavailable:
             # The chain is kept: the supervisor submits it once Slurm answers.
@@ -217,6 +266,11 @@ class WorkflowRow:
         }
 
 
+def _short(reason: str | None, workflow: str | None) -> str | None:
+    """A reason names upstream chains as `<workflow>.<job>`: within the workflow the job is enough."""
+    return reason.replace(f"{workflow}.", "") if reason and workflow else reason
+
+
 def workflow_rows(services: Services, workflow: str) -> list[WorkflowRow] | None:
     """One row per job of the workflow's newest chains (None: no such workflow), with live Slurm states."""
     latest = latest_chains(services.registry, workflow)
@@ -236,7 +290,7 @@ def workflow_rows(services: Services, workflow: str) -> list[WorkflowRow] | None
                 attempt=view.attempt if view else status.attempt,
                 job_id=last.job_id if last else None,
                 job_state=last.state if last else None,
-                reason=view.reason if view else status.reason,
+                reason=_short(view.reason if view else status.reason, status.spec.workflow),
                 depends_on=tuple(names.get(dep, dep) for dep in status.spec.depends_on),
             )
         )

@@ -1,52 +1,22 @@
-"""The `slurm_schedulers` and `actions` of a workflow file, and which scheduler each job uses.
+"""The `slurm_schedulers` and `slurm_defaults` of a workflow file, and which scheduler each job uses.
 
 A scheduler is a named set of sbatch options (account, partition, walltime, extra...). Torc starts
 worker allocations with `schedule_nodes` actions; here each job is its own Slurm job, so an action
-only says which scheduler's options its jobs get (see app/workflows/sbatch.py for the mapping).
+only says which scheduler's options its jobs get (app/workflows/actions.py; see
+app/workflows/sbatch.py for the mapping).
 """
 
 from __future__ import annotations
 
-import difflib
 import re
 import shlex
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 
-from app.workflows.nodes import Entry, NodeReader, line_of
+from app.workflows.actions import ActionChoices
+from app.workflows.nodes import Entry, NodeReader, did_you_mean, line_of
 from app.workflows.sbatch import is_valid_signal, split_signal
 from app.workflows.spec import Job, Problem, Scheduler
+from app.workflows.torc_keys import SCHEDULER, SLURM_DEFAULTS_EXCLUDED
 from app.workflows.values import parse_memory, parse_walltime
-
-SCHEDULER_KEYS = (
-    "name",
-    "account",
-    "partition",
-    "qos",
-    "nodes",
-    "walltime",
-    "mem",
-    "gres",
-    "tmp",
-    "ntasks_per_node",
-    "extra",
-)
-ACTION_KEYS = ("trigger_type", "action_type", "scheduler", "scheduler_type", "jobs", "job_name_regexes")
-ACTION_UNUSED = {
-    "num_allocations": "each job gets its own Slurm job (a chain), not a shared allocation",
-    "start_one_worker_per_node": "there are no workers: each job is its own Slurm job",
-    "max_parallel_jobs": "Slurm's own limits apply",
-    "persistent": "actions run once, at submit",
-    "commands": "only schedule_nodes actions are used",
-}
-TRIGGERS = ("on_workflow_start", "on_jobs_ready", "on_jobs_complete", "on_worker_start", "on_worker_complete")
-
-
-@dataclass
-class ActionChoices:
-    default: str | None = None  # the on_workflow_start schedule_nodes action's scheduler
-    per_job: dict[str, tuple[str, int]] = field(default_factory=dict)  # job -> (scheduler, line)
-    patterns: list[tuple[re.Pattern[str], str, int]] = field(default_factory=list)  # (regex, scheduler, line)
 
 
 def read_schedulers(reader: NodeReader, top: dict[str, Entry]) -> dict[str, Scheduler]:
@@ -59,7 +29,7 @@ def read_schedulers(reader: NodeReader, top: dict[str, Entry]) -> dict[str, Sche
             continue
         name = reader.name(entries, "scheduler", node)
         what = f"scheduler {name or '?'}"
-        reader.check_keys(entries, what, SCHEDULER_KEYS)
+        entries = reader.check_keys(entries, what, SCHEDULER)
         strings = {
             key: reader.string(entries[key][1], f"{what}: {key}")
             for key in ("account", "partition", "qos", "gres", "tmp")
@@ -120,67 +90,6 @@ def _extra(reader: NodeReader, entries: dict[str, Entry], what: str) -> tuple[st
     return extra
 
 
-def read_actions(reader: NodeReader, top: dict[str, Entry], schedulers: dict[str, Scheduler]) -> ActionChoices:
-    """Which scheduler the `schedule_nodes` actions choose: for every job, or for the jobs they name."""
-    choices = ActionChoices()
-    if "actions" not in top:
-        return choices
-    for node in reader.sequence(top["actions"][1], "actions") or []:
-        entries = reader.mapping(node, "actions entry")
-        if entries is None:
-            continue
-        reader.check_keys(entries, "action", ACTION_KEYS, ACTION_UNUSED)
-        get = {
-            key: reader.string(entries[key][1], f"action: {key}")
-            for key in ("trigger_type", "action_type", "scheduler", "scheduler_type")
-            if key in entries
-        }
-        trigger, action, scheduler = get.get("trigger_type"), get.get("action_type"), get.get("scheduler")
-        if trigger is not None and trigger not in TRIGGERS:
-            reader.error(
-                entries["trigger_type"][1], f"action: unknown trigger_type `{trigger}` ({', '.join(TRIGGERS)})"
-            )
-        if get.get("scheduler_type") not in (None, "slurm"):
-            reader.error(entries["scheduler_type"][1], "action: only scheduler_type `slurm` is supported")
-        elif "scheduler_type" in entries:
-            reader.note(
-                entries["scheduler_type"][0],
-                "action: `scheduler_type` is accepted but not used: every scheduler here is a Slurm scheduler",
-            )
-        if scheduler is not None and scheduler not in schedulers:
-            reader.error(
-                entries["scheduler"][1],
-                f"action: scheduler `{scheduler}` is not defined in "
-                f"slurm_schedulers{did_you_mean(scheduler, schedulers)}",
-            )
-            scheduler = None
-        if action != "schedule_nodes":
-            reader.note(node, f"action: action_type `{action}` is not used (only schedule_nodes is)")
-            continue
-        if scheduler is None:
-            if "scheduler" not in entries:
-                reader.error(node, "action: schedule_nodes needs a `scheduler`")
-            continue
-        names = reader.string_list(entries["jobs"][1], "action: jobs") if "jobs" in entries else []
-        patterns = (
-            reader.string_list(entries["job_name_regexes"][1], "action: job_name_regexes")
-            if "job_name_regexes" in entries
-            else []
-        )
-        for name, name_node in names:
-            choices.per_job[name] = (scheduler, line_of(name_node))
-        for pattern, pattern_node in patterns:
-            try:
-                choices.patterns.append((re.compile(pattern), scheduler, line_of(pattern_node)))
-            except re.error as exc:
-                reader.error(pattern_node, f"action: job_name_regexes `{pattern}` is not a regex ({exc})")
-        if trigger == "on_workflow_start" and not names and not patterns:
-            choices.default = scheduler
-        elif not names and not patterns:
-            reader.note(node, f"action: trigger `{trigger}` without `jobs` is not used")
-    return choices
-
-
 def resolve_schedulers(
     reader: NodeReader, jobs: list[Job], schedulers: dict[str, Scheduler], choices: ActionChoices
 ) -> list[Job]:
@@ -217,7 +126,7 @@ def resolve_schedulers(
             chosen = None
         elif chosen is None and len(schedulers) == 1:
             chosen = next(iter(schedulers))
-        elif chosen is None and len(schedulers) > 1:
+        elif chosen is None and len(schedulers) > 1 and job.action is None:
             reader.problems.append(
                 Problem(
                     "error",
@@ -226,12 +135,31 @@ def resolve_schedulers(
                     "for it: set the job's `scheduler` or add an on_workflow_start schedule_nodes action",
                 )
             )
-        result.append(
-            Job(job.name, job.line, job.command, job.depends_on, job.supports_termination, job.resources, chosen)
-        )
+        result.append(job.with_(scheduler=chosen))
     return result
 
 
-def did_you_mean(name: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
-    return f"; did you mean `{close[0]}`?" if close else ""
+def read_slurm_defaults(reader: NodeReader, top: dict[str, Entry]) -> tuple[str, ...]:
+    """`slurm_defaults: {qos: high, mail-type: END}` -> (`--qos=high`, `--mail-type=END`): options
+    every job gets before its scheduler's. Torc refuses the options it manages; so does this."""
+    if "slurm_defaults" not in top:
+        return ()
+    options: list[str] = []
+    for key, (key_node, value) in (reader.mapping(top["slurm_defaults"][1], "slurm_defaults") or {}).items():
+        if key.lower() in SLURM_DEFAULTS_EXCLUDED:
+            reader.error(
+                key_node,
+                f"slurm_defaults: `{key}` is managed per job (resource_requirements and slurm_schedulers), "
+                "as in Torc: it cannot be a default",
+            )
+            continue
+        if not re.fullmatch(r"[a-z][a-z0-9-]*", key):
+            reader.error(key_node, f"slurm_defaults: `{key}` is not an sbatch long option name (e.g. mail-type)")
+            continue
+        if key == "dependency":
+            reader.error(key_node, "slurm_defaults: write dependencies as depends_on, not --dependency")
+            continue
+        text = reader.string(value, f"slurm_defaults: {key}")
+        if text is not None:
+            options.append(f"--{key}={text}")
+    return tuple(options)

@@ -1,15 +1,17 @@
 """The typed form of a workflow file: jobs, Slurm schedulers, and the problems found reading it.
 
-Pure data: app/workflows/loader.py builds these from YAML (with line numbers), sbatch.py turns a job
-into sbatch options and a batch script, submit.py turns jobs into chains.
+Pure data: app/workflows/loader.py builds these from a YAML or JSON5 file (with line numbers),
+parameters already expanded and file references already substituted; sbatch.py and script.py turn
+a job into sbatch options and a batch script, run.py turns jobs into chains.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
+from app.model.chain import RetryRule
 from app.model.units import Duration, MemorySize
 
 Severity = Literal["error", "note"]
@@ -58,8 +60,18 @@ class Scheduler:
 
 
 @dataclass(frozen=True)
+class FailureRule:
+    """One rule of a Torc failure handler: the chain policy's retry rule and the recovery script
+    that runs (in the retrying link, before the command) when a failure is retried."""
+
+    retry: RetryRule
+    recovery_script: str | None = None
+
+
+@dataclass(frozen=True)
 class Job:
-    """One entry of `jobs`; `scheduler` is the resolved scheduler name (None: cluster defaults)."""
+    """One job (a template already expanded); `scheduler` is the resolved scheduler name (None:
+    cluster defaults); `slug` is its name made safe for Slurm job names and file names."""
 
     name: str
     line: int
@@ -68,6 +80,13 @@ class Job:
     supports_termination: bool = False
     resources: Resources = field(default_factory=Resources)
     scheduler: str | None = None
+    slug: str = ""
+    failure_rules: tuple[FailureRule, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
+    action: str | None = None  # the Torc trigger whose run_commands this job runs (None: a workflow job)
+
+    def with_(self, **changes: object) -> Job:
+        return replace(self, **changes)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -80,6 +99,8 @@ class Workflow:
     schedulers: dict[str, Scheduler]
     user: str | None = None
     notes: tuple[Problem, ...] = ()
+    slug: str = ""  # the name made safe for Slurm job names and directory names
+    sbatch_defaults: tuple[str, ...] = ()  # from slurm_defaults: options every job gets first
 
     @property
     def directory(self) -> Path:

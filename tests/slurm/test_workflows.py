@@ -220,7 +220,7 @@ def test_reinit_reruns_exactly_the_failed_job_and_its_dependents(wf_dir: Path, v
 
     rows = wait_until(settled, 200, interval=3, what="b to fail and c to be held")
     assert isinstance(rows, dict)
-    assert rows["c"]["reason"].startswith("upstream reinit_check.b stopped: failed with exit code 3")
+    assert rows["c"]["reason"].startswith("upstream b stopped: failed with exit code 3")  # status names jobs
 
     dry = longrun("alice", wf_dir, "workflow", "reinit", "reinit_check", "--dry-run", "--json")
     assert dry.returncode == 0, dry.stdout + dry.stderr

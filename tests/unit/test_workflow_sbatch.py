@@ -9,7 +9,8 @@ import time
 from pathlib import Path
 
 from app.workflows.loader import load_workflow, load_workflow_text
-from app.workflows.sbatch import DEFAULT_WARNING_SIGNAL, is_compound, plan_job
+from app.workflows.sbatch import DEFAULT_WARNING_SIGNAL, plan_job
+from app.workflows.script import is_compound
 from app.workflows.spec import Workflow
 
 DATA = Path(__file__).parent / "data" / "workflows"
