@@ -1,7 +1,7 @@
 """The Log pane: follows the selected link's stdout as it grows.
 
 An async worker watches the file's directory with watchfiles `awatch` (so creation and rotation
-are seen too) and reads only the new bytes through LogFollower, in a thread so that a slow file
+are seen too) and reads only the new bytes through app.explain.follow.LogFollower, in a thread so that a slow file
 system never stalls the screen. `awatch` also wakes every two seconds, which covers file systems
 that do not deliver change events (NFS, Lustre).
 """
@@ -15,7 +15,7 @@ from textual import work
 from textual.widgets import Log
 from watchfiles import awatch
 
-from widgets.log_reader import LogChunk, LogFollower
+from app.explain.follow import LogChunk, LogFollower
 
 MAX_LINES = 5000
 WAKE_MS = 2000

@@ -1,8 +1,10 @@
 """`longrun explain JOBID [--json]`: why a job ended, the facts that show it, and what to change.
 
-Works for any job the user can see (own or a colleague's, submitted by longrun or not): one
-sacct call, one `scontrol show job` while the controller still holds the job, and the tail of
-its output file(s) when readable. The diagnosis itself is app/diagnose (pure).
+Works for any job the user can see (own or a colleague's, submitted by longrun or not). What it
+reads is gathered by app/explain, the pipeline the dashboard's Diagnosis pane runs too: one sacct
+call, one `scontrol show job` (the controller's record while it holds the job), the job's batch
+script, its chain's record when it is a longrun link, and the tails of its output files, found
+by Slurm's own rules (app/explain/logpaths.py). The diagnosis itself is app/diagnose (pure).
 
 Exit status: 0 explained; 2 unknown or malformed job id; 3 Slurm unreachable.
 
@@ -49,9 +51,9 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.syntax import Syntax
 
-from app.commands.explain_io import JOB_ID_RE, Gathered, JobNotFound, gather
 from app.console import fitted_table, print_error, stdout
-from app.diagnose import Diagnosis, diagnose
+from app.diagnose import Diagnosis
+from app.explain.gather import JOB_ID_RE, Gathered, JobNotFound, diagnose_gathered, gather
 from app.slurm.client import default_client
 from app.slurm.errors import SlurmUnavailable, UnknownJob
 from app.slurm.records import SacctRow
@@ -106,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     except SlurmUnavailable as exc:
         print_error(f"Slurm is not reachable, cannot explain job {job_id}: {exc}")
         return 3
-    diagnosis = diagnose(gathered.accounting, gathered.controller, gathered.logs, gathered.script_text)
+    diagnosis = diagnose_gathered(gathered)
     if args.json:
         print(json.dumps(as_json(gathered, diagnosis), indent=2))
     else:

@@ -3,26 +3,36 @@ model, with live Slurm data, the selected job's steps and diagnosis, and the sup
 
 Slurm calls per snapshot, all batched: one sacct for the live links of the registry's chains and
 the selected job (none when there is neither); for a colleague whose registry cannot be read, or
-for everybody (`--all`), also discovery's sacct and squeue: three at most.
+for everybody (`--all`), also discovery's sacct and squeue: three at most. The selected job's
+diagnosis is the explain pipeline's (app.explain.focus, the same as `longrun explain`): it adds one
+`scontrol show job` when a job is first selected or its sacct state changed, never again for an
+ended one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import cached_property
 
+from app.explain.focus import FocusExplainer
+from app.explain.logpaths import LogPaths, link_logs
 from app.model.chain import ChainState, ChainStatus
 from app.registry import upstream_block
-from app.services.diagnosis import diagnose_focus
 from app.services.discovery import ChainDiscovery
 from app.slurm.config import cluster_name
+from app.slurm.records import JobAccounting
 from app.supervisor.lease import read_heartbeat, supervisor_alive
-from app.supervisor.links import link_log_path
 from app.views import ChainView, DashboardSnapshot, FocusView, SupervisorHealth
 from app.views.projection import chain_view, focus_view, statuses_from_accounting, superseded_chains
 
 
 class ChainReading(ChainDiscovery):
+    @cached_property
+    def explainer(self) -> FocusExplainer:
+        """The selected job's explain pipeline; it keeps controller records between snapshots."""
+        return FocusExplainer(lambda job_id: self.slurm.show_job(job_id))
+
     def chains(self, user: str | None) -> list[ChainView]:
         return list(self.snapshot(user).chains)
 
@@ -41,15 +51,16 @@ class ChainReading(ChainDiscovery):
         replaced = superseded_chains(registry_chains)
         views = [
             chain_view(status, acct, read_only=read_only, superseded=status.chain_id in replaced,
-                       log_paths=log_paths(status), waiting_reason=waiting_reason(status, lookup))
+                       log_paths=log_paths(status, acct), waiting_reason=waiting_reason(status, lookup))
             for status, read_only in found.from_registry
-        ] + [chain_view(status, {}, read_only=True, log_paths=log_paths(status)) for status in rebuilt]  # fmt: skip
+        ] + [
+            chain_view(status, {}, read_only=True, log_paths=log_paths(status, tagged)) for status in rebuilt
+        ]  # fmt: skip
         views.sort(key=lambda v: (v.state.is_final, v.owner, v.name, v.chain_id))
         focus: FocusView | None = None
         focused = (acct.get(focus_job_id) or tagged.get(focus_job_id)) if focus_job_id else None
         if focused is not None:
-            log_path = next((lk.log_path for v in views for lk in v.links if lk.job_id == focus_job_id), None)
-            focus = focus_view(focused, diagnose_focus(focused, log_path))
+            focus = focus_view(focused, self.explainer.diagnosis(focused))
         return DashboardSnapshot(
             chains=tuple(views),
             focus=focus,
@@ -69,9 +80,9 @@ class ChainReading(ChainDiscovery):
         )
 
 
-def log_paths(status: ChainStatus) -> dict[str, str | None]:
-    """Each link's output file, by job id."""
-    return {link.job_id: link_log_path(status, link.job_id, status.spec.owner) for link in status.links if link.job_id}
+def log_paths(status: ChainStatus, live: Mapping[str, JobAccounting]) -> dict[str, LogPaths | None]:
+    """Each link's output files, by job id, resolved as Slurm does (app.explain.logpaths)."""
+    return {link.job_id: link_logs(status.spec, link, live.get(link.job_id)) for link in status.links if link.job_id}
 
 
 def waiting_reason(status: ChainStatus, lookup: Mapping[str, ChainStatus]) -> str | None:

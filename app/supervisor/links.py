@@ -9,10 +9,9 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Mapping
-from functools import lru_cache
 from pathlib import Path
 
-from app.model.chain import ChainStatus, comment_tag, find_option
+from app.model.chain import ChainStatus, comment_tag
 from app.registry import Registry
 from app.registry.derive import SUBMIT_FAILED, SUBMIT_INTENT, SUBMITTED
 from app.registry.scripts import verify_script
@@ -91,27 +90,3 @@ def submit_link(reg: Registry, slurm: SlurmClient, status: ChainStatus) -> str |
         os._exit(99)
     reg.append_event(status.chain_id, SUBMITTED, attempt=attempt, job_id=job_id)
     return job_id
-
-
-def link_log_path(status: ChainStatus, job_id: str | None, user: str) -> str | None:
-    """Where a link writes its output, following sbatch's -o (default slurm-%j.out in the workdir)."""
-    if job_id is None:
-        return None
-    pattern, name = _output_pattern(status.spec.sbatch_options, status.spec.script)
-    first = status.first_job_id or job_id
-    text = (
-        pattern.replace("%%", "\0")
-        .replace("%j", job_id)
-        .replace("%A", first if "_" not in job_id else job_id.split("_")[0])
-        .replace("%x", name)
-        .replace("%u", user)
-        .replace("\0", "%")
-    )
-    return str(Path(status.spec.workdir, text))  # an absolute text replaces the workdir
-
-
-@lru_cache(maxsize=4096)
-def _output_pattern(options: tuple[str, ...], script: str) -> tuple[str, str]:
-    """sbatch's -o pattern and job name (%x) for these options; the dashboard asks for every link."""
-    pattern = find_option(options, "--output", "-o") or "slurm-%j.out"
-    return pattern, find_option(options, "--job-name", "-J") or os.path.basename(script)

@@ -29,7 +29,9 @@ class LinkView:
     exit_status: ExitStatus | None
     ending: str | None
     decision: str | None
-    log_path: str | None
+    log_path: str | None  # the link's stdout file, resolved as Slurm does (app.explain.logpaths)
+    stderr_path: str | None = None  # its stderr file when separate (-e); None: stderr is in log_path
+    log_problem: str | None = None  # why log_path is None or only a guess (e.g. %N before the job starts)
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ class DiagnosisResult:
     explanation: str
     evidence: tuple[str, ...]
     suggestion: str | None
+    kind: str | None = None  # app.diagnose.DiagnosisKind value ("out_of_memory", "checkpointed", ...)
+    fix_options: tuple[tuple[str, str], ...] = ()  # sbatch option -> value, as `explain --json` fix_options
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,11 @@ from app.model.units import Duration, MemorySize
 from app.views import ChainView, DiagnosisResult, FocusView, LinkView, StepView
 
 if TYPE_CHECKING:
+    from app.explain.logpaths import LogPaths
     from app.slurm.records import JobAccounting, QueueRecord, SacctRow
 
 
-def link_view(link: Link, live: JobAccounting | None, log_path: str | None) -> LinkView:
+def link_view(link: Link, live: JobAccounting | None, logs: LogPaths | None) -> LinkView:
     """A link as recorded, overlaid with live accounting while it has not ended."""
     state = link.state
     start, end, elapsed, limit, exit_status = link.start, link.end, link.elapsed, link.time_limit, link.exit_status
@@ -42,7 +43,9 @@ def link_view(link: Link, live: JobAccounting | None, log_path: str | None) -> L
         exit_status=exit_status,
         ending=link.ending,
         decision=link.decision,
-        log_path=log_path,
+        log_path=logs.stdout.path if logs else None,
+        stderr_path=logs.stderr.path if logs and logs.stderr else None,
+        log_problem=(logs.stdout.problem or (logs.stderr.problem if logs.stderr else None)) if logs else None,
     )
 
 
@@ -52,12 +55,12 @@ def chain_view(
     *,
     read_only: bool,
     superseded: bool = False,
-    log_paths: Mapping[str, str | None] | None = None,
+    log_paths: Mapping[str, LogPaths | None] | None = None,
     waiting_reason: str | None = None,
 ) -> ChainView:
     """One chain for the CLI and the dashboard.
 
-    `live` holds the accounting of its unfinished links, `log_paths` each link's output file by
+    `live` holds the accounting of its unfinished links, `log_paths` each link's output files by
     job id, `waiting_reason` why a chain that waits for upstream chains has not started.
     """
     spec = status.spec

@@ -5,7 +5,9 @@ FakeServices implements app.services.api.ChainService (mypy checks it, see the e
 The accounting records are parsed (by the project's own sacct parser) from captures of the test
 cluster: tests/captures/sacct_scenarios.txt and, for the out-of-memory and time-limit endings,
 tests/captures/endings/{oom,timeout}.sacct.txt with their real logs; the selected job's steps and
-diagnosis go through the real projection and diagnosis, as in app.services.reading. The chains around them are
+diagnosis go through the real projection and the explain pipeline (app.explain.focus, without
+scontrol; the fake's chains name each link's log with `-o`, as a registry would), as in
+app.services.reading. The chains around them are
 what the supervisor would have recorded for such links; the logs of the still running links
 (tests/tui/data/) are written by hand, as no capture of a running training exists. The clock is
 fixed, so screens are deterministic. Nothing here calls Slurm.
@@ -17,13 +19,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from app.model.chain import ChainState
+from app.explain.focus import FocusExplainer
+from app.explain.gather import ChainLink
+from app.model.chain import ChainSpec, ChainState, ChainStatus, Link
 from app.model.units import Duration
 from app.services import ActionRefused
 from app.services.api import ChainService
-from app.services.diagnosis import diagnose_focus
 from app.slurm.errors import SlurmUnavailable
-from app.slurm.records import JobAccounting
+from app.slurm.records import ControllerJob, JobAccounting
 from app.views import ChainView, DashboardSnapshot, FocusView, LinkView, SupervisorHealth
 from app.views.projection import focus_view
 from app.workflows.reinit import ReinitStep
@@ -131,6 +134,9 @@ class FakeServices:
     damaged: tuple[str, ...] = ()
     calls: list[tuple[object, ...]] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.explainer = FocusExplainer(None, find=self.find_chain)
+
     def snapshot(self, user: str | None, focus_job_id: str | None = None) -> DashboardSnapshot:
         self.calls.append(("snapshot", user, focus_job_id))
         if self.down:
@@ -141,8 +147,7 @@ class FakeServices:
         acct = self.accounting.get(focus_job_id) if focus_job_id else None
         focus: FocusView | None = None
         if acct is not None:
-            log_path = next((lk.log_path for c in shown for lk in c.links if lk.job_id == focus_job_id), None)
-            focus = focus_view(acct, diagnose_focus(acct, log_path))
+            focus = focus_view(acct, self.explainer.diagnosis(acct))
         return DashboardSnapshot(shown, focus, self.health, self.now, user, self.cluster, self.damaged)
 
     def _act(self, name: str, chain_id: str, *extra: object) -> str:
@@ -183,6 +188,19 @@ class FakeServices:
     def reinit_workflow(self, workflow: str) -> str:
         self.calls.append(("reinit_workflow", workflow))
         return f"workflow {workflow}: done"
+
+    def find_chain(self, accounting: JobAccounting | None, controller: ControllerJob | None) -> ChainLink | None:
+        """The explain pipeline's chain lookup (the registry's role): a link's chain with `-o` its log."""
+        job_id = accounting.job_id if accounting else (controller.job_id if controller else None)
+        for chain in self.chains:
+            for link in chain.links:
+                if link.job_id == job_id and link.log_path:
+                    options = ("-o", link.log_path)
+                    spec = ChainSpec(chain.chain_id, chain.name, chain.owner, "/nonexistent/job.sh",
+                                     sbatch_options=options, workdir="/nonexistent")  # fmt: skip
+                    status = ChainStatus(spec, chain.state, chain.reason, (Link(link.attempt, link.job_id),))
+                    return ChainLink(status, status.links[0])
+        return None
 
     def actions(self) -> list[tuple[object, ...]]:
         return [c for c in self.calls if c[0] != "snapshot"]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from textual.widgets import Log
 
+from app.explain.follow import LogFollower
 from tests.tui.fake_services import FakeServices, sample_chains
 from tests.tui.helpers import make_app, settled, wait_for
-from widgets.log_reader import LogFollower
 
 
 def test_reads_only_new_complete_lines(tmp_path: Path) -> None:
@@ -18,8 +18,7 @@ def test_reads_only_new_complete_lines(tmp_path: Path) -> None:
     path.write_text("one\ntwo\npart")
     follower = LogFollower(str(path))
     first = follower.read()
-    assert first.lines == ("one", "two") and first.reset and first.notice is None
-    assert follower.pending_line() == "part"
+    assert first.lines == ("one", "two") and first.reset and first.notice is None  # "part" waits for its newline
     assert follower.read().lines == ()  # nothing new: no read at all
     with path.open("a") as handle:
         handle.write("ial\nthree\n")

@@ -9,9 +9,9 @@ import pytest
 from rich.console import Console
 
 import app.commands.explain as explain_command
-from app.commands.explain_io import Gathered
 from app.console import fitted_table, table_width
 from app.diagnose import diagnose
+from app.explain.gather import Gathered
 from tests.captures import parse_sacct_capture
 
 ENDINGS = Path(__file__).resolve().parents[1] / "captures" / "endings"

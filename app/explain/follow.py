@@ -1,15 +1,18 @@
 """Reading a growing log file incrementally: keep the offset, read only new bytes, survive rotation.
 
-No Textual here (the Log pane drives it from a worker). A file that is missing, replaced
-(rotated: another inode), truncated (smaller than our offset) or huge (more new bytes than we
-would ever show) is handled by starting again from its tail and saying so in a notice.
+No Textual here (the dashboard's Log pane drives it from a worker). A file that is missing,
+replaced (rotated: another inode), truncated (smaller than our offset) or huge (more new bytes
+than we would ever show) is handled by starting again from its tail and saying so in a notice.
+Files are opened through app.explain.files.open_regular: a FIFO, a device or a directory is
+reported ("not a regular file"), never read, and no read can block.
 """
 
 from __future__ import annotations
 
 import codecs
-import os
 from dataclasses import dataclass, field
+
+from app.explain.files import describe_open_error, open_regular, read_at
 
 TAIL_BYTES = 256 * 1024  # at most this much of a file is ever read in one go
 
@@ -37,14 +40,15 @@ class LogFollower:
 
     def read(self) -> LogChunk:
         try:
-            stat = os.stat(self.path)
+            with open_regular(self.path) as (fd, info):
+                return self._read_open(fd, (info.st_dev, info.st_ino), info.st_size)
         except FileNotFoundError:
             return self._missing()
         except OSError as exc:
-            return self._missing(f"cannot read {self.path}: {exc.strerror or exc}")
+            return self._missing(f"cannot read {self.path}: {describe_open_error(exc)}")
+
+    def _read_open(self, fd: int, identity: tuple[int, int], size: int) -> LogChunk:
         self._missing_reported = False
-        identity = (stat.st_dev, stat.st_ino)
-        size = stat.st_size
         notice: str | None = None
         reset = False
         if self.identity is None:
@@ -64,10 +68,7 @@ class LogFollower:
             start = self.offset
         if start == size and not reset:
             return LogChunk()
-        try:
-            data = _read_range(self.path, start, size)
-        except OSError as exc:
-            return LogChunk(notice=f"cannot read {self.path}: {exc.strerror or exc}")
+        data = read_at(fd, size - start, start)
         self.identity = identity
         self.offset = start + len(data)
         if reset:
@@ -79,10 +80,6 @@ class LogFollower:
         *complete, self._partial = text.split("\n")
         return LogChunk(tuple(line.rstrip("\r") for line in complete), reset, notice)
 
-    def pending_line(self) -> str:
-        """The last line when it has no newline yet (a progress line still being written)."""
-        return self._partial
-
     def _missing(self, why: str | None = None) -> LogChunk:
         first = not self._missing_reported
         had_file = self.identity is not None
@@ -93,12 +90,6 @@ class LogFollower:
         if why is None:
             why = f"{self.path} is gone; waiting for it to come back" if had_file else f"waiting for {self.path}"
         return LogChunk(reset=True, notice=why)
-
-
-def _read_range(path: str, start: int, end: int) -> bytes:
-    with open(path, "rb") as handle:
-        handle.seek(start)
-        return handle.read(end - start)
 
 
 def _new_decoder() -> codecs.IncrementalDecoder:

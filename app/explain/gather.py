@@ -1,0 +1,183 @@
+"""What one diagnosis needs, gathered the same way for `longrun explain` and the dashboard.
+
+`gather(client, job_id)` is the CLI's entry: one sacct call, one `scontrol show job` (the
+controller's record while it holds the job). The dashboard has the accounting from its poll and
+its own cache of controller records (app.explain.focus). Both then run `complete()`: the chain
+the job is a link of (its comment tag `longrun:<chain>:<attempt>`, looked up in the owner's
+registry when readable), the batch script (scontrol's Command while held, else the chain's
+script), the output files (app.explain.logpaths: Slurm's rules) and their tails (app.explain.files).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.diagnose import Diagnosis, LogTail, diagnose
+from app.explain.files import read_tail
+from app.explain.logpaths import JobIdentity, LogPath, LogPaths, Submission, chain_submission, resolve_logs
+from app.explain.scripts import read_script
+from app.model.chain import ChainStatus, Link, parse_comment_tag
+from app.registry import Registry, RegistryError, default_home
+from app.slurm.client import SlurmClient
+from app.slurm.errors import SlurmUnavailable, UnknownJob
+from app.slurm.records import ControllerJob, JobAccounting
+
+MAX_DIR_ENTRIES = 5000  # a working directory with more files is not scanned further for log names
+LOG_SUFFIXES = (".out", ".err", ".log", ".txt")
+JOB_ID_RE = re.compile(r"^\d+(?:_\d+)?(?:\+\d+)?$")
+
+
+class JobNotFound(Exception):
+    """Neither accounting nor the controller knows the id (or it names a whole array)."""
+
+
+@dataclass(frozen=True)
+class ChainLink:
+    """The chain a job is a link of, and that link, as the owner's registry records them."""
+
+    status: ChainStatus
+    link: Link
+
+
+ChainFinder = Callable[[JobAccounting | None, ControllerJob | None], "ChainLink | None"]
+
+
+@dataclass(frozen=True)
+class Gathered:
+    job_id: str
+    accounting: JobAccounting | None
+    controller: ControllerJob | None
+    logs: tuple[LogTail, ...]
+    script_text: str | None
+    notes: tuple[str, ...]  # things we could not look at, for the human output
+    chain: ChainLink | None = None
+
+
+def gather(client: SlurmClient, job_id: str) -> Gathered:
+    """Everything `longrun explain JOBID` shows; JobNotFound, SlurmUnavailable when it cannot."""
+    notes: list[str] = []
+    found = client.accounting([job_id])
+    accounting = found.get(job_id)
+    if accounting is None and found:
+        if len(found) == 1:
+            accounting = next(iter(found.values()))
+        else:
+            tasks = ", ".join(sorted(found)[:3])
+            raise JobNotFound(f"job {job_id} is an array of {len(found)} tasks; explain one task, e.g. {tasks}")
+    controller: ControllerJob | None = None
+    try:
+        controller = client.show_job(accounting.job_id if accounting else job_id)
+    except UnknownJob:
+        controller = None
+    except SlurmUnavailable as exc:
+        if accounting is None:
+            raise
+        notes.append(f"the controller did not answer ({exc}); explained from accounting only")
+    if accounting is None and controller is None:
+        raise JobNotFound(f"job {job_id} is not known to Slurm (not in accounting, not held by the controller)")
+    return complete(accounting.job_id if accounting else job_id, accounting, controller, tuple(notes))
+
+
+def complete(
+    job_id: str,
+    accounting: JobAccounting | None,
+    controller: ControllerJob | None,
+    notes: tuple[str, ...] = (),
+    find: ChainFinder | None = None,
+) -> Gathered:
+    """The shared part of both entry points: chain, script, log paths and tails for these records."""
+    chain = (find or find_chain)(accounting, controller)
+    command = controller.raw.get("Command") if controller else None
+    held_script = command if command and os.path.isabs(command) else None
+    submission: Submission | None
+    if chain is not None:
+        submission = chain_submission(chain.status.spec, chain.link)
+    elif controller is not None and controller.work_dir:
+        submission = Submission((), held_script, controller.work_dir)  # the command line is not known
+    else:
+        submission = None
+    script = read_script(held_script or (submission.script if submission else None))
+    ident = JobIdentity.of(job_id, accounting, controller)
+    paths = resolve_logs(ident, submission, controller)
+    logs = find_logs(job_id, paths, ident.work_dir or (submission.cwd if submission else None))
+    return Gathered(job_id, accounting, controller, logs, script.text if script else None, notes, chain)
+
+
+def diagnose_gathered(gathered: Gathered) -> Diagnosis:
+    """The diagnosis of what was gathered (NothingToDiagnose when there are no records)."""
+    return diagnose(gathered.accounting, gathered.controller, gathered.logs, gathered.script_text)
+
+
+def find_chain(accounting: JobAccounting | None, controller: ControllerJob | None) -> ChainLink | None:
+    """The longrun chain and link of this job, from its comment tag and its owner's registry.
+
+    None when the job is no link, the owner's registry cannot be read, or the registry does not
+    record this job id for the tagged attempt (a tag is only text anyone can write).
+    """
+    comment = (accounting.job.comment if accounting else None) or (controller.comment if controller else None)
+    tag = parse_comment_tag(comment)
+    owner = (accounting.job.user if accounting else None) or (controller.user if controller else None)
+    if tag is None or not owner:
+        return None
+    job_id = accounting.job_id if accounting else controller.job_id  # type: ignore[union-attr]
+    try:
+        status = Registry(default_home(owner), read_only=True).status(tag[0])
+    except (RegistryError, OSError, ValueError):
+        return None
+    for link in status.links:
+        if link.attempt == tag[1] and link.job_id in (job_id, None):
+            return ChainLink(status, link)
+    return None
+
+
+def find_logs(job_id: str, paths: LogPaths, work_dir: str | None) -> tuple[LogTail, ...]:
+    """The tails of the job's output files; when the resolved one is unreadable and was not Slurm's
+    own record, files in the working directory that name the job id (marked as guesses)."""
+    stdout = _tail(paths.stdout)
+    stderr = (_tail(paths.stderr),) if paths.stderr is not None else ()
+    if stdout.readable or (paths.stdout.source == "scontrol" and paths.stdout.path is not None):
+        return (stdout, *stderr)
+    named = [read_tail(p, guessed=True) for p in files_naming_job(work_dir, job_id, exclude=stdout.path)]
+    readable = tuple(log for log in named if log.readable)
+    if readable:
+        return readable
+    if stdout.path is None and work_dir is None:
+        return (LogTail(None, problem=stdout.problem or "Slurm keeps no output path or working directory for it"),)
+    if paths.stdout.exact:
+        return (stdout, *stderr)
+    problem = (f"{stdout.problem}; Slurm's accounting does not keep -o/--output paths, and no file in the working "
+               "directory names this job id")  # fmt: skip
+    return (LogTail(stdout.path, problem=problem, guessed=True, directory_exists=stdout.directory_exists), *stderr)
+
+
+def _tail(found: LogPath) -> LogTail:
+    if found.path is None:
+        return LogTail(None, problem=found.problem or "no path known", guessed=not found.exact)
+    return read_tail(found.path, guessed=not found.exact)
+
+
+def files_naming_job(directory: str | None, job_id: str, exclude: str | None = None) -> list[str]:
+    """Up to two regular files in directory whose name holds the job id as a whole number, e.g. `train-1234.out`.
+
+    A guess for logs written with -o patterns like `%x-%j.out` once Slurm no longer tells the path.
+    Symbolic links are not candidates.
+    """
+    if not directory:
+        return []
+    token = re.compile(rf"(?<![0-9]){re.escape(job_id)}(?![0-9_])")
+    found: list[str] = []
+    try:
+        with os.scandir(directory) as entries:
+            for count, entry in enumerate(entries):
+                if count >= MAX_DIR_ENTRIES:
+                    break
+                if (token.search(entry.name) and entry.name.endswith(LOG_SUFFIXES)
+                        and entry.is_file(follow_symlinks=False) and entry.path != exclude):  # fmt: skip
+                    found.append(entry.path)
+    except OSError:
+        return []
+    found.sort(key=lambda p: (not p.endswith(".out"), p))
+    return found[:2]
