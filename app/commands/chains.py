@@ -56,6 +56,7 @@ def chain_json(view: ChainView) -> dict[str, Any]:
                 "ending": lk.ending,
                 "decision": lk.decision,
                 "log_path": lk.log_path,
+                "stderr_path": lk.stderr_path,
             }
             for lk in view.links
         ],

@@ -12,7 +12,6 @@ import signal
 from dataclasses import dataclass
 
 _EXIT_RE = re.compile(r"^\s*(\d+):(\d+)\s*$")
-SACCT_OFFSET_FIXED_IN = (25, 11)
 
 
 class ExitStatusParseError(ValueError):

@@ -21,6 +21,9 @@ from app.explain.sbatch_options import parse_options, script_directives
 from app.explain.scripts import Script
 from app.model.chain import ChainSpec, Link
 from app.model.states import JobState
+from app.registry import Registry
+from app.services import Services
+from app.slurm.client import SlurmClient
 from app.slurm.records import ControllerJob
 
 CAPTURE = json.loads(
@@ -206,3 +209,19 @@ def test_link_logs_of_a_chain_and_of_a_chain_rebuilt_from_accounting(tmp_path: P
     rebuilt = ChainSpec("c2", "x", "bob", "?", workdir="/home/bob/run")
     guess = link_logs(rebuilt, Link(1, "80"))
     assert guess is not None and guess.stdout.path == "/home/bob/run/slurm-80.out" and not guess.stdout.exact
+
+
+def test_the_dashboards_link_view_follows_the_scripts_own_sbatch_output(tmp_path: Path) -> None:
+    """The log pane said "waiting for .../slurm-14.out" while the job wrote /tmp/u/train-14.out."""
+    script = tmp_path / "train.sh"
+    script.write_text(
+        f"#!/bin/bash\n#SBATCH --output={tmp_path}/train-%j.out\n#SBATCH --error={tmp_path}/e-%j.err\nx\n"
+    )
+    reg = Registry(tmp_path / "reg")
+    reg.create_chain(ChainSpec("c1", "train", "alice", str(script), sbatch_options=("--time=5",), workdir="/w"))
+    reg.append_event("c1", "submit_intent", attempt=1)
+    reg.append_event("c1", "submitted", attempt=1, job_id="14")
+    reg.append_event("c1", "observed_end", attempt=1, job_id="14", state="FAILED", exit="3:0", elapsed=5)
+    (chain,) = Services(viewer="alice", slurm=SlurmClient(), home=tmp_path / "reg").snapshot("alice").chains
+    (link,) = chain.links
+    assert (link.log_path, link.stderr_path) == (f"{tmp_path}/train-14.out", f"{tmp_path}/e-14.err")
