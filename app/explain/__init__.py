@@ -3,7 +3,8 @@
 `longrun explain` and the dashboard's Diagnosis pane both go through here (then app/diagnose,
 which is pure). Modules, each with one job:
 
-    files.py          open only regular files, never hang; the one tail reader (exact line numbers)
+    files.py          open only regular files, never hang, read bounded amounts (stdlib only)
+    tail.py           the one tail reader: a log's last lines with exact line numbers
     follow.py         following a growing log (the dashboard's Log pane drives it)
     sbatch_options.py sbatch's command line and a script's #SBATCH lines, read as sbatch reads them
     scripts.py        batch scripts read once per (path, mtime)

@@ -74,8 +74,9 @@ class FocusExplainer:
             cached = self._records.get(job_id)
         if cached is not None and (cached.final if row.state.is_terminal else cached.asked_at == now):
             return cached.controller, ()
-        try:
+        with self._lock:
             self.controller_calls += 1
+        try:
             controller: ControllerJob | None = self._show_job(job_id)
         except UnknownJob:
             controller = None

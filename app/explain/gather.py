@@ -16,9 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.diagnose import Diagnosis, LogTail, diagnose
-from app.explain.files import read_tail
 from app.explain.logpaths import JobIdentity, LogPath, LogPaths, Submission, chain_submission, resolve_logs
 from app.explain.scripts import read_script
+from app.explain.tail import read_tail
 from app.model.chain import ChainStatus, Link, parse_comment_tag
 from app.registry import Registry, RegistryError, default_home
 from app.slurm.client import SlurmClient
@@ -125,7 +125,9 @@ def find_chain(accounting: JobAccounting | None, controller: ControllerJob | Non
     job_id = accounting.job_id if accounting else controller.job_id  # type: ignore[union-attr]
     try:
         status = Registry(default_home(owner), read_only=True).status(tag[0])
-    except (RegistryError, OSError, ValueError):
+    except (RegistryError, OSError):
+        return None
+    except Exception:  # a damaged chain record (bad types, deep nesting) must never stop an explanation
         return None
     for link in status.links:
         if link.attempt == tag[1] and link.job_id in (job_id, None):

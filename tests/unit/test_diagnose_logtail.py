@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from app.explain import files
-from app.explain.files import read_tail
+from app.explain import tail as tail_reader
 from app.explain.gather import files_naming_job
+from app.explain.tail import read_tail
 
 
 def test_small_file_is_read_whole_with_line_numbers(tmp_path: Path) -> None:
@@ -24,13 +24,13 @@ def test_long_file_keeps_the_last_lines_and_their_real_numbers(tmp_path: Path) -
     tail = read_tail(str(path), guessed=False)
     assert tail.text is not None
     lines = tail.text.splitlines()
-    assert len(lines) == files.TAIL_LINES and lines[-1] == "line 20000"
-    assert tail.first_line == 20000 - files.TAIL_LINES + 1
+    assert len(lines) == tail_reader.TAIL_LINES and lines[-1] == "line 20000"
+    assert tail.first_line == 20000 - tail_reader.TAIL_LINES + 1
     assert lines[0] == f"line {tail.first_line}"
 
 
 def test_huge_file_gives_tail_positions_not_line_numbers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(files, "COUNT_LINES_UP_TO", 1000)
+    monkeypatch.setattr(tail_reader, "COUNT_LINES_UP_TO", 1000)
     path = tmp_path / "7.out"
     path.write_text("x" * 100 + "\n" + "".join(f"line {i}\n" for i in range(1, 20001)))
     tail = read_tail(str(path), guessed=False)

@@ -10,6 +10,7 @@ MinJobAge) and with the controller's record.
 
 from __future__ import annotations
 
+import getpass
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -18,8 +19,10 @@ from pathlib import Path
 import pytest
 
 from app.explain.focus import FocusExplainer
-from app.explain.gather import diagnose_gathered, gather
+from app.explain.gather import diagnose_gathered, find_chain, gather
+from app.model.chain import ChainSpec
 from app.model.states import JobState
+from app.registry import Registry
 from app.slurm.client import SlurmClient
 from app.slurm.errors import SlurmUnavailable, UnknownJob
 from app.slurm.records import ControllerJob, JobAccounting
@@ -160,3 +163,27 @@ def test_the_cli_still_tells_an_unknown_job(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="not known to Slurm"):
         gather(SlurmClient(runner=replay), "424242")
     assert isinstance(classify_failure(["scontrol"], 1, NOT_HELD), UnknownJob)
+
+
+def test_a_link_is_found_by_its_comment_tag_only_when_the_registry_agrees(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    me = getpass.getuser()
+    monkeypatch.setenv("LONGRUN_HOME", str(tmp_path / "reg"))
+    reg = Registry(tmp_path / "reg")
+    reg.create_chain(ChainSpec("c1", "train", me, "/w/train.sh", sbatch_options=("-o", "t-%j.out"), workdir="/w"))
+    reg.append_event("c1", "submit_intent", attempt=1, options=["--mem=2G"])
+    reg.append_event("c1", "submitted", attempt=1, job_id="41")
+    (accounting,) = parse_sacct((ENDINGS / "exit3.sacct.txt").read_text()).values()
+
+    def job(job_id: str, comment: str) -> JobAccounting:
+        return JobAccounting(replace(accounting.job, job_id=job_id, user=me, comment=comment), ())
+
+    found = find_chain(job("41", "longrun:c1:1"), None)
+    assert found is not None and found.status.chain_id == "c1" and found.link.options == ("--mem=2G",)
+    assert find_chain(job("99", "longrun:c1:1"), None) is None  # a tag is text anyone can write
+    assert find_chain(job("41", "longrun:c1:2"), None) is None
+    assert find_chain(job("41", "longrun:nochain:1"), None) is None
+    assert find_chain(job("41", "free text"), None) is None
+    (tmp_path / "reg" / "chains" / "c1" / "spec.json").write_text('{"chain_id": "c1", "args": 5}')
+    assert find_chain(job("41", "longrun:c1:1"), None) is None  # damaged: explained without the chain

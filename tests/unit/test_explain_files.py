@@ -17,9 +17,10 @@ from typing import TypeVar
 import pytest
 
 from app.explain import files
-from app.explain.files import NotRegularFile, open_regular, read_tail
+from app.explain.files import NotRegularFile, open_regular
 from app.explain.follow import LogFollower
 from app.explain.scripts import forget_scripts, read_script
+from app.explain.tail import TAIL_BYTES, read_tail
 
 T = TypeVar("T")
 GENEROUS = 60.0  # seconds; a correct reader returns at once, a blocked one never
@@ -108,7 +109,7 @@ def test_a_2_gb_sparse_log_is_read_within_the_bound(tmp_path: Path, monkeypatch:
     tail = within(lambda: read_tail(str(path)))
     assert tail.text is not None and tail.text.endswith("the very last line")
     assert tail.first_line is None  # too big to count lines: numbers are reported unknown, not invented
-    assert sum(read) <= files.TAIL_BYTES
+    assert sum(read) <= TAIL_BYTES
     read.clear()
     chunk = within(LogFollower(str(path)).read)
     assert chunk.lines[-1] == "the very last line" and sum(read) <= LogFollower(str(path)).tail_bytes
