@@ -96,7 +96,7 @@ class LogPath:
 
     path: str | None
     source: str  # "scontrol", "command line", "#SBATCH", "Slurm's default"
-    exact: bool = True  # False: Slurm's own record was not available for a part of it
+    exact: bool = True  # False: a guess (see problem): the submission, the script or a value was not known
     problem: str | None = None  # why there is no path, or what was taken on trust
 
 
@@ -129,18 +129,26 @@ def _job_dir(ident: JobIdentity, submission: Submission | None, chdir: str | Non
     return os.path.join(submission.cwd, chdir) if chdir else submission.cwd
 
 
-def _finish(expansion: Expansion, directory: str | None, source: str, exact: bool) -> LogPath:
+def _finish(expansion: Expansion, directory: str | None, source: str, doubt: str | None) -> LogPath:
+    """The expanded pattern as a path; `doubt` says why it is only a guess (None: it is not)."""
     if expansion.text is None:
-        return LogPath(None, source, exact, "; ".join(expansion.missing))
+        return LogPath(None, source, doubt is None, "; ".join(expansion.missing))
     path = expansion.text
     if not os.path.isabs(path):
         if directory is None:
-            return LogPath(None, source, exact, "the job's working directory is not known")
+            return LogPath(None, source, doubt is None, "the job's working directory is not known")
         path = os.path.join(directory, path)
-    problem = "; ".join(expansion.guessed) or None
-    if not exact and problem is None:
-        problem = "a guess: Slurm's default name (how the job was submitted is not known)"
-    return LogPath(path, source, exact and not expansion.guessed, problem)
+    problem = "; ".join(x for x in (doubt, *expansion.guessed) if x) or None
+    return LogPath(path, source, doubt is None and not expansion.guessed, problem)
+
+
+def _doubt(submission: Submission | None, script: Script | None) -> str | None:
+    """Why paths built from this submission are only a guess; None when they are not."""
+    if submission is None:
+        return "a guess: how the job was submitted is not known"
+    if submission.script is not None and script is None:
+        return f"a guess: the batch script {submission.script} could not be read (its #SBATCH lines count)"
+    return None
 
 
 def resolve_logs(
@@ -152,11 +160,10 @@ def resolve_logs(
     """Where the job's stdout and stderr are (see the module docstring for the rules)."""
     script = scripts(submission.script) if submission else None
     options = merged(submission.options if submission else (), script.directives if script else ())
-    name = ident.name or _option(options, "job-name") or (os.path.basename(submission.script) if submission and
-                                                          submission.script else None)  # fmt: skip
-    values = _values(ident, name)
+    script_name = os.path.basename(submission.script) if submission and submission.script else None
+    values = _values(ident, ident.name or _option(options, "job-name") or script_name)
     directory = _job_dir(ident, submission, _option(options, "chdir"))
-    known = submission is not None  # without it, Slurm's default is only our guess
+    doubt = _doubt(submission, script)
     if "array" in options and values.array_task_id is None:
         why = f"an array job writes one file per task: explain a task ({ident.job_id}_N)"
         return LogPaths(LogPath(None, options["array"][1], problem=why))
@@ -165,11 +172,11 @@ def resolve_logs(
     else:
         out_pattern = "slurm-%A_%a.out" if values.array_task_id is not None else "slurm-%j.out"
         out_source = "Slurm's default"
-    stdout = _finish(expand(out_pattern, values), directory, out_source, known)
+    stdout = _finish(expand(out_pattern, values), directory, out_source, doubt)
     stderr: LogPath | None = None
     if "error" in options:
         err_pattern, err_source = options["error"]
-        stderr = _finish(expand(err_pattern, values), directory, err_source, known)
+        stderr = _finish(expand(err_pattern, values), directory, err_source, doubt)
     if controller is not None and controller.std_out:
         stdout = _from_controller(controller.std_out, out_pattern, values, stdout)
         if controller.std_err and controller.std_err != controller.std_out:
@@ -196,7 +203,7 @@ def _from_controller(shown: str, pattern: str, values: PatternValues, ours: LogP
     if "\\" in shown:
         why = "scontrol's path holds a backslash (Slurm then expands nothing); the pattern that made it is unknown"
         return LogPath(shown.replace("\\", ""), "scontrol", exact=False, problem=why)
-    rest = _finish(expand(shown, values), None, "scontrol", True)
+    rest = _finish(expand(shown, values), None, "scontrol", None)
     return rest if rest.path is not None else LogPath(None, "scontrol", False, rest.problem)
 
 

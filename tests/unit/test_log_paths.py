@@ -175,15 +175,27 @@ def test_precedence_command_line_then_sbatch_lines_then_default() -> None:
     named = resolve_logs(JobIdentity("9", user="alice", name="renamed"), Submission((), "/home/a/run.sh", "/w"),
                          scripts=read)  # fmt: skip
     assert named.stdout.path == "/w/s-renamed-9.out"  # the records' name is the one Slurm used
-    plain = resolve_logs(ident, Submission(("-D", "sub"), "/home/a/run.sh", "/home/a"), scripts=lambda _p: None)
+    plain = resolve_logs(ident, Submission(("-D", "sub"), "/home/a/run.sh", "/home/a"), scripts=no_directives)
     assert plain.stdout.path == "/home/a/sub/slurm-9.out" and plain.stderr is None
     assert plain.stdout.source == "Slurm's default" and plain.stdout.exact
     work_dir_wins = resolve_logs(JobIdentity("9", work_dir="/real"), Submission(("-D", "sub"), None, "/home/a"))
     assert work_dir_wins.stdout.path == "/real/slurm-9.out"
     task = resolve_logs(JobIdentity("9_2", user="alice"), Submission((), None, "/h"))
     assert task.stdout.path == "/h/slurm-9_2.out"
-    default_name = resolve_logs(ident, Submission(("-o", "%x.log"), "/home/a/train.sh", "/h"), scripts=lambda _p: None)
+    default_name = resolve_logs(ident, Submission(("-o", "%x.log"), "/home/a/train.sh", "/h"), scripts=no_directives)
     assert default_name.stdout.path == "/h/train.sh.log"  # %x without -J: the script's file name
+
+
+def no_directives(path: str | None) -> Script:
+    return Script(path or "", "#!/bin/bash\nrun\n", ())
+
+
+def test_an_unreadable_script_makes_every_path_a_guess() -> None:
+    """Its #SBATCH lines may name other files: say so, and let explain look for files naming the job."""
+    paths = resolve_logs(JobIdentity("9", user="u"), Submission(("-o", "o-%j.out"), "/p/run.sh", "/h"),
+                         scripts=lambda _p: None)  # fmt: skip
+    assert paths.stdout.path == "/h/o-9.out" and not paths.stdout.exact
+    assert "/p/run.sh could not be read" in (paths.stdout.problem or "")
 
 
 def test_stderr_in_the_same_file_is_not_reported_twice() -> None:
