@@ -52,7 +52,7 @@ class JobIdentity:
     """What the records say about a job that its file names may use; None where unknown."""
 
     job_id: str  # as sacct shows it: "123", or "123_4" for an array task
-    raw_id: str | None = None  # an array task's own job id (scontrol's JobId)
+    raw_id: str | None = None  # an array task's own job id (scontrol's JobId, sacct's JobIDRaw)
     user: str | None = None
     name: str | None = None
     node: str | None = None  # the node that runs the batch script (Slurm's node name)
@@ -65,7 +65,7 @@ class JobIdentity:
         node = raw.get("BatchHost") or _first_node(row.node_list if row else None)
         return cls(
             job_id=job_id,
-            raw_id=controller.job_id if controller else None,
+            raw_id=controller.job_id if controller else (row.job_id_raw if row else None),
             user=(row.user if row else None) or (controller.user if controller else None),
             name=(row.name if row else None) or (controller.name if controller else None),
             node=node if node and node not in ("None", "(null)", "None assigned") else None,

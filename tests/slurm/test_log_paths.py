@@ -17,17 +17,15 @@ from tests.captures.endings.scenarios import controller_forgot, explain, wait_en
 from tests.conftest import run_as, wait_until, write_script
 from tests.slurm.chain_helpers import status, stop_supervisor, submit
 
-# What the dashboard's poll worker computes for a job, run as the viewing user (app.tui._fetch:
-# Services.snapshot, then FocusExplainer.diagnosis), printed as JSON.
+# What the dashboard's poll worker computes for a job (app.tui.polling: ChainService.snapshot, which
+# resolves every link's log and diagnoses the selected job), run as the viewing user, as JSON.
 DASHBOARD = """
 import json, sys
-from app.explain.focus import FocusExplainer
 from app.services import Services
 job = sys.argv[1]
-services = Services()
-snapshot = services.snapshot(sys.argv[2], job)
+snapshot = Services().snapshot(sys.argv[2], job)
 links = [link for chain in snapshot.chains for link in chain.links if link.job_id == job]
-shown = FocusExplainer(services.slurm.show_job).diagnosis(snapshot.focus)
+shown = snapshot.focus.diagnosis if snapshot.focus else None
 print(json.dumps({"log_path": links[0].log_path if links else None,
                   "stderr_path": links[0].stderr_path if links else None,
                   "kind": shown.kind if shown else None, "evidence": list(shown.evidence) if shown else []}))

@@ -2,7 +2,8 @@
 
 What app/services/reading.py promises: one batched sacct for the live links and the selected job
 (none when there is neither); for a colleague whose registry cannot be read, or for everybody,
-also one sacct over the accounting window and one squeue: three at most.
+also one sacct over the accounting window and one squeue: three at most. The selected job's
+diagnosis adds one `scontrol show job` until the controller's record of it is final.
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ def test_a_rebuilt_chains_ended_link_is_shown_from_discoverys_sacct(
     alice_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Selecting a finished link of a colleague's chain (rebuilt from accounting) needs no third
-    call: discovery's sacct already holds the job with its steps."""
+    sacct: discovery's sacct already holds the job with its steps. Its diagnosis asks scontrol once
+    (the explain pipeline), never again for that ended job."""
     script = write_script(alice_dir, "quick.sh", "#!/bin/bash\necho done\n", owner="alice")
     chain_id = uuid.uuid4().hex[:8]
     submitted = run_as("alice", ["sbatch", "--parsable", "--time=1", f"--comment=longrun:{chain_id}:1",
@@ -94,6 +96,9 @@ def test_a_rebuilt_chains_ended_link_is_shown_from_discoverys_sacct(
         return chain_id in chains and chains[chain_id].state.is_final
 
     wait_until(rebuilt_and_ended, timeout=120, what=f"job {job_id} ended and in alice's accounting")
+    assert calls_of(services, "alice", job_id) == 3, "discovery's sacct and squeue, and scontrol for the diagnosis"
+    # The controller's record of an ended job is kept once final (it may say COMPLETING a moment longer).
+    wait_until(lambda: calls_of(services, "alice", job_id) == 2, timeout=60, what="no more scontrol for the job")
     before = services.slurm.calls
     snapshot = services.snapshot("alice", job_id)
     assert services.slurm.calls - before == 2, "discovery's sacct and squeue only"

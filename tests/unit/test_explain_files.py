@@ -81,7 +81,7 @@ def test_a_path_that_becomes_a_fifo_after_the_stat_is_caught_by_fstat(
 ) -> None:
     regular = os.stat(__file__)
     real_stat = os.stat
-    monkeypatch.setattr(files.os, "stat", lambda p, **kw: regular if str(p) == str(fifo) else real_stat(p, **kw))
+    monkeypatch.setattr(os, "stat", lambda p, **kw: regular if str(p) == str(fifo) else real_stat(p, **kw))
 
     def opened() -> str:
         with pytest.raises(NotRegularFile) as caught, open_regular(str(fifo)):
@@ -105,7 +105,7 @@ def test_a_2_gb_sparse_log_is_read_within_the_bound(tmp_path: Path, monkeypatch:
         read.append(len(data))
         return data
 
-    monkeypatch.setattr(files.os, "pread", counting)
+    monkeypatch.setattr(os, "pread", counting)
     tail = within(lambda: read_tail(str(path)))
     assert tail.text is not None and tail.text.endswith("the very last line")
     assert tail.first_line is None  # too big to count lines: numbers are reported unknown, not invented
@@ -121,7 +121,12 @@ def test_a_script_is_read_once_per_change(tmp_path: Path, monkeypatch: pytest.Mo
     script.write_text("#!/bin/bash\n#SBATCH -o a.out\ntrue\n")
     reads: list[str] = []
     real = files.read_small
-    monkeypatch.setattr("app.explain.scripts.read_small", lambda p, n: (reads.append(p), real(p, n))[1])
+
+    def counted(path: str, limit: int) -> tuple[bytes, os.stat_result]:
+        reads.append(path)
+        return real(path, limit)
+
+    monkeypatch.setattr("app.explain.scripts.read_small", counted)
     monkeypatch.setattr("app.explain.scripts.RECHECK_SECONDS", 0.0)
     first = read_script(str(script))
     assert first is not None and first.directives == ("-o", "a.out")

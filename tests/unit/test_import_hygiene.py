@@ -45,11 +45,16 @@ def test_backend_modules_never_import_textual_nor_widgets() -> None:
     assert leaked == [], f"imported by backend modules: {leaked}"
 
 
+# The Log pane follows a file itself: the follower and the safe opener (standard library only).
+LOG_FOLLOWER = ("app.explain", "app.explain.files", "app.explain.follow")
+
+
 def widget_may_load(module: str) -> bool:
-    """Of the project: the read model (not its projection) and the pure domain (for its enums)."""
+    """Of the project: the read model (not its projection), the pure domain (for its enums), and
+    the Log pane's file follower."""
     if module.split(".")[0] not in ("app", "widgets", "styles"):
         return True  # the standard library, textual, rich...
-    return module in ("app", "app.views", "app.model", "styles", "widgets") or module.startswith(
+    return module in ("app", "app.views", "app.model", "styles", "widgets", *LOG_FOLLOWER) or module.startswith(
         ("app.model.", "widgets.")
     )
 

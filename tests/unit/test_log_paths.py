@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,8 @@ from app.model.states import JobState
 from app.registry import Registry
 from app.services import Services
 from app.slurm.client import SlurmClient
-from app.slurm.records import ControllerJob
+from app.slurm.records import ControllerJob, JobAccounting
+from tests.captures import parse_sacct_capture
 
 CAPTURE = json.loads(
     (Path(__file__).resolve().parents[1] / "captures" / "patterns" / "filename_patterns.json").read_text()
@@ -148,6 +150,17 @@ def test_percent_N_is_the_host_name_and_taken_on_trust_from_the_node_name() -> N
 )  # fmt: skip
 def test_each_symbol_as_slurmstepd_writes_it(pattern: str, result: str) -> None:
     assert expand(pattern, PatternValues("12", user="alice", name="my job")).text == result
+
+
+def test_an_array_tasks_own_id_comes_from_sacct_after_the_controller_forgot_it() -> None:
+    case = CASES["array"]
+    row = next(r for r in case["sacct"] if r["JobID"] != r["JobIDRaw"])  # the task with its own id
+    accounting = next(iter(parse_sacct_capture("sacct_array.txt").values()))
+    job = replace(accounting.job, job_id=row["JobID"], job_id_raw=row["JobIDRaw"], name="arr", user="alice",
+                  work_dir=case["sbatch_cwd"], node_list="lr1")  # fmt: skip
+    ident = JobIdentity.of(row["JobID"], JobAccounting(job, ()), None)
+    paths = resolve_logs(ident, submission(case), scripts=captured_script(case))
+    assert relative(paths, case) == want(case, row)
 
 
 def test_an_array_task_without_its_own_id_cannot_expand_percent_j() -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 from app.slurm.scontrol import parse_show_job_blocks
@@ -59,6 +60,10 @@ def running_blocks(job_id: str) -> list[dict[str, str]] | None:
     return blocks if ok else None
 
 
+def ended(job_id: str) -> bool:
+    return all(row["State"].split()[0] in TERMINAL for row in sacct_rows(job_id))
+
+
 def sacct_rows(job_id: str) -> list[dict[str, str]]:
     fields = ["JobID", "JobIDRaw", "JobName", "User", "NodeList", "WorkDir", "State"]
     argv = ["sacct", "-X", "-n", "-P", "--delimiter=\x1f", "-o", ",".join(fields), "-j", job_id]
@@ -80,14 +85,15 @@ def main() -> int:
         argv = ["sbatch", "--parsable", *options, str(script)]
         job_id = run_as("alice", argv, cwd=directory, check=True).stdout.strip().split(";")[0]
         submitted[case] = (job_id, directory, argv, text)
-    held = {
-        case: wait_until(lambda j=job_id: running_blocks(j), 90, 0.5, what=f"{case} running")
-        for case, (job_id, *_rest) in submitted.items()
-    }
+    held: dict[str, list[dict[str, str]]] = {}
     for case, (job_id, *_rest) in submitted.items():
-        wait_until(lambda j=job_id: all(r["State"].split()[0] in TERMINAL for r in sacct_rows(j)), 120, 1.0,
-                   what=f"{case} ended")  # fmt: skip
-    result = {"slurm": "22.05.8", "node": "lr1", "node_host_name": host, "cases": {}}
+        blocks = wait_until(partial(running_blocks, job_id), 90, 0.5, what=f"{case} running")
+        assert isinstance(blocks, list)
+        held[case] = blocks
+    for case, (job_id, *_rest) in submitted.items():
+        wait_until(partial(ended, job_id), 120, 1.0, what=f"{case} ended")
+    cases: dict[str, object] = {}
+    result = {"slurm": "22.05.8", "node": "lr1", "node_host_name": host, "cases": cases}
     for case, (job_id, directory, argv, text) in submitted.items():
         files = {
             str(p.relative_to(directory)): p.read_text()
@@ -95,11 +101,11 @@ def main() -> int:
             if p.is_file() and p.name != "job.sh"
         }
         keep = ("JobId", "ArrayJobId", "ArrayTaskId", "JobName", "UserId", "BatchHost", "WorkDir", "StdOut", "StdErr")
-        result["cases"][case] = {
+        cases[case] = {
             "sbatch_cwd": str(directory),
             "argv": argv,
             "script": text,
-            "scontrol_while_held": [{k: b[k] for k in keep if k in b} for b in held[case]],  # type: ignore[attr-defined]
+            "scontrol_while_held": [{k: b[k] for k in keep if k in b} for b in held[case]],
             "sacct": sacct_rows(job_id),
             "files": files,
         }
