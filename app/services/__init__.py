@@ -3,8 +3,8 @@
 `Services` is that API, put together from modules with one job each:
   base.py              the viewer, their registry, the Slurm client; ActionRefused
   discovery.py         which chains there are: own registry, a colleague's, rebuilt from accounting
-  reading.py           snapshots: chains in the read model with live data, the selected job, health
-  diagnosis.py         the selected job's diagnosis (for the dashboard)
+  reading.py           snapshots: chains in the read model with live data, the selected job and its
+                       diagnosis (app.explain.focus: the pipeline of `longrun explain`), health
   actions.py           cancel, signal, resubmit, reinit: ownership checked before any Slurm call
   creation.py          submit: a new chain and its first link
   workflow_actions.py  reinitialize a workflow
