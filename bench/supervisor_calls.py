@@ -20,6 +20,7 @@ from pathlib import Path
 
 from app.model.chain import ChainSpec, Policy
 from app.registry import Registry
+from app.registry.events import SubmitIntent, Submitted
 from app.slurm.client import SlurmClient
 from app.supervisor import Supervisor
 
@@ -39,8 +40,8 @@ def build(home: Path, job_ids: list[str]) -> Registry:
         spec = ChainSpec(chain_id=chain_id, name=chain_id, owner=getpass.getuser(), script="/bin/true",
                          policy=Policy(max_restarts=0), created=datetime.now(UTC))  # fmt: skip
         reg.create_chain(spec)
-        reg.append_event(chain_id, "submit_intent", attempt=1, options=[])
-        reg.append_event(chain_id, "submitted", attempt=1, job_id=job_id)
+        reg.append(chain_id, SubmitIntent(attempt=1))
+        reg.append(chain_id, Submitted(attempt=1, job_id=job_id))
     return reg
 
 

@@ -22,8 +22,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from app.model.chain import ChainSpec, Policy
+from app.model.exit_status import ExitStatus
+from app.model.outcome import LinkOutcome
+from app.model.states import JobState
 from app.registry import Registry
-from app.registry.derive import DECISION, OBSERVED_END, SUBMIT_INTENT, SUBMITTED
+from app.registry.events import Decision, ObservedEnd, SubmitIntent, Submitted
 from app.services import Services
 from app.slurm.client import SlurmClient
 from app.tui import LongrunApp
@@ -47,17 +50,16 @@ def build_registry(home: Path, chains: int, links: int, owner: str) -> None:
         live = c % 10 == 0
         for attempt in range(1, links + 1):
             job_id = str(FAKE_JOB_BASE + c * 100 + attempt)
-            registry.append_event(chain_id, SUBMIT_INTENT, attempt=attempt, options=[])
-            registry.append_event(chain_id, SUBMITTED, attempt=attempt, job_id=job_id)
+            registry.append(chain_id, SubmitIntent(attempt=attempt))
+            registry.append(chain_id, Submitted(attempt=attempt, job_id=job_id))
             if live and attempt == links:
                 break
             begin = start + timedelta(minutes=10 * attempt)
-            registry.append_event(
-                chain_id, OBSERVED_END, attempt=attempt, job_id=job_id, state="TIMEOUT", exit="0:0",
-                start=begin.isoformat(), end=(begin + timedelta(minutes=10)).isoformat(), elapsed=600,
-                time_limit=600, ending="TIMEOUT",
-            )  # fmt: skip
-            registry.append_event(chain_id, DECISION, attempt=attempt, outcome="continue", reason="time limit")
+            registry.append(chain_id, ObservedEnd(
+                attempt=attempt, job_id=job_id, state=JobState.TIMEOUT, exit=ExitStatus(0),
+                start=begin, end=begin + timedelta(minutes=10), elapsed=600, time_limit=600, ending="TIMEOUT",
+            ))  # fmt: skip
+            registry.append(chain_id, Decision(attempt=attempt, outcome=LinkOutcome.CONTINUE, reason="time limit"))
 
 
 def rss_mb() -> float:

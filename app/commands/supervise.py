@@ -13,7 +13,7 @@ import time
 from types import FrameType
 
 from app.console import print_error
-from app.registry import Registry, RegistryError
+from app.registry import Registry, RegistryError, RegistryWriteError
 from app.services import current_user
 from app.slurm.client import default_client
 from app.supervisor import AlreadyRunning, Supervisor
@@ -52,19 +52,33 @@ def handle(args: argparse.Namespace) -> int:
         except OSError:
             return 0.0
 
+    beat_failed = False
+
+    def beat() -> None:
+        """The heartbeat is for people watching; a full disk must not stop the supervisor."""
+        nonlocal beat_failed
+        try:
+            write_heartbeat(reg)
+        except RegistryWriteError as exc:
+            if not beat_failed:
+                log.warning("cannot write the heartbeat (%s); supervising on", exc)
+            beat_failed = True
+        else:
+            beat_failed = False
+
     def idle(seconds: float) -> None:
         seen = nudge_mtime()
         deadline = time.monotonic() + seconds
         last_beat = 0.0
         while not stop and time.monotonic() < deadline:
             if time.monotonic() - last_beat >= HEARTBEAT_EVERY:
-                write_heartbeat(reg)
+                beat()
                 last_beat = time.monotonic()
             if nudge_mtime() != seen:
                 return
             time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
 
-    write_heartbeat(reg)
+    beat()
     log.info("supervisor started for %s (registry %s)", current_user(), reg.home)
     try:
         Supervisor(reg, default_client(), current_user()).run(lambda: stop, idle, idle_exit=args.exit_when_idle)

@@ -6,6 +6,7 @@ the chain's event log (app/registry/derive.py); this module only defines the sha
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -35,6 +36,23 @@ class ChainState(Enum):
         return self in (ChainState.DONE, ChainState.STOPPED)
 
 
+# Ranges of the policy's numbers: a value outside is refused at submit and makes a spec damaged.
+MAX_RESTARTS_LIMIT = 1_000_000
+MAX_GROW_MEM_FACTOR = 100.0
+MAX_MEMORY_BYTES = 1 << 60  # 1 EiB
+MAX_MIN_LINK_SECONDS = 366 * 86400
+MAX_SHORT_LINKS_ALLOWED = 1000
+
+
+class PolicyError(ValueError):
+    """A policy value out of range or of the wrong type; `field` names the Policy field."""
+
+    def __init__(self, field_name: str, problem: str) -> None:
+        super().__init__(f"{field_name} {problem}")
+        self.field = field_name
+        self.problem = problem
+
+
 @dataclass(frozen=True)
 class RetryRule:
     """Resubmit after a failure with one of these exit codes (any non-zero one: `any_code`), at most
@@ -61,7 +79,7 @@ class RetryRule:
 
 @dataclass(frozen=True)
 class Policy:
-    """How a chain answers its links' endings."""
+    """How a chain answers its links' endings. Every value is checked when a Policy is made."""
 
     max_restarts: int | None = None  # resubmissions after the first link; None: no limit
     continue_exit_code: int = DEFAULT_CONTINUE_EXIT_CODE
@@ -72,6 +90,29 @@ class Policy:
     short_links_allowed: int = DEFAULT_SHORT_LINKS_ALLOWED  # consecutive short links before stopping
     progress_file: str | None = None  # unchanged after a link that should continue -> no progress
     retry_rules: tuple[RetryRule, ...] = ()  # failures that are resubmitted (the first matching rule counts)
+
+    def __post_init__(self) -> None:
+        if self.max_restarts is not None:
+            _whole("max_restarts", self.max_restarts, 0, MAX_RESTARTS_LIMIT)
+        _whole("continue_exit_code", self.continue_exit_code, 1, 255)
+        if self.grow_mem_factor is not None:
+            factor = self.grow_mem_factor
+            if isinstance(factor, bool) or not isinstance(factor, int | float) or not math.isfinite(factor):
+                raise PolicyError("grow_mem_factor", f"must be a finite number, not {factor!r}")
+            if not 1 < factor <= MAX_GROW_MEM_FACTOR:
+                raise PolicyError("grow_mem_factor", f"must be more than 1 and at most {MAX_GROW_MEM_FACTOR:g}")
+        if self.grow_mem_cap is not None:
+            if not isinstance(self.grow_mem_cap, MemorySize):
+                raise PolicyError("grow_mem_cap", f"must be a memory size, not {self.grow_mem_cap!r}")
+            _whole("grow_mem_cap", self.grow_mem_cap.bytes, 1, MAX_MEMORY_BYTES)
+        if not isinstance(self.resubmit_completed_early, bool):
+            raise PolicyError("resubmit_completed_early", "must be true or false")
+        _whole("min_link_seconds", self.min_link_seconds, 0, MAX_MIN_LINK_SECONDS)
+        _whole("short_links_allowed", self.short_links_allowed, 1, MAX_SHORT_LINKS_ALLOWED)
+        if self.progress_file is not None and (
+            not isinstance(self.progress_file, str) or not self.progress_file or "\0" in self.progress_file
+        ):
+            raise PolicyError("progress_file", f"must be a file name, not {self.progress_file!r}")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -87,19 +128,32 @@ class Policy:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Policy:
+    def from_json(cls, data: Any) -> Policy:
+        """A stored policy; PolicyError for any value that is missing its type or out of range."""
+        if not isinstance(data, dict):
+            raise PolicyError("policy", f"must be a JSON object, not {data!r}")
         cap = data.get("grow_mem_cap")
+        factor = data.get("grow_mem_factor")
+        if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int)):
+            raise PolicyError("grow_mem_cap", f"must be a number of bytes, not {cap!r}")
         return cls(
             max_restarts=data.get("max_restarts"),
-            continue_exit_code=int(data.get("continue_exit_code", DEFAULT_CONTINUE_EXIT_CODE)),
-            grow_mem_factor=data.get("grow_mem_factor"),
-            grow_mem_cap=MemorySize(int(cap)) if cap is not None else None,
-            resubmit_completed_early=bool(data.get("resubmit_completed_early", False)),
-            min_link_seconds=int(data.get("min_link_seconds", DEFAULT_MIN_LINK_SECONDS)),
-            short_links_allowed=int(data.get("short_links_allowed", DEFAULT_SHORT_LINKS_ALLOWED)),
+            continue_exit_code=data.get("continue_exit_code", DEFAULT_CONTINUE_EXIT_CODE),
+            grow_mem_factor=float(factor) if isinstance(factor, int) and not isinstance(factor, bool) else factor,
+            grow_mem_cap=MemorySize(cap) if cap is not None else None,
+            resubmit_completed_early=data.get("resubmit_completed_early", False),
+            min_link_seconds=data.get("min_link_seconds", DEFAULT_MIN_LINK_SECONDS),
+            short_links_allowed=data.get("short_links_allowed", DEFAULT_SHORT_LINKS_ALLOWED),
             progress_file=data.get("progress_file"),
             retry_rules=tuple(RetryRule.from_json(dict(r)) for r in data.get("retry_rules") or ()),
         )
+
+
+def _whole(name: str, value: object, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PolicyError(name, f"must be a whole number, not {value!r}")
+    if not low <= value <= high:
+        raise PolicyError(name, f"must be between {low} and {high:,}, not {value:,}")
 
 
 @dataclass(frozen=True)
@@ -141,26 +195,47 @@ class ChainSpec:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ChainSpec:
-        created = data.get("created")
+    def from_json(cls, data: Any) -> ChainSpec:
+        """A stored spec; ValueError (PolicyError for the policy) names the first field that is wrong."""
+        if not isinstance(data, dict):
+            raise ValueError("the spec is not a JSON object")
+        created = _optional_text(data, "created")
+        try:
+            when = datetime.fromisoformat(created) if created else None
+        except ValueError:
+            raise ValueError(f"created must be an ISO time, not {created!r}") from None
         return cls(
-            chain_id=str(data["chain_id"]),
-            name=str(data["name"]),
-            owner=str(data["owner"]),
-            script=str(data["script"]),
-            args=tuple(str(a) for a in data.get("args", ())),
-            sbatch_options=tuple(str(o) for o in data.get("sbatch_options", ())),
-            workdir=str(data.get("workdir", ".")),
-            policy=Policy.from_json(dict(data.get("policy") or {})),
-            created=datetime.fromisoformat(created) if created else None,
-            workflow=data.get("workflow"),
-            depends_on=tuple(str(d) for d in data.get("depends_on", ())),
-            script_sha256=data.get("script_sha256"),
+            chain_id=_text(data, "chain_id"),
+            name=_text(data, "name"),
+            owner=_text(data, "owner"),
+            script=_text(data, "script"),
+            args=_texts(data, "args"),
+            sbatch_options=_texts(data, "sbatch_options"),
+            workdir=_optional_text(data, "workdir") or ".",
+            policy=Policy.from_json(data.get("policy") or {}),
+            created=when,
+            workflow=_optional_text(data, "workflow"),
+            depends_on=_texts(data, "depends_on"),
+            script_sha256=_optional_text(data, "script_sha256"),
         )
 
-    def option_value(self, *names: str) -> str | None:
-        """The last value of an sbatch option given as `--name=V`, `--name V` or `-x V`."""
-        return find_option(self.sbatch_options, *names)
+
+def _text(data: dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str):
+        raise ValueError(f"{key} must be text, not {value!r}")
+    return value
+
+
+def _optional_text(data: dict[str, Any], key: str) -> str | None:
+    return None if data.get(key) is None else _text(data, key)
+
+
+def _texts(data: dict[str, Any], key: str) -> tuple[str, ...]:
+    value = data.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{key} must be a list of texts, not {value!r}")
+    return tuple(value)
 
 
 def find_option(options: tuple[str, ...] | list[str], *names: str) -> str | None:
@@ -209,6 +284,9 @@ class Link:
     decision: str | None = None  # "continue: time limit", "stop: out of memory", ...
     options: tuple[str, ...] = ()  # extra sbatch options of this link (e.g. grown --mem)
     intent_at: datetime | None = None
+    requested_memory: MemorySize | None = None  # from the observed end: what --grow-mem multiplies
+    cancelled_by_uid: int | None = None
+    progress_before: tuple[int, int] | None = None  # the progress file (mtime_ns, size) at submission
 
     @property
     def is_live(self) -> bool:
@@ -231,6 +309,7 @@ class ChainStatus:
     cancel_requested: bool = False
     extra_link_allowed: bool = False  # a person asked for one more link (resubmit)
     next_options: tuple[str, ...] = ()  # extra sbatch options for the next link (grown memory)
+    unknown_kinds: tuple[str, ...] = ()  # event kinds of a newer longrun: shown, never acted on
 
     @property
     def chain_id(self) -> str:
@@ -244,6 +323,14 @@ class ChainStatus:
     def live_link(self) -> Link | None:
         last = self.links[-1] if self.links else None
         return last if last is not None and last.is_live else None
+
+    @property
+    def undecided_link(self) -> Link | None:
+        """The last link when its end is recorded but no decision followed (a writer died in between)."""
+        last = self.links[-1] if self.links else None
+        if last is None or not last.ended or last.decision is not None or last.state == "SUBMIT_FAILED":
+            return None
+        return last
 
     @property
     def restarts_used(self) -> int:

@@ -1,12 +1,11 @@
-"""The registry: chains on disk (spec + append-only event log), their derived state, locks."""
+"""The registry: chains on disk (spec + append-only typed event log), their derived state, locks."""
 
 from app.registry.derive import derive, needs_submission, upstream_block
+from app.registry.files import CorruptRecord, LockBusy, RegistryError, RegistryWriteError
 from app.registry.store import (
     ChainStatuses,
-    CorruptRecord,
     DamagedChain,
     Registry,
-    RegistryError,
     UnknownChain,
     default_home,
 )
@@ -15,8 +14,10 @@ __all__ = [
     "ChainStatuses",
     "CorruptRecord",
     "DamagedChain",
+    "LockBusy",
     "Registry",
     "RegistryError",
+    "RegistryWriteError",
     "UnknownChain",
     "default_home",
     "derive",

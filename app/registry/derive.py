@@ -6,134 +6,125 @@ Nothing about a chain's progress is stored twice: the supervisor, the CLI and th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import datetime
-from typing import Any
+from collections.abc import Callable, Iterable
 
 from app.model.chain import ChainSpec, ChainState, ChainStatus, Link
-from app.model.exit_status import ExitStatus, ExitStatusParseError
 from app.model.outcome import LinkOutcome
 from app.model.units import Duration, MemorySize
-
-# Event types, in the order they usually appear.
-CREATED = "created"
-SUBMIT_INTENT = "submit_intent"  # written BEFORE sbatch: {attempt, options}
-SUBMITTED = "submitted"  # written after sbatch returned: {attempt, job_id}
-INTENT_LOST = "intent_lost"  # reconcile: no job carries this attempt's comment: {attempt}
-SUBMIT_FAILED = "submit_failed"  # sbatch refused for good: {attempt, error}
-OBSERVED_END = "observed_end"  # {attempt, job_id, state, exit, start, end, elapsed, time_limit, ...}
-DECISION = "decision"  # {attempt, outcome, reason, new_memory?}
-CANCEL_REQUESTED = "cancel_requested"  # {by}
-CANCELLED = "cancelled"  # scancel sent for {job_id}
-GAVE_UP = "gave_up"  # {reason}
-REINIT = "reinit"  # {by}: a fresh restart budget and a new link
-RESUBMIT_REQUESTED = "resubmit_requested"  # {by}: one more link now
-
-
-def _dt(value: Any) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+from app.registry.events import (
+    CancelRequested,
+    ChainEvent,
+    Decision,
+    IntentLost,
+    ObservedEnd,
+    Reinit,
+    ResubmitRequested,
+    SubmitFailed,
+    SubmitIntent,
+    Submitted,
+    UnknownEvent,
+)
 
 
-def _dur(value: Any) -> Duration | None:
-    return Duration(int(value)) if isinstance(value, int | float) else None
-
-
-def _exit(value: Any) -> ExitStatus | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return ExitStatus.parse(value)
-    except ExitStatusParseError:
-        return None
-
-
-def derive(spec: ChainSpec, events: Sequence[dict[str, Any]]) -> ChainStatus:
+def derive(spec: ChainSpec, events: Iterable[ChainEvent]) -> ChainStatus:
     state = ChainState.WAITING
     reason: str | None = None
-    links: list[dict[str, Any]] = []  # Link fields; Links are built once at the end (replay is hot)
+    links: list[dict[str, object]] = []  # Link fields; Links are built once at the end (replay is hot)
     restart_base = 0
     cancel = False
     extra = False
     next_options: tuple[str, ...] = ()
+    unknown: dict[str, None] = {}
 
-    def update(attempt: int, **changes: Any) -> None:
+    def update(attempt: int, **changes: object) -> None:
         for fields in reversed(links):
             if fields["attempt"] == attempt:
                 fields.update(changes)
                 return
 
+    def intent_pending(attempt: int) -> bool:
+        return bool(links) and links[-1]["attempt"] == attempt and links[-1].get("job_id") is None
+
     for event in events:
-        kind = event.get("type")
-        attempt = int(event.get("attempt", 0) or 0)
-        if kind == SUBMIT_INTENT:
-            if links and links[-1]["attempt"] == attempt and links[-1].get("job_id") is None:
+        if isinstance(event, SubmitIntent):
+            if intent_pending(event.attempt):
                 links.pop()  # a retried intent replaces the one that never got a job id
             links.append(
-                {"attempt": attempt, "options": tuple(event.get("options") or ()), "intent_at": _dt(event.get("t"))}
+                {
+                    "attempt": event.attempt,
+                    "options": event.options,
+                    "intent_at": event.t,
+                    "progress_before": event.progress,
+                }
             )
             state, reason, extra = ChainState.RUNNING, None, False
-        elif kind == SUBMITTED:
-            update(attempt, job_id=str(event["job_id"]), state="PENDING", submit=_dt(event.get("t")))
-        elif kind == INTENT_LOST:
-            if links and links[-1]["attempt"] == attempt and links[-1].get("job_id") is None:
+        elif isinstance(event, Submitted):
+            update(event.attempt, job_id=event.job_id, state="PENDING", submit=event.t)
+        elif isinstance(event, IntentLost):
+            if intent_pending(event.attempt):
                 links.pop()
             if not cancel and state is ChainState.RUNNING:
                 state = ChainState.CONTINUING if links else ChainState.WAITING
-        elif kind == SUBMIT_FAILED:
-            update(attempt, state="SUBMIT_FAILED", ended=True, ending="sbatch refused")
-            state, reason = ChainState.STOPPED, f"sbatch refused: {event.get('error', '')}".strip()
-        elif kind == OBSERVED_END:
+        elif isinstance(event, SubmitFailed):
+            update(event.attempt, state="SUBMIT_FAILED", ended=True, ending="sbatch refused")
+            state, reason = ChainState.STOPPED, f"sbatch refused: {event.error}".strip()
+        elif isinstance(event, ObservedEnd):
             update(
-                attempt,
+                event.attempt,
                 ended=True,
-                job_id=str(event.get("job_id")) if event.get("job_id") else None,
-                state=str(event.get("state")),
-                exit_status=_exit(event.get("exit")),
-                start=_dt(event.get("start")),
-                end=_dt(event.get("end")),
-                elapsed=_dur(event.get("elapsed")),
-                time_limit=_dur(event.get("time_limit")),
-                ending=event.get("ending"),
+                job_id=event.job_id,
+                state=event.state.name,
+                exit_status=event.exit,
+                start=event.start,
+                end=event.end,
+                elapsed=Duration(event.elapsed) if event.elapsed is not None else None,
+                time_limit=Duration(event.time_limit) if event.time_limit is not None else None,
+                ending=event.ending,
+                requested_memory=MemorySize(event.req_mem) if event.req_mem is not None else None,
+                cancelled_by_uid=event.cancelled_by,
             )
-        elif kind == DECISION:
-            outcome = LinkOutcome(event["outcome"])
-            text = str(event.get("reason", ""))
-            update(attempt, decision=f"{outcome.value}: {text}")
-            if event.get("new_memory"):
-                mem = MemorySize(int(event["new_memory"])).sbatch_value()
+        elif isinstance(event, Decision):
+            outcome = event.outcome
+            update(event.attempt, decision=f"{outcome.value}: {event.reason}")
+            if event.new_memory:
+                mem = MemorySize(event.new_memory).sbatch_value()
                 next_options = (*[o for o in next_options if not o.startswith("--mem=")], f"--mem={mem}")
             if cancel:
                 continue
             if outcome is LinkOutcome.FINISHED:
-                state, reason = ChainState.DONE, (text if text != "completed" else None)
+                state, reason = ChainState.DONE, (event.reason if event.reason != "completed" else None)
             elif outcome is LinkOutcome.CONTINUE:
-                state, reason = ChainState.CONTINUING, text
+                state, reason = ChainState.CONTINUING, event.reason
             else:
-                state, reason = ChainState.STOPPED, text
-        elif kind == CANCEL_REQUESTED:
+                state, reason = ChainState.STOPPED, event.reason
+        elif isinstance(event, CancelRequested):
             cancel = True
             if state is not ChainState.DONE:
-                state, reason = ChainState.STOPPED, f"cancelled by {event.get('by') or 'its owner'}"
-        elif kind == GAVE_UP:
-            state, reason = ChainState.STOPPED, str(event.get("reason", "gave up"))
-        elif kind in (REINIT, RESUBMIT_REQUESTED):
+                state, reason = ChainState.STOPPED, f"cancelled by {event.by or 'its owner'}"
+        elif isinstance(event, Reinit | ResubmitRequested):
             cancel = False
-            if kind == REINIT:
+            if isinstance(event, Reinit):
                 restart_base = len(links)
+                what = "reinit"
             else:
                 extra = True
+                what = "resubmit"
             state = ChainState.CONTINUING if links else ChainState.WAITING
-            reason = f"{kind.replace('_requested', '')} by {event.get('by') or 'its owner'}"
+            reason = f"{what} by {event.by or 'its owner'}"
+        elif isinstance(event, UnknownEvent):
+            unknown[event.kind] = None
+        # Created and Cancelled change nothing that is derived.
 
     return ChainStatus(
         spec=spec,
         state=state,
         reason=reason,
-        links=tuple(Link(**fields) for fields in links),
+        links=tuple(Link(**fields) for fields in links),  # type: ignore[arg-type]
         restart_base=restart_base,
         cancel_requested=cancel,
         extra_link_allowed=extra,
         next_options=next_options,
+        unknown_kinds=tuple(unknown),
     )
 
 

@@ -18,7 +18,7 @@ import stat
 from datetime import UTC, datetime
 from pathlib import Path
 
-from app.registry.store import RegistryError
+from app.registry.files import RegistryError
 
 SCRIPTS_DIR = "workflows"
 PRIVATE = 0o700

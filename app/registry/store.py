@@ -1,48 +1,72 @@
-"""Chains on disk: one directory per chain with its spec (written atomically) and its event log.
+"""Chains on disk: one directory per chain with its spec (written once, atomically) and its event log.
 
 Layout under the registry home ($LONGRUN_HOME, else $XDG_STATE_HOME/longrun, else
 ~/.local/state/longrun):
 
-    chains/<chain_id>/spec.json     the ChainSpec (tmp + fsync + rename; never rewritten in place)
+    chains/<chain_id>/spec.json     the ChainSpec (built in a hidden directory, renamed into place)
     chains/<chain_id>/env.json      the submitter's environment for later links (mode 0600)
-    chains/<chain_id>/events.jsonl  append-only, one JSON object per line, fsynced
-    chains/<chain_id>/lock          fcntl lock: one writer decides for a chain at a time
-    supervisor/                     the supervisor's lock, heartbeat and log
+    chains/<chain_id>/events.jsonl  append-only, one typed event per line (app/registry/events.py), fsynced
+    locks/                          private (0700): chain-<chain_id> and supervisor, flock files (0600)
+    supervisor/                     the supervisor's heartbeat and log (log 0600)
 
 Directories are 0o750 and files 0o640 by default (group members can watch read-only); set
-LONGRUN_UMASK (octal, e.g. 077) to change it. Readers tolerate a torn last line (a writer that
-died mid-append) and report any other damage as CorruptRecord.
+LONGRUN_UMASK (octal, e.g. 077) to change it. Locks are never shared: whoever can open a lock
+file can hold it. Readers tolerate a torn last line (a writer that died mid-append); any other
+damage, in any file, makes that one chain a DamagedChain (reported, skipped), never an error for
+the others. A directory whose spec names another chain (a copy) is damaged too.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import json
 import os
 import pwd
 import shutil
-import tempfile
+import stat
+import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from app.model.chain import ChainSpec, ChainStatus
 from app.registry.derive import derive
+from app.registry.events import ChainEvent, Created, Event, EventError, decode_event, encode_event
+from app.registry.files import (
+    CorruptRecord,
+    LockBusy,
+    RegistryError,
+    RegistryWriteError,
+    append_line,
+    atomic_write,
+    flock_within,
+    open_private,
+    parse_json,
+    read_regular,
+)
 
 SCHEMA_VERSION = 1
 DEFAULT_UMASK = 0o027
+MAX_SPEC_BYTES = 1 << 20
+MAX_EVENTS_BYTES = 64 << 20  # a five-link chain writes about 2 KB
+CHAIN_LOCK_WAIT = 30.0
 
+E = TypeVar("E", bound=Event)
 
-class RegistryError(Exception):
-    """A registry problem a person can act on; `str()` says which file."""
-
-
-class CorruptRecord(RegistryError):
-    """A registry file that cannot be read as what it should be."""
+__all__ = [
+    "ChainStatuses",
+    "CorruptRecord",
+    "DamagedChain",
+    "LockBusy",
+    "Registry",
+    "RegistryError",
+    "RegistryWriteError",
+    "UnknownChain",
+    "default_home",
+]
 
 
 class UnknownChain(RegistryError):
@@ -53,7 +77,7 @@ class UnknownChain(RegistryError):
 class DamagedChain:
     """A chain whose files cannot be read: reported the same way everywhere, its files left alone."""
 
-    chain_id: str
+    chain_id: str  # the directory's name
     problem: str  # names the file and what is wrong with it
 
     def __str__(self) -> str:
@@ -97,6 +121,9 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+_StatKey = tuple[int, ...]
+
+
 class Registry:
     """One user's chains. Read-only when the directory belongs to someone else."""
 
@@ -105,6 +132,8 @@ class Registry:
         self.read_only = read_only
         self.dir_mode = 0o777 & ~_umask()
         self.file_mode = 0o666 & ~_umask()
+        # statuses(): chain id -> (the files' stat key, what reading them gave)
+        self._cache: dict[str, tuple[_StatKey, ChainStatus | DamagedChain]] = {}
 
     # -- paths ---------------------------------------------------------------------------------
     @property
@@ -115,17 +144,43 @@ class Registry:
     def supervisor_dir(self) -> Path:
         return self.home / "supervisor"
 
+    @property
+    def locks_dir(self) -> Path:
+        return self.home / "locks"
+
     def chain_dir(self, chain_id: str) -> Path:
-        if not chain_id or "/" in chain_id or chain_id.startswith("."):
+        if not chain_id or "/" in chain_id or "\0" in chain_id or chain_id.startswith("."):
             raise UnknownChain(f"not a chain id: {chain_id!r}")
         return self.chains_dir / chain_id
 
     def ensure_dirs(self) -> None:
+        """Create what is missing. Only directories created here get the registry's mode (a
+        setgid bit or group a team set on an existing one stays); locks/ is always private."""
         self._check_writable()
-        for path in (self.home, self.chains_dir, self.supervisor_dir):
-            path.mkdir(parents=True, exist_ok=True, mode=self.dir_mode)
-            with contextlib.suppress(PermissionError):
-                os.chmod(path, self.dir_mode)
+        for path in (self.home, self.chains_dir, self.supervisor_dir, self.locks_dir):
+            try:
+                self._ensure_dir(path, 0o700 if path == self.locks_dir else self.dir_mode)
+            except OSError as exc:
+                raise RegistryError(f"cannot create the registry directory {path}: {exc.strerror}") from None
+        info = os.stat(self.locks_dir)
+        if info.st_uid != os.geteuid():
+            raise RegistryError(f"{self.locks_dir} belongs to uid {info.st_uid}, not to you: remove it")
+        if stat.S_IMODE(info.st_mode) & 0o077:
+            os.chmod(self.locks_dir, stat.S_IMODE(info.st_mode) & ~0o077)
+
+    @staticmethod
+    def _ensure_dir(path: Path, mode: int) -> None:
+        if path.is_dir():
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.mkdir(path, mode)
+        except FileExistsError:
+            if path.is_dir():
+                return  # made at the same moment by another process
+            raise
+        inherited = os.stat(path).st_mode & stat.S_ISGID  # a setgid parent's bit is meant to spread
+        os.chmod(path, mode | inherited)
 
     def _check_writable(self) -> None:
         if self.read_only:
@@ -133,194 +188,222 @@ class Registry:
 
     # -- chains --------------------------------------------------------------------------------
     def create_chain(self, spec: ChainSpec, env: Mapping[str, str] | None = None) -> None:
+        """Build the chain's directory under a hidden name and rename it into place: readers never
+        see a chain without its spec and its `created` event."""
         self.ensure_dirs()
-        path = self.chain_dir(spec.chain_id)
-        path.mkdir(mode=self.dir_mode)
-        os.chmod(path, self.dir_mode)
-        if env is not None:
-            self.write_json(path / "env.json", dict(env), mode=0o600)
-        self.write_json(path / "spec.json", {"schema": SCHEMA_VERSION, "spec": spec.to_json()})
-        self.append_event(spec.chain_id, "created")
+        final = self.chain_dir(spec.chain_id)
+        draft = self.chains_dir / f".new-{spec.chain_id}-{uuid.uuid4().hex[:8]}"
+        try:
+            os.mkdir(draft, self.dir_mode)
+            os.chmod(draft, self.dir_mode | (os.stat(draft).st_mode & stat.S_ISGID))
+            if env is not None:
+                self._write_json(draft / "env.json", dict(env), mode=0o600)
+            self._write_json(draft / "spec.json", {"schema": SCHEMA_VERSION, "spec": spec.to_json()})
+            append_line(draft / "events.jsonl", _line(replace(Created(), t=now())), self.file_mode)
+            os.rename(draft, final)
+        except OSError as exc:
+            shutil.rmtree(draft, ignore_errors=True)
+            if exc.errno in (errno.EEXIST, errno.ENOTEMPTY):
+                raise RegistryError(f"chain {spec.chain_id} already exists in {self.home}") from None
+            raise RegistryWriteError(f"cannot create chain {spec.chain_id}: {exc.strerror}", exc.errno) from None
+        except RegistryError:
+            shutil.rmtree(draft, ignore_errors=True)
+            raise
 
     def delete_chain(self, chain_id: str) -> None:
+        """Remove a chain (one whose first link sbatch refused): renamed away first, so that no
+        reader sees it half removed."""
         self._check_writable()
-        shutil.rmtree(self.chain_dir(chain_id), ignore_errors=True)
+        gone = self.chains_dir / f".deleted-{chain_id}-{uuid.uuid4().hex[:8]}"
+        with contextlib.suppress(OSError):
+            os.rename(self.chain_dir(chain_id), gone)
+            shutil.rmtree(gone, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            os.unlink(self.locks_dir / f"chain-{chain_id}")
+        self._cache.pop(chain_id, None)
 
     def chain_ids(self) -> list[str]:
+        """Every entry of chains/ but hidden ones (drafts, deletions): a damaged entry is listed too."""
         try:
-            entries = sorted(p.name for p in self.chains_dir.iterdir() if (p / "spec.json").exists())
+            with os.scandir(self.chains_dir) as entries:
+                return sorted(e.name for e in entries if not e.name.startswith("."))
         except FileNotFoundError:
             return []
-        except PermissionError as exc:
+        except OSError as exc:
             raise RegistryError(f"cannot read {self.chains_dir}: {exc.strerror}") from None
-        return entries
 
     def load_spec(self, chain_id: str) -> ChainSpec:
-        path = self.chain_dir(chain_id) / "spec.json"
-        data = self.read_json(path, missing=UnknownChain(f"no chain {chain_id} in {self.home}"))
+        directory = self.chain_dir(chain_id)
+        path = directory / "spec.json"
+        if not directory.is_dir():
+            if directory.exists() or directory.is_symlink():
+                raise CorruptRecord(f"{directory}: not a directory")
+            raise UnknownChain(f"no chain {chain_id} in {self.home}")
+        raw = read_regular(path, MAX_SPEC_BYTES)
+        if raw is None:
+            raise CorruptRecord(f"{path}: missing")
+        data = parse_json(raw, str(path))
         if not isinstance(data, dict) or "spec" not in data:
             raise CorruptRecord(f"{path}: not a chain record")
-        if int(data.get("schema", 0)) > SCHEMA_VERSION:
-            raise CorruptRecord(f"{path}: written by a newer longrun (schema {data.get('schema')})")
+        schema = data.get("schema", 0)
+        if isinstance(schema, bool) or not isinstance(schema, int):
+            raise CorruptRecord(f"{path}: schema must be a whole number, not {schema!r}")
+        if schema > SCHEMA_VERSION:
+            raise CorruptRecord(f"{path}: written by a newer longrun (schema {schema})")
         try:
-            return ChainSpec.from_json(data["spec"])
-        except (KeyError, TypeError, ValueError) as exc:
+            spec = ChainSpec.from_json(data["spec"])
+        except (TypeError, ValueError) as exc:
             raise CorruptRecord(f"{path}: bad chain record ({exc})") from None
+        if spec.chain_id != chain_id:
+            raise CorruptRecord(
+                f"{path}: the spec is chain {spec.chain_id!r}, not {chain_id!r} (a copied directory?); "
+                "it is never supervised"
+            )
+        return spec
 
     def load_env(self, chain_id: str) -> dict[str, str] | None:
         path = self.chain_dir(chain_id) / "env.json"
-        if not path.exists():
+        raw = read_regular(path, MAX_SPEC_BYTES)
+        if raw is None:
             return None
-        data = self.read_json(path, missing=None)
+        data = parse_json(raw, str(path))
         return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else None
 
     def status(self, chain_id: str) -> ChainStatus:
-        """One chain's derived state. Raises UnknownChain, or RegistryError naming the damaged file."""
+        """One chain's derived state, read now. Raises UnknownChain, or RegistryError naming the damaged file."""
         return derive(self.load_spec(chain_id), self.read_events(chain_id))
 
     def statuses(self) -> ChainStatuses:
-        """Every chain: one damaged chain never hides the others (it is returned in `damaged`)."""
+        """Every chain: one damaged chain never hides the others (it is returned in `damaged`).
+
+        A chain is read again only when its files changed (stat), so that the cost of a call grows
+        with live work, not with the number of finished chains.
+        """
         chains: dict[str, ChainStatus] = {}
         damaged: list[DamagedChain] = []
+        cache: dict[str, tuple[_StatKey, ChainStatus | DamagedChain]] = {}
         for chain_id in self.chain_ids():
-            try:
-                chains[chain_id] = self.status(chain_id)
-            except RegistryError as exc:
-                damaged.append(DamagedChain(chain_id, str(exc)))
+            key = self._stat_key(chain_id)
+            hit = self._cache.get(chain_id)
+            if key is not None and hit is not None and hit[0] == key:
+                found = hit[1]
+            else:
+                try:
+                    found = self.status(chain_id)
+                except UnknownChain:
+                    continue  # removed since the listing
+                except RegistryError as exc:
+                    found = DamagedChain(chain_id, str(exc))
+            if key is not None:
+                cache[chain_id] = (key, found)
+            if isinstance(found, DamagedChain):
+                damaged.append(found)
+            else:
+                chains[chain_id] = found
+        self._cache = cache
         return ChainStatuses(chains, tuple(damaged))
 
-    # -- events --------------------------------------------------------------------------------
-    def append_event(self, chain_id: str, kind: str, **fields: Any) -> dict[str, Any]:
-        """Append one event and fsync it before returning (write-ahead for the supervisor)."""
-        self._check_writable()
-        event = {"v": SCHEMA_VERSION, "t": now().isoformat(), "type": kind, **fields}
-        line = (json.dumps(event, sort_keys=True) + "\n").encode()
-        path = self.chain_dir(chain_id) / "events.jsonl"
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, self.file_mode)
+    def _stat_key(self, chain_id: str) -> _StatKey | None:
+        """What changes whenever a chain's spec or events change (ctime covers chmod and rename too)."""
+        directory = self.chains_dir / chain_id
         try:
-            _drop_torn_tail(fd)
-            os.write(fd, line)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        return event
+            spec = os.stat(directory / "spec.json")
+            events = os.stat(directory / "events.jsonl")
+        except OSError:
+            return None
+        return (
+            spec.st_ino, spec.st_size, spec.st_mtime_ns, spec.st_ctime_ns,
+            events.st_ino, events.st_size, events.st_mtime_ns, events.st_ctime_ns,
+        )  # fmt: skip
 
-    def read_events(self, chain_id: str) -> list[dict[str, Any]]:
-        """Every complete event; a torn last line (writer died mid-append) is ignored."""
+    # -- events --------------------------------------------------------------------------------
+    def append(self, chain_id: str, event: E) -> E:
+        """Append one event and fsync it before returning (write-ahead for the supervisor).
+
+        Returns the event with its time set. RegistryWriteError when the disk refuses.
+        """
+        self._check_writable()
+        stamped = event if event.t is not None else replace(event, t=now())
+        append_line(self.chain_dir(chain_id) / "events.jsonl", _line(stamped), self.file_mode)
+        return stamped
+
+    def read_events(self, chain_id: str) -> list[ChainEvent]:
+        """Every complete event; a torn last line (writer died mid-append) is ignored.
+
+        CorruptRecord names the file and line of anything else that is wrong.
+        """
         path = self.chain_dir(chain_id) / "events.jsonl"
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
+        raw = read_regular(path, MAX_EVENTS_BYTES)
+        if raw is None:
             return []
-        except PermissionError as exc:
-            raise RegistryError(f"cannot read {path}: {exc.strerror}") from None
         if raw.endswith(b"\n"):
-            filled = [ln for ln in raw.split(b"\n") if ln.strip()]
-            try:  # one parse for the whole file; any doubt goes the careful way below
-                parsed = json.loads(b"[" + b",".join(filled) + b"]")
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                parsed = None
-            if (
-                isinstance(parsed, list)
-                and len(parsed) == len(filled)  # a line `{..},{..}` must not pass as two events
-                and all(isinstance(e, dict) and "type" in e for e in parsed)
-            ):
-                return parsed
+            events = _read_fast(raw)
+            if events is not None:
+                return events
         lines = raw.split(b"\n")
-        events: list[dict[str, Any]] = []
+        found: list[ChainEvent] = []
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
             try:
-                event = json.loads(line)
-            except (json.JSONDecodeError, UnicodeDecodeError):
+                data = json.loads(line.decode())
+            except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError, nested too deep
                 if number == len(lines):  # the last line has no newline: torn append
                     break
                 raise CorruptRecord(f"{path}: line {number} is not JSON") from None
-            if not isinstance(event, dict) or "type" not in event:
-                raise CorruptRecord(f"{path}: line {number} is not an event")
-            events.append(event)
-        return events
+            try:
+                found.append(decode_event(data))
+            except EventError as exc:
+                raise CorruptRecord(f"{path}: line {number} is not an event: {exc}") from None
+        return found
 
     # -- locks ---------------------------------------------------------------------------------
     @contextlib.contextmanager
-    def chain_lock(self, chain_id: str, timeout: float = 30.0) -> Iterator[None]:
-        """Exclusive lock on one chain: the decide-then-submit sequence runs under it."""
+    def chain_lock(self, chain_id: str, timeout: float = CHAIN_LOCK_WAIT) -> Iterator[None]:
+        """Exclusive lock on one chain: the decide-then-submit sequence runs under it.
+
+        The lock file is private (in locks/, 0600): no colleague can hold it. LockBusy after `timeout`.
+        """
         self._check_writable()
-        path = self.chain_dir(chain_id) / "lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, self.file_mode)
+        self.chain_dir(chain_id)  # validates the id
+        path = self.locks_dir / f"chain-{chain_id}"
+        fd = self.open_lock(path)
         try:
-            _flock_with_timeout(fd, timeout, path)
+            flock_within(fd, timeout, path)
             yield
         finally:
             os.close(fd)
 
-    # -- files ---------------------------------------------------------------------------------
-    def write_json(self, path: Path, data: Any, mode: int | None = None) -> None:
-        """Atomically replace path: write a temporary file, fsync, rename, fsync the directory."""
-        self._check_writable()
-        atomic_write(path, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode(), mode or self.file_mode)
-
-    def read_json(self, path: Path, missing: Exception | None) -> Any:
+    def open_lock(self, path: Path) -> int:
+        """Open one of this registry's private lock files (creating locks/ when an older version
+        made the registry)."""
         try:
-            text = path.read_text()
-        except FileNotFoundError:
-            if missing is None:
-                return None
-            raise missing from None
-        except PermissionError as exc:
-            raise RegistryError(f"cannot read {path}: {exc.strerror}") from None
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise CorruptRecord(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-
-
-def _drop_torn_tail(fd: int) -> None:
-    """A writer that died mid-append left a line without its newline: cut it off before appending,
-    so that it does not become a corrupt line in the middle of the log."""
-    size = os.fstat(fd).st_size
-    if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
-        return
-    start = max(0, size - 65536)
-    tail = os.pread(fd, size - start, start)
-    cut = tail.rfind(b"\n")
-    os.ftruncate(fd, start + cut + 1 if cut >= 0 else start)
-
-
-def atomic_write(path: Path, data: bytes, mode: int = 0o640) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix="." + path.name + ".", suffix=".tmp")
-    try:
-        os.fchmod(fd, mode)
-        os.write(fd, data)
-        os.fsync(fd)
-        os.close(fd)
-        fd = -1
-        os.replace(tmp, path)
-    except BaseException:
-        if fd >= 0:
-            os.close(fd)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-def _flock_with_timeout(fd: int, timeout: float, path: Path) -> None:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
+            try:
+                return open_private(path)
+            except FileNotFoundError:
+                self.ensure_dirs()
+                return open_private(path)
         except OSError as exc:
-            if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                raise
-        if time.monotonic() > deadline:
-            raise RegistryError(f"{path} stayed locked for {timeout:.0f} s")
-        time.sleep(0.05)
+            raise RegistryError(f"cannot open the lock {path}: {exc.strerror}") from None
+
+    # -- files ---------------------------------------------------------------------------------
+    def _write_json(self, path: Path, data: Any, mode: int | None = None) -> None:
+        self._check_writable()
+        text = json.dumps(data, indent=1, sort_keys=True) + "\n"
+        atomic_write(path, text.encode(), mode or self.file_mode)
+
+
+def _line(event: Event) -> bytes:
+    return (json.dumps(encode_event(event), sort_keys=True) + "\n").encode()
+
+
+def _read_fast(raw: bytes) -> list[ChainEvent] | None:
+    """One parse for a whole intact file; None sends any doubt the careful way (exact line numbers)."""
+    filled = [ln for ln in raw.split(b"\n") if ln.strip()]
+    try:
+        parsed = json.loads((b"[" + b",".join(filled) + b"]").decode())
+        if not isinstance(parsed, list) or len(parsed) != len(filled):  # `{..},{..}` is not two events
+            return None
+        return [decode_event(item) for item in parsed]
+    except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError, EventError
+        return None

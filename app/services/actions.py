@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from app.model.chain import ChainState, ChainStatus
 from app.registry import RegistryError, UnknownChain, upstream_block
-from app.registry.derive import CANCEL_REQUESTED, CANCELLED, REINIT, RESUBMIT_REQUESTED
+from app.registry.events import Cancelled, CancelRequested, Reinit, ResubmitRequested
 from app.services.base import ActionRefused, ServiceBase
+from app.slurm.errors import UnknownJob
 from app.supervisor.links import submit_link
 from app.views import ChainView
 
@@ -37,11 +38,14 @@ class ChainActions(ServiceBase):
             status = self.registry.status(chain_id)
             if status.cancel_requested and status.live_link is None:
                 raise ActionRefused(f"chain {chain_id} is already cancelled")
-            self.registry.append_event(chain_id, CANCEL_REQUESTED, by=self.viewer)
+            self.registry.append(chain_id, CancelRequested(by=self.viewer))
             link = status.live_link
             if link is not None and link.job_id:
-                self.slurm.cancel(link.job_id)
-                self.registry.append_event(chain_id, CANCELLED, job_id=link.job_id)
+                try:
+                    self.slurm.cancel(link.job_id)
+                except UnknownJob:  # it ended and left the controller: nothing to cancel, the chain is
+                    return f"chain {chain_id} cancelled (never resubmitted); its job {link.job_id} had already ended"
+                self.registry.append(chain_id, Cancelled(job_id=link.job_id))
                 return f"cancelled job {link.job_id}; chain {chain_id} will not be resubmitted"
         return f"chain {chain_id} cancelled (it had no live job)"
 
@@ -60,7 +64,7 @@ class ChainActions(ServiceBase):
             raise ActionRefused(f"chain {chain_id} has a live job ({status.live_link.job_id}): cancel it first")
         if status.state is ChainState.DONE:
             raise ActionRefused(f"chain {chain_id} is done; use reinit to run it again")
-        return self._new_link(chain_id, RESUBMIT_REQUESTED)
+        return self._new_link(chain_id, ResubmitRequested(by=self.viewer))
 
     def reinit(self, chain_id: str) -> str:
         status = self._own(chain_id)
@@ -68,11 +72,11 @@ class ChainActions(ServiceBase):
             raise ActionRefused(f"chain {chain_id} has a live job ({status.live_link.job_id})")
         if status.state not in (ChainState.STOPPED, ChainState.DONE):
             raise ActionRefused(f"chain {chain_id} is {status.state.value.lower()}, not stopped: nothing to reinit")
-        return self._new_link(chain_id, REINIT)
+        return self._new_link(chain_id, Reinit(by=self.viewer))
 
-    def _new_link(self, chain_id: str, kind: str) -> str:
+    def _new_link(self, chain_id: str, request: Reinit | ResubmitRequested) -> str:
         with self.registry.chain_lock(chain_id):
-            self.registry.append_event(chain_id, kind, by=self.viewer)
+            self.registry.append(chain_id, request)
             status = self.registry.status(chain_id)
             if status.spec.depends_on and not status.links:
                 ready, why = upstream_block(status, self.registry.statuses().chains.get)

@@ -40,8 +40,12 @@ class ChainReading(ChainDiscovery):
         """Every chain of `user` (everybody's when None), and the job `focus_job_id` in detail."""
         found = self.discover(user)
         registry_chains = [status for status, _ro in found.from_registry]
-        known = {status.chain_id for status in registry_chains}
-        rebuilt = [s for s in statuses_from_accounting(found.tagged_jobs, found.queued) if s.chain_id not in known]
+        known = {(status.spec.owner, status.chain_id) for status in registry_chains}
+        rebuilt = [
+            s
+            for s in statuses_from_accounting(found.tagged_jobs, found.queued)
+            if (s.spec.owner, s.chain_id) not in known
+        ]
         tagged = {acct.job_id: acct for acct in found.tagged_jobs}
         ids = [s.live_link.job_id for s in registry_chains if s.live_link and s.live_link.job_id]
         if focus_job_id and focus_job_id not in tagged and focus_job_id not in ids:

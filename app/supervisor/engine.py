@@ -1,26 +1,40 @@
 """The resubmission engine: one cycle = ONE sacct call for every live link of every chain.
 
-Per cycle: derive every chain from the registry, ask sacct about all live links at once (squeue
-only for ids sacct does not know yet), and for each chain, under its lock, record endings,
+Per cycle: read every chain from the registry (finished ones come from its cache: a cycle costs
+what the live chains cost), ask sacct about all live links at once (squeue only for ids sacct
+does not know yet), and for each chain that needs watching, under its lock, record endings,
 decide, and submit the next link right away. Intents without a job id (a process died between
-sbatch and the record) are matched to jobs by their comment before anything is resubmitted.
-Slurm being slow or down never ends a chain: the cycle backs off and tries again.
+sbatch and the record) are matched to jobs by their comment before anything is resubmitted; an
+end recorded without its decision (a process died in between) is decided again from the record.
+Nothing one chain does stops the others: a damaged chain is reported and skipped, a chain whose
+lock another longrun process holds is skipped for one cycle. Slurm being slow or down, or a full
+disk, never ends a chain: the cycle backs off and tries again.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from app.model.chain import COMMENT_PREFIX, ChainStatus, parse_comment_tag, warning_seconds
+from app.model.chain import COMMENT_PREFIX, ChainStatus, Link, parse_comment_tag, warning_seconds
 from app.model.outcome import RETRY_REASON, ChainHistory, Decision, LinkEnding, LinkOutcome, decide
 from app.model.states import JobState
-from app.registry import Registry, RegistryError, needs_submission, upstream_block
-from app.registry.derive import CANCELLED, DECISION, INTENT_LOST, OBSERVED_END, SUBMITTED
+from app.registry import (
+    LockBusy,
+    Registry,
+    RegistryError,
+    RegistryWriteError,
+    UnknownChain,
+    needs_submission,
+    upstream_block,
+)
+from app.registry import events as ev
+from app.registry.store import ChainStatuses
 from app.slurm.client import SlurmClient
 from app.slurm.errors import SlurmError, SlurmUnavailable
 from app.slurm.records import JobAccounting
@@ -38,6 +52,32 @@ VANISHED_AFTER = 900.0  # seconds a submitted job may stay unknown to both sacct
 PLACEHOLDER_PATIENCE = 60.0  # seconds after a link's end to wait for slurmdbd's real job row
 BLAMELESS = {"PREEMPTED", "NODE_FAIL", "BOOT_FAIL", "REVOKED"}
 RETRIED = f"{LinkOutcome.CONTINUE.value}: {RETRY_REASON}"  # the decision label of a retried failure
+LOCK_WAIT = 2.0  # a chain whose lock another longrun process holds longer is skipped for this cycle
+VANISHED = "vanished"
+CRASH_AFTER_END_HOOK = "LONGRUN_TEST_CRASH_AFTER_END"  # test-only: die after recording an end, before deciding
+
+
+def watched(status: ChainStatus) -> bool:
+    """The chain needs the supervisor: it is not final, or a link of it is live or undecided.
+
+    A chain with events of a newer longrun is never acted on by this version (it is reported).
+    """
+    if status.unknown_kinds:
+        return False
+    return not status.state.is_final or status.live_link is not None or status.undecided_link is not None
+
+
+def recorded_ending(link: Link, warning: int | None) -> LinkEnding:
+    """A link's ending as its observed_end event recorded it: what decide() needs, re-made at will."""
+    return LinkEnding(
+        state=JobState[link.state],
+        exit_status=link.exit_status,
+        elapsed=link.elapsed,
+        time_limit=link.time_limit,
+        requested_memory=link.requested_memory,
+        cancelled_by_uid=link.cancelled_by_uid,
+        warning_seconds=warning,
+    )
 
 
 @dataclass
@@ -56,36 +96,69 @@ class Supervisor:
         self.slurm = slurm
         self.user = user
         self.failures = 0
+        self.unsupervised: frozenset[str] = frozenset()  # what the log last said about unreadable chains
 
     # -- helpers ---------------------------------------------------------------------------------
     def load(self) -> dict[str, ChainStatus]:
         found = self.reg.statuses()
-        for damaged in found.damaged:
-            log.error("skipping %s", damaged)
+        self.tell_unsupervised(found)
         return found.chains
+
+    def tell_unsupervised(self, found: ChainStatuses) -> None:
+        """Log the damaged chains and those of a newer longrun, once each time that set changes."""
+        now = frozenset(
+            [f"{d}; its files are left as they are" for d in found.damaged]
+            + [
+                f"chain {cid}: events of a newer longrun ({', '.join(s.unknown_kinds)}); not supervised by this version"
+                for cid, s in found.chains.items()
+                if s.unknown_kinds
+            ]
+        )
+        if now == self.unsupervised:
+            return
+        for line in sorted(now - self.unsupervised):
+            log.error("skipping %s", line)
+        if self.unsupervised - now:
+            log.info("%d chain(s) no longer skipped", len(self.unsupervised - now))
+        self.unsupervised = now
 
     def fresh(self, chain_id: str) -> ChainStatus:
         return self.reg.status(chain_id)
 
     # -- the cycle -------------------------------------------------------------------------------
     def cycle(self) -> CycleReport:
-        """One pass over every chain. Raises SlurmUnavailable when Slurm does not answer."""
+        """One pass over every chain that needs watching. Raises SlurmUnavailable when Slurm does not
+        answer and RegistryWriteError when the registry cannot be written (the caller backs off)."""
         calls_before = self.slurm.calls
         report = CycleReport()
         statuses = self.load()
-        live_ids = [s.live_link.job_id for s in statuses.values() if s.live_link and s.live_link.job_id]
+        active = {cid: s for cid, s in statuses.items() if watched(s)}
+        live_ids = [s.live_link.job_id for s in active.values() if s.live_link and s.live_link.job_id]
         report.live_links = len(live_ids)
-        report.active_chains = sum(1 for s in statuses.values() if not s.state.is_final or s.live_link)
+        report.active_chains = len(active)
         acct = self.slurm.accounting(live_ids)
         missing = [j for j in live_ids if j not in acct]
         queued = {r.job_id: r.state for r in self.slurm.queue(missing)} if missing else {}
-        orphans = [s for s in statuses.values() if s.live_link and s.live_link.job_id is None]
+        orphans = [s for s in active.values() if s.live_link and s.live_link.job_id is None]
         tagged = self.tagged_jobs(orphans) if orphans else None
         polls: list[float] = []
-        for chain_id in statuses:
-            with self.reg.chain_lock(chain_id):
-                status = self.fresh(chain_id)
-                poll = self.step(status, acct, queued, tagged, statuses.get, report)
+        for chain_id in active:
+            try:
+                with self.reg.chain_lock(chain_id, timeout=LOCK_WAIT):
+                    status = self.fresh(chain_id)
+                    poll = (
+                        self.step(status, acct, queued, tagged, statuses.get, report) if watched(status) else IDLE_POLL
+                    )
+            except (SlurmUnavailable, RegistryWriteError):
+                raise
+            except LockBusy as exc:
+                log.warning("%s: skipped this cycle (%s)", chain_id, exc)
+                poll = FAST_POLL
+            except UnknownChain:
+                continue  # removed since the listing
+            except (RegistryError, SlurmError) as exc:
+                log.error("%s: skipped this cycle: %s", chain_id, exc)
+                poll = SLOW_POLL
             polls.append(poll)
         report.next_poll = min(polls, default=IDLE_POLL)
         report.slurm_calls = self.slurm.calls - calls_before
@@ -101,23 +174,29 @@ class Supervisor:
         report: CycleReport,
     ) -> float:
         link = status.live_link
-        if link is not None and link.job_id is None:
+        if link is None and status.undecided_link is not None:
+            report.ended += 1
+            decision = self.decide_recorded(status)
+            if decision.outcome is not LinkOutcome.CONTINUE:
+                return FAST_POLL
+            status = self.fresh(status.chain_id)
+        elif link is not None and link.job_id is None:
             if tagged is None:
                 return FAST_POLL  # appeared during this cycle: next cycle looks for its job
             found = tagged.get((status.chain_id, link.attempt))
             if found is not None:
                 log.info("%s: attempt %d was submitted as job %s (recovered)", status.chain_id, link.attempt, found[0])
-                self.reg.append_event(status.chain_id, SUBMITTED, attempt=link.attempt, job_id=found[0], recovered=True)
+                self.reg.append(status.chain_id, ev.Submitted(attempt=link.attempt, job_id=found[0], recovered=True))
                 return FAST_POLL
             log.info("%s: attempt %d never reached Slurm; submitting it again", status.chain_id, link.attempt)
-            self.reg.append_event(status.chain_id, INTENT_LOST, attempt=link.attempt)
+            self.reg.append(status.chain_id, ev.IntentLost(attempt=link.attempt))
             status = self.fresh(status.chain_id)
         elif link is not None and link.job_id is not None:
             job = acct.get(link.job_id)
             state = job.job.state if job else queued.get(link.job_id)
             if status.cancel_requested and state is not None and not state.is_terminal:
                 self.slurm.cancel(link.job_id)
-                self.reg.append_event(status.chain_id, CANCELLED, job_id=link.job_id)
+                self.reg.append(status.chain_id, ev.Cancelled(job_id=link.job_id))
                 return FAST_POLL
             if job is None and state is None and self.vanished(link.submit):
                 self.give_up_vanished(status)
@@ -169,59 +248,66 @@ class Supervisor:
 
     def give_up_vanished(self, status: ChainStatus) -> None:
         link = status.live_link
-        assert link is not None
-        reason = f"job {link.job_id} is unknown to sacct and squeue; check it, then resubmit or reinit"
-        log.warning("%s: %s", status.chain_id, reason)
-        self.reg.append_event(
-            status.chain_id, OBSERVED_END, attempt=link.attempt, job_id=link.job_id, state="UNKNOWN", ending="vanished"
+        assert link is not None and link.job_id is not None
+        self.reg.append(
+            status.chain_id,
+            ev.ObservedEnd(attempt=link.attempt, job_id=link.job_id, state=JobState.UNKNOWN, ending=VANISHED),
         )
-        self.reg.append_event(
-            status.chain_id, DECISION, attempt=link.attempt, outcome=LinkOutcome.NEEDS_PERSON.value, reason=reason
-        )
+        self.decide_recorded(self.fresh(status.chain_id))
 
     def record_end(self, status: ChainStatus, job: JobAccounting) -> Decision:
+        """Record the link's end as Slurm tells it, then decide from that record (as a restart would)."""
         link = status.live_link
         assert link is not None and link.job_id is not None
         row = job.job
-        ending = LinkEnding(
-            state=row.state,
-            exit_status=row.exit_status,
-            elapsed=row.elapsed,
-            time_limit=row.time_limit,
-            requested_memory=job.requested_memory,
-            cancelled_by_uid=row.cancelled_by_uid,
-            warning_seconds=warning_seconds(list(status.spec.sbatch_options)),
-        )
-        self.reg.append_event(
+        observed = LinkEnding(row.state, row.exit_status, row.elapsed, row.time_limit)
+        self.reg.append(
             status.chain_id,
-            OBSERVED_END,
-            attempt=link.attempt,
-            job_id=link.job_id,
-            state=row.state.name,
-            exit=str(row.exit_status),
-            submit=row.submit.isoformat() if row.submit else None,
-            start=row.start.isoformat() if row.start else None,
-            end=row.end.isoformat() if row.end else None,
-            elapsed=row.elapsed.seconds if row.elapsed else None,
-            time_limit=row.time_limit.seconds if row.time_limit else None,
-            ending=ending.describe(),
-            cancelled_by=row.cancelled_by_uid,
-            observed=datetime.now(UTC).isoformat(),
+            ev.ObservedEnd(
+                attempt=link.attempt,
+                job_id=link.job_id,
+                state=row.state,
+                exit=row.exit_status,
+                submit=row.submit,
+                start=row.start,
+                end=row.end,
+                elapsed=row.elapsed.seconds if row.elapsed else None,
+                time_limit=row.time_limit.seconds if row.time_limit else None,
+                ending=observed.describe(),
+                cancelled_by=row.cancelled_by_uid,
+                req_mem=job.requested_memory.bytes if job.requested_memory else None,
+                observed=datetime.now(UTC),
+            ),
         )
-        decision = decide(ending, status.spec.policy, self.history(status, link.attempt))
-        self.reg.append_event(
+        if os.environ.get(CRASH_AFTER_END_HOOK):
+            os._exit(98)
+        return self.decide_recorded(self.fresh(status.chain_id))
+
+    def decide_recorded(self, status: ChainStatus) -> Decision:
+        """Decide the chain's undecided link from its recorded end, and record the decision."""
+        link = status.undecided_link
+        assert link is not None
+        if link.ending == VANISHED:
+            reason = f"job {link.job_id} is unknown to sacct and squeue; check it, then resubmit or reinit"
+            decision = Decision(LinkOutcome.NEEDS_PERSON, reason)
+        else:
+            ending = recorded_ending(link, warning_seconds(list(status.spec.sbatch_options)))
+            decision = decide(ending, status.spec.policy, self.history(status, link))
+        self.reg.append(
             status.chain_id,
-            DECISION,
-            attempt=link.attempt,
-            outcome=decision.outcome.value,
-            reason=decision.reason,
-            new_memory=decision.new_memory.bytes if decision.new_memory else None,
+            ev.Decision(
+                attempt=link.attempt,
+                outcome=decision.outcome,
+                reason=decision.reason,
+                new_memory=decision.new_memory.bytes if decision.new_memory else None,
+            ),
         )
-        log.info("%s: job %s ended %s -> %s", status.chain_id, link.job_id, ending.describe(), decision.label)
+        log.info("%s: job %s ended %s -> %s", status.chain_id, link.job_id, link.ending, decision.label)
         return decision
 
-    def history(self, status: ChainStatus, attempt: int) -> ChainHistory:
+    def history(self, status: ChainStatus, link: Link) -> ChainHistory:
         policy = status.spec.policy
+        attempt = link.attempt
         short = 0
         for earlier in reversed(status.links[status.restart_base :]):
             if earlier.attempt >= attempt:
@@ -234,7 +320,7 @@ class Supervisor:
         return ChainHistory(
             restarts_used=status.restarts_used,
             short_links_before=short,
-            progress_changed=self.progress_changed(status, attempt),
+            progress_changed=self.progress_changed(status, link),
             cancel_requested=status.cancel_requested,
             extra_link_allowed=status.extra_link_allowed,
             continue_code_seen=any(
@@ -247,19 +333,17 @@ class Supervisor:
             ),
         )
 
-    def progress_changed(self, status: ChainStatus, attempt: int) -> bool | None:
+    @staticmethod
+    def progress_changed(status: ChainStatus, link: Link) -> bool | None:
+        """Did the link change the policy's progress file (None: the policy watches none)?"""
         name = status.spec.policy.progress_file
         if not name:
             return None
-        before = None
-        for event in self.reg.read_events(status.chain_id):
-            if event.get("type") == "submit_intent" and event.get("attempt") == attempt:
-                before = event.get("progress")
         try:
             st = (Path(status.spec.workdir) / name).stat()
         except OSError:
             return False
-        return before != [st.st_mtime_ns, st.st_size]
+        return link.progress_before != (st.st_mtime_ns, st.st_size)
 
     def poll_for(self, status: ChainStatus, job: JobAccounting | None) -> float:
         """Poll fast near a link's time limit (its end is due), slowly otherwise."""
@@ -302,7 +386,7 @@ class Supervisor:
         """On start: cancel live jobs that carry one of our chains' tags but are not its recorded
         link (a chain must never have two live links). Returns how many were cancelled."""
         statuses = self.load()
-        active = {cid: s for cid, s in statuses.items() if not s.state.is_final or s.live_link}
+        active = {cid: s for cid, s in statuses.items() if watched(s)}
         if not active:
             return 0
         cancelled = 0
@@ -310,20 +394,27 @@ class Supervisor:
             tag = parse_comment_tag(rec.comment)
             if tag is None or tag[0] not in active or rec.state.is_terminal:
                 continue
-            with self.reg.chain_lock(tag[0]):
-                status = self.fresh(tag[0])
-                link = status.live_link
-                if link is not None and link.job_id is None and link.attempt == tag[1]:
-                    log.info("%s: attempt %d was submitted as job %s (recovered)", tag[0], tag[1], rec.job_id)
-                    self.reg.append_event(tag[0], SUBMITTED, attempt=tag[1], job_id=rec.job_id, recovered=True)
-                    continue
-                known = {lk.job_id for lk in status.links}
-                if rec.job_id in known:
-                    continue
-                log.warning("%s: job %s is not the chain's live link; cancelling it", tag[0], rec.job_id)
-                self.slurm.cancel(rec.job_id)
-                cancelled += 1
+            try:
+                with self.reg.chain_lock(tag[0]):  # on start: waits a while for a command that holds it
+                    cancelled += self.reconcile_job(tag[0], tag[1], rec.job_id)
+            except LockBusy as exc:
+                log.warning("%s: job %s not reconciled (%s)", tag[0], rec.job_id, exc)
         return cancelled
+
+    def reconcile_job(self, chain_id: str, attempt: int, job_id: str) -> int:
+        """One live job tagged for this chain: record it as the pending intent's job, or cancel it
+        when it is not the chain's link. The caller holds the chain lock. Returns jobs cancelled."""
+        status = self.fresh(chain_id)
+        link = status.live_link
+        if link is not None and link.job_id is None and link.attempt == attempt:
+            log.info("%s: attempt %d was submitted as job %s (recovered)", chain_id, attempt, job_id)
+            self.reg.append(chain_id, ev.Submitted(attempt=attempt, job_id=job_id, recovered=True))
+            return 0
+        if job_id in {lk.job_id for lk in status.links}:
+            return 0
+        log.warning("%s: job %s is not the chain's live link; cancelling it", chain_id, job_id)
+        self.slurm.cancel(job_id)
+        return 1
 
     # -- the loop --------------------------------------------------------------------------------
     def run(
@@ -352,6 +443,10 @@ class Supervisor:
                 self.failures += 1
                 delay = min(MAX_BACKOFF, 5.0 * 2 ** min(self.failures - 1, 5))
                 log.warning("Slurm unavailable (%s); retrying in %.0f s, every chain kept", exc, delay)
+            except RegistryWriteError as exc:
+                self.failures += 1
+                delay = min(MAX_BACKOFF, 5.0 * self.failures)
+                log.error("cannot write the registry (%s); retrying in %.0f s, every chain kept", exc, delay)
             except (SlurmError, RegistryError) as exc:
                 self.failures += 1
                 delay = min(MAX_BACKOFF, 5.0 * self.failures)

@@ -1,9 +1,14 @@
 """One supervisor per registry: an flock held for the supervisor's life and a heartbeat file.
 
-`ensure_supervisor()` is what every `longrun` command and the TUI call: cheap when the
-heartbeat is fresh (one stat + read), and otherwise it starts a detached supervisor (new
-session, stdio to supervisor/log). Two racing starters are harmless: the loser of the flock
-exits quietly.
+The lock is `locks/supervisor`, in the registry's private directory: nobody else can open it, so
+it is held exactly while this user's supervisor lives, and trying it is the exact liveness test
+(`supervisor_alive`; the heartbeat's age only decides when the lock cannot be tried).
+`ensure_supervisor()` is what every `longrun` command and the TUI call: cheap when one runs, and
+otherwise it starts a detached supervisor (new session, output to supervisor/log, mode 0600).
+Two racing starters are harmless: the loser of the flock exits quietly.
+
+Versions before the private lock used `supervisor/lock`, which colleagues could open and hold;
+it counts only together with a fresh heartbeat from such a version (an upgrade while one runs).
 """
 
 from __future__ import annotations
@@ -20,10 +25,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.registry import Registry
-from app.registry.store import atomic_write
+from app.registry import Registry, RegistryError
+from app.registry.files import atomic_write, read_regular
 
 HEARTBEAT_STALE_SECONDS = 90.0
+LOCK_NAME = "supervisor"
 IDLE_EXIT_SECONDS = 900  # a background supervisor with nothing to watch exits after this long
 NO_AUTOSTART = "LONGRUN_NO_AUTOSTART"  # tests that drive supervisors themselves set it
 
@@ -49,15 +55,21 @@ def heartbeat_path(reg: Registry) -> Path:
 
 def read_heartbeat(reg: Registry) -> Heartbeat | None:
     try:
-        data = json.loads(heartbeat_path(reg).read_text())
-        return Heartbeat(int(data["pid"]), float(data["time"]), str(data.get("host", "")))
-    except (OSError, ValueError, KeyError, TypeError):
+        raw = read_regular(heartbeat_path(reg), 4096)
+        data = json.loads(raw) if raw is not None else None
+        return Heartbeat(int(data["pid"]), float(data["time"]), str(data.get("host", ""))) if data else None
+    except (RegistryError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
 
 
 def write_heartbeat(reg: Registry) -> None:
-    data = {"pid": os.getpid(), "time": time.time(), "host": socket.gethostname()}
+    """Raises RegistryWriteError when the disk is full: the caller keeps supervising."""
+    data = {"pid": os.getpid(), "time": time.time(), "host": socket.gethostname(), "lock": LOCK_NAME}
     atomic_write(heartbeat_path(reg), json.dumps(data).encode(), reg.file_mode)
+
+
+def lock_path(reg: Registry) -> Path:
+    return reg.locks_dir / LOCK_NAME
 
 
 class Lease:
@@ -65,49 +77,83 @@ class Lease:
 
     def __init__(self, reg: Registry) -> None:
         reg.ensure_dirs()
-        self.path = reg.supervisor_dir / "lock"
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, reg.file_mode)
+        self.path = lock_path(reg)
+        self.fd = reg.open_lock(self.path)
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             os.close(self.fd)
             if exc.errno in (errno.EAGAIN, errno.EACCES):
-                hb = read_heartbeat(reg)
-                who = f" (pid {hb.pid} on {hb.host})" if hb else ""
-                raise AlreadyRunning(f"a supervisor{who} already runs for {reg.home}") from None
-            raise
+                raise AlreadyRunning(f"a supervisor{_who(reg)} already runs for {reg.home}") from None
+            raise RegistryError(f"cannot lock {self.path}: {exc.strerror}") from None
+        if legacy_supervisor_runs(reg):
+            os.close(self.fd)
+            raise AlreadyRunning(f"a supervisor of an older longrun{_who(reg)} still runs for {reg.home}")
 
     def release(self) -> None:
         with contextlib.suppress(OSError):
             os.close(self.fd)
 
 
-def lock_is_held(reg: Registry) -> bool:
-    path = reg.supervisor_dir / "lock"
+def _who(reg: Registry) -> str:
+    hb = read_heartbeat(reg)
+    return f" (pid {hb.pid} on {hb.host})" if hb else ""
+
+
+def _held(path: Path) -> bool | None:
+    """Whether someone holds an flock on path; None when it cannot be tried (no such file, no access)."""
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
     except OSError:
-        return False
+        return None
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-    except OSError:
-        return True
+    except OSError as exc:
+        return True if exc.errno in (errno.EAGAIN, errno.EACCES) else None
     finally:
         os.close(fd)
     return False
 
 
-def supervisor_alive(reg: Registry) -> bool:
+def legacy_supervisor_runs(reg: Registry) -> bool:
+    """A supervisor of a version before the private lock runs: it holds the old lock AND its
+    heartbeat (which has no `lock` field) is fresh. A colleague holding the old lock file alone
+    counts for nothing."""
+    if not _held(reg.supervisor_dir / "lock"):
+        return False
+    try:
+        raw = read_regular(heartbeat_path(reg), 4096)
+        data = json.loads(raw) if raw is not None else None
+    except (RegistryError, ValueError, RecursionError):
+        return False
+    if not isinstance(data, dict) or "lock" in data:
+        return False
     hb = read_heartbeat(reg)
-    if hb is not None and hb.age < HEARTBEAT_STALE_SECONDS:
-        return True
-    return lock_is_held(reg)
+    return hb is not None and hb.age < HEARTBEAT_STALE_SECONDS
+
+
+def lock_is_held(reg: Registry) -> bool:
+    return bool(_held(lock_path(reg)))
+
+
+def supervisor_alive(reg: Registry) -> bool:
+    """Exact when the lock can be tried (it is held exactly while the supervisor lives); else, e.g.
+    for a registry made by an older version, a heartbeat younger than HEARTBEAT_STALE_SECONDS."""
+    held = _held(lock_path(reg))
+    if held is not None:
+        return held or legacy_supervisor_runs(reg)
+    hb = read_heartbeat(reg)
+    return hb is not None and hb.age < HEARTBEAT_STALE_SECONDS
 
 
 def start_detached(reg: Registry) -> int:
     """Start `longrun supervise --ensure` in a new session; returns its pid."""
     reg.ensure_dirs()
-    log = open(reg.supervisor_dir / "log", "ab")
+    path = reg.supervisor_dir / "log"
+    log = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    with contextlib.suppress(OSError):
+        if os.fstat(log).st_mode & 0o077:
+            os.fchmod(log, 0o600)  # private whatever the umask: it names jobs, paths and errors
     env = dict(os.environ)
     env["LONGRUN_HOME"] = str(reg.home)
     try:
@@ -122,7 +168,7 @@ def start_detached(reg: Registry) -> int:
             cwd="/",
         )
     finally:
-        log.close()
+        os.close(log)
     return proc.pid
 
 
@@ -131,11 +177,11 @@ def ensure_supervisor(home: Path | None = None) -> bool:
     for a read-only or unwritable registry (the caller has its own work to do)."""
     if os.environ.get(NO_AUTOSTART):
         return False
-    reg = Registry(home)
     try:
+        reg = Registry(home)
         if supervisor_alive(reg):
             return False
         start_detached(reg)
-    except OSError:
+    except (OSError, RegistryError):
         return False
     return True

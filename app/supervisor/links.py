@@ -13,7 +13,7 @@ from pathlib import Path
 
 from app.model.chain import ChainStatus, comment_tag
 from app.registry import Registry
-from app.registry.derive import SUBMIT_FAILED, SUBMIT_INTENT, SUBMITTED
+from app.registry.events import SubmitFailed, SubmitIntent, Submitted
 from app.registry.scripts import verify_script
 from app.slurm.client import SlurmClient
 from app.slurm.errors import SubmissionRejected
@@ -40,7 +40,7 @@ def link_options(status: ChainStatus, attempt: int) -> list[str]:
     return options
 
 
-def progress_signature(status: ChainStatus) -> list[int] | None:
+def progress_signature(status: ChainStatus) -> tuple[int, int] | None:
     """(mtime_ns, size) of the policy's progress file, to tell later whether the link changed it."""
     name = status.spec.policy.progress_file
     if not name:
@@ -49,8 +49,8 @@ def progress_signature(status: ChainStatus) -> list[int] | None:
     try:
         st = path.stat()
     except OSError:
-        return [0, -1]
-    return [st.st_mtime_ns, st.st_size]
+        return (0, -1)
+    return (st.st_mtime_ns, st.st_size)
 
 
 def next_attempt(status: ChainStatus) -> int:
@@ -68,14 +68,11 @@ def submit_link(reg: Registry, slurm: SlurmClient, status: ChainStatus) -> str |
     if status.spec.script_sha256:
         problem = verify_script(status.spec.script, status.spec.script_sha256)
         if problem is not None:  # never run a script other than the one recorded at submit
-            reg.append_event(status.chain_id, SUBMIT_FAILED, attempt=attempt, error=problem)
+            reg.append(status.chain_id, SubmitFailed(attempt=attempt, error=problem))
             return None
-    reg.append_event(
+    reg.append(
         status.chain_id,
-        SUBMIT_INTENT,
-        attempt=attempt,
-        options=list(status.next_options),
-        progress=progress_signature(status),
+        SubmitIntent(attempt=attempt, options=status.next_options, progress=progress_signature(status)),
     )
     env = job_environment(reg.load_env(status.chain_id), status, attempt)
     try:
@@ -83,10 +80,10 @@ def submit_link(reg: Registry, slurm: SlurmClient, status: ChainStatus) -> str |
             status.spec.script, status.spec.args, link_options(status, attempt), env=env, cwd=status.spec.workdir
         )
     except SubmissionRejected as exc:
-        reg.append_event(status.chain_id, SUBMIT_FAILED, attempt=attempt, error=str(exc))
+        reg.append(status.chain_id, SubmitFailed(attempt=attempt, error=str(exc)))
         return None
     crash = os.environ.get(CRASH_HOOK)
     if crash and random.random() < float(crash):
         os._exit(99)
-    reg.append_event(status.chain_id, SUBMITTED, attempt=attempt, job_id=job_id)
+    reg.append(status.chain_id, Submitted(attempt=attempt, job_id=job_id))
     return job_id

@@ -112,31 +112,35 @@ def statuses_from_accounting(jobs: Sequence[JobAccounting], queued: Sequence[Que
     """Chains of users whose registry we cannot read, rebuilt from job comments (best effort: the
     policy is unknown, so endings are judged by the default rules). Slurm stores a comment in
     accounting only when the job ends, so live links come from the queue."""
-    grouped: dict[str, dict[int, Link]] = {}
-    owners: dict[str, tuple[str, str, str]] = {}
+    # Keyed by (the job's real user, chain id): a comment is free text, and a job of alice tagged
+    # with bob's chain id is alice's job, never a link of bob's chain.
+    grouped: dict[tuple[str, str], dict[int, Link]] = {}
+    names: dict[tuple[str, str], tuple[str, str]] = {}
     for acc in jobs:
         tag = parse_comment_tag(acc.job.comment)
         if tag is None:
             continue
         row = acc.job
-        grouped.setdefault(tag[0], {})[tag[1]] = Link(
+        key = (row.user or "?", tag[0])
+        grouped.setdefault(key, {})[tag[1]] = Link(
             attempt=tag[1], job_id=row.job_id, state=row.state.name, ended=row.state.is_terminal,
             exit_status=row.exit_status, submit=row.submit, start=row.start, end=row.end,
             elapsed=row.elapsed, time_limit=row.time_limit,
         )  # fmt: skip
-        owners.setdefault(tag[0], (row.user or "?", row.name, row.work_dir or "."))
+        names.setdefault(key, (row.name, row.work_dir or "."))
     for rec in queued:
         tag = parse_comment_tag(rec.comment)
         if tag is None:
             continue
-        grouped.setdefault(tag[0], {})[tag[1]] = Link(
+        key = (rec.user, tag[0])
+        grouped.setdefault(key, {})[tag[1]] = Link(
             attempt=tag[1], job_id=rec.job_id, state=rec.state.name, ended=rec.state.is_terminal,
             submit=rec.submit, start=rec.start, elapsed=rec.time_used, time_limit=rec.time_limit,
         )  # fmt: skip
-        owners.setdefault(tag[0], (rec.user, rec.name, "."))
+        names.setdefault(key, (rec.name, "."))
     statuses: list[ChainStatus] = []
-    for chain_id, by_attempt in grouped.items():
-        owner, name, workdir = owners[chain_id]
+    for (owner, chain_id), by_attempt in grouped.items():
+        name, workdir = names[(owner, chain_id)]
         spec = ChainSpec(chain_id=chain_id, name=name, owner=owner, script="?", workdir=workdir)
         links = [by_attempt[a] for a in sorted(by_attempt)]
         last = links[-1]

@@ -19,6 +19,7 @@ from app.registry import Registry
 from app.services import Services, discovery
 from app.slurm.client import SlurmClient
 from tests.conftest import run_as, wait_until, write_script
+from tests.events import record
 
 NEVER_A_JOB = "99999901"  # an id this cluster never handed out: sacct answers it with nothing
 ENDED_JOB = "99999902"
@@ -30,11 +31,11 @@ def registry_with_chains(home: Path, owner: str) -> Registry:
     for chain_id, job_id, ended in (("live", NEVER_A_JOB, False), ("over", ENDED_JOB, True)):
         reg.create_chain(ChainSpec(chain_id=chain_id, name=chain_id, owner=owner, script="/x/job.sh", workdir="/x",
                                    policy=Policy(), created=datetime(2026, 1, 1, tzinfo=UTC)))  # fmt: skip
-        reg.append_event(chain_id, "submit_intent", attempt=1)
-        reg.append_event(chain_id, "submitted", attempt=1, job_id=job_id)
+        record(reg, chain_id, "submit_intent", attempt=1)
+        record(reg, chain_id, "submitted", attempt=1, job_id=job_id)
         if ended:
-            reg.append_event(chain_id, "observed_end", attempt=1, job_id=job_id, state="FAILED", exit="3:0", elapsed=5)
-            reg.append_event(chain_id, "decision", attempt=1, outcome="needs_person", reason="failed with exit code 3")
+            record(reg, chain_id, "observed_end", attempt=1, job_id=job_id, state="FAILED", exit="3:0", elapsed=5)
+            record(reg, chain_id, "decision", attempt=1, outcome="needs_person", reason="failed with exit code 3")
     return reg
 
 

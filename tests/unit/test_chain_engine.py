@@ -12,10 +12,12 @@ from app.model.exit_status import ExitStatus
 from app.model.states import JobState
 from app.model.units import Duration
 from app.registry import Registry, derive
+from app.registry.events import ObservedEnd
 from app.slurm.client import SlurmClient
 from app.slurm.records import JobAccounting, SacctRow
 from app.supervisor.engine import FAST_POLL, CycleReport, Supervisor
 from tests.captures import parse_sacct_capture
+from tests.events import record
 
 
 def setup(tmp_path: Path, policy: Policy | None = None) -> tuple[Registry, Supervisor, SlurmClient]:
@@ -23,8 +25,8 @@ def setup(tmp_path: Path, policy: Policy | None = None) -> tuple[Registry, Super
     spec = ChainSpec(chain_id="c1", name="n", owner="alice", script="/bin/true", workdir=str(tmp_path),
                      policy=policy or Policy(max_restarts=0))  # fmt: skip
     reg.create_chain(spec)
-    reg.append_event("c1", "submit_intent", attempt=1)
-    reg.append_event("c1", "submitted", attempt=1, job_id="41")
+    record(reg, "c1", "submit_intent", attempt=1)
+    record(reg, "c1", "submitted", attempt=1, job_id="41")
     slurm = SlurmClient()
     return reg, Supervisor(reg, slurm, "alice"), slurm
 
@@ -67,7 +69,7 @@ def test_vanished_job_stops_the_chain(tmp_path: Path) -> None:
     assert not sup.vanished(datetime.now(UTC) - timedelta(seconds=30))
     assert sup.vanished(datetime.now(UTC) - timedelta(hours=1))
     events = reg.read_events("c1")
-    events[-1]["t"] = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    events[-1] = replace(events[-1], t=datetime.now(UTC) - timedelta(hours=1))
     status = derive(reg.load_spec("c1"), events)
     sup.step(status, {}, {}, None, lambda _c: None, CycleReport())
     st = derive(reg.load_spec("c1"), reg.read_events("c1"))
@@ -77,12 +79,13 @@ def test_vanished_job_stops_the_chain(tmp_path: Path) -> None:
 
 def test_short_links_are_counted_for_the_no_progress_guard(tmp_path: Path) -> None:
     reg, sup, _ = setup(tmp_path, Policy(min_link_seconds=60, short_links_allowed=2))
-    reg.append_event("c1", "observed_end", attempt=1, job_id="41", state="FAILED", exit="75:0", elapsed=5,
-                     ending="exit 75")  # fmt: skip
-    reg.append_event("c1", "decision", attempt=1, outcome="continue", reason="checkpointed (exit 75)")
-    reg.append_event("c1", "submit_intent", attempt=2)
-    reg.append_event("c1", "submitted", attempt=2, job_id="42")
-    history = sup.history(sup.fresh("c1"), 2)
+    record(reg, "c1", "observed_end", attempt=1, job_id="41", state="FAILED", exit="75:0", elapsed=5,
+           ending="exit 75")  # fmt: skip
+    record(reg, "c1", "decision", attempt=1, outcome="continue", reason="checkpointed (exit 75)")
+    record(reg, "c1", "submit_intent", attempt=2)
+    record(reg, "c1", "submitted", attempt=2, job_id="42")
+    status = sup.fresh("c1")
+    history = sup.history(status, status.links[-1])
     assert history.short_links_before == 1 and history.restarts_used == 1 and history.continue_code_seen
 
 
@@ -94,7 +97,7 @@ def test_a_final_placeholder_row_waits_for_the_real_one(tmp_path: Path) -> None:
     just_ended = JobAccounting(replace(placeholder.job, end=datetime.now()), placeholder.steps)
     poll = sup.step(sup.fresh("c1"), {"41": just_ended}, {}, None, lambda _c: None, CycleReport())
     assert poll == FAST_POLL
-    assert not [e for e in reg.read_events("c1") if e["type"] == "observed_end"]
+    assert not [e for e in reg.read_events("c1") if isinstance(e, ObservedEnd)]
     real = JobAccounting(replace(just_ended.job, partition="debug"), placeholder.steps)
     sup.step(sup.fresh("c1"), {"41": real}, {}, None, lambda _c: None, CycleReport())
     assert derive(reg.load_spec("c1"), reg.read_events("c1")).links[0].ended

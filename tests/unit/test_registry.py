@@ -13,6 +13,7 @@ import pytest
 from app.model.chain import ChainSpec, ChainState, Policy
 from app.model.units import MemorySize
 from app.registry import CorruptRecord, Registry, RegistryError, UnknownChain, derive, needs_submission, upstream_block
+from app.registry.events import CancelRequested, ChainEvent, SubmitIntent, Submitted, decode_event
 
 
 def make_spec(chain_id: str = "c1", **kw: object) -> ChainSpec:
@@ -53,18 +54,18 @@ def test_umask_is_configurable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
 def test_events_append_and_torn_last_line(tmp_path: Path) -> None:
     reg = Registry(tmp_path)
     reg.create_chain(make_spec())
-    reg.append_event("c1", "submit_intent", attempt=1, options=[])
-    reg.append_event("c1", "submitted", attempt=1, job_id="42")
+    reg.append("c1", SubmitIntent(attempt=1))
+    reg.append("c1", Submitted(attempt=1, job_id="42"))
     with open(reg.chain_dir("c1") / "events.jsonl", "ab") as fh:
         fh.write(b'{"type": "observed_end", "att')  # writer killed mid-append
     events = reg.read_events("c1")
-    assert [e["type"] for e in events] == ["created", "submit_intent", "submitted"]
+    assert [e.KIND for e in events] == ["created", "submit_intent", "submitted"]
     status = derive(reg.load_spec("c1"), events)
     assert status.state is ChainState.RUNNING and status.live_link is not None
     assert status.live_link.job_id == "42"
     # the next append cuts the torn fragment off instead of burying it mid-file
-    reg.append_event("c1", "gave_up", reason="x")
-    assert [e["type"] for e in reg.read_events("c1")][-2:] == ["submitted", "gave_up"]
+    reg.append("c1", CancelRequested(by="x"))
+    assert [e.KIND for e in reg.read_events("c1")][-2:] == ["submitted", "cancel_requested"]
 
 
 def test_corrupt_middle_line_is_a_typed_error(tmp_path: Path) -> None:
@@ -72,7 +73,7 @@ def test_corrupt_middle_line_is_a_typed_error(tmp_path: Path) -> None:
     reg.create_chain(make_spec())
     with open(reg.chain_dir("c1") / "events.jsonl", "ab") as fh:
         fh.write(b"garbage\n")
-    reg.append_event("c1", "gave_up", reason="x")
+    reg.append("c1", CancelRequested(by="x"))
     with pytest.raises(CorruptRecord, match="line 2"):
         reg.read_events("c1")
 
@@ -83,7 +84,7 @@ def test_a_middle_line_that_is_not_one_event_is_a_typed_error(tmp_path: Path, li
     reg.create_chain(make_spec())
     with open(reg.chain_dir("c1") / "events.jsonl", "ab") as fh:
         fh.write(line + b"\n")
-    reg.append_event("c1", "gave_up", reason="x")
+    reg.append("c1", CancelRequested(by="x"))
     with pytest.raises(CorruptRecord, match="line 2"):
         reg.read_events("c1")
 
@@ -116,7 +117,7 @@ def test_read_only_registry_refuses_writes(tmp_path: Path) -> None:
     ro = Registry(tmp_path, read_only=True)
     assert ro.load_spec("c1").name == "train"
     with pytest.raises(RegistryError, match="read-only"):
-        ro.append_event("c1", "gave_up", reason="x")
+        ro.append("c1", CancelRequested(by="x"))
 
 
 def test_lock_is_exclusive(tmp_path: Path) -> None:
@@ -128,8 +129,8 @@ def test_lock_is_exclusive(tmp_path: Path) -> None:
             pass
 
 
-def ev(kind: str, **fields: object) -> dict[str, object]:
-    return {"type": kind, "t": "2026-01-01T00:00:00+00:00", **fields}
+def ev(kind: str, **fields: object) -> ChainEvent:
+    return decode_event({"type": kind, "t": "2026-01-01T00:00:00+00:00", **fields})
 
 
 def test_derive_full_story() -> None:
@@ -177,7 +178,8 @@ def test_derive_grown_memory_and_cancel() -> None:
 
 
 def test_upstream_block() -> None:
-    up = derive(make_spec("u", name="prep"), [ev("gave_up", reason="out of memory")])
+    stopped = ev("decision", attempt=1, outcome="needs_person", reason="out of memory")
+    up = derive(make_spec("u", name="prep"), [stopped])
     down = derive(make_spec("d", depends_on=("u",)), [])
     ready, why = upstream_block(down, {"u": up}.get)
     assert not ready and why == "upstream prep stopped: out of memory"

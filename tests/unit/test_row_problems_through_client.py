@@ -20,6 +20,7 @@ from app.slurm.client import SlurmClient
 from app.slurm.runner import CommandResult, CommandRunner
 from app.supervisor.engine import Supervisor
 from tests.captures import capture_text, sacct_layout
+from tests.events import record
 
 CAPTURE = "sacct_usage.txt"
 DELIMITER, FIELDS = sacct_layout(CAPTURE)
@@ -78,8 +79,8 @@ def chain(reg: Registry, chain_id: str, job_id: str) -> None:
         ChainSpec(chain_id=chain_id, name=chain_id, owner="alice", script="/bin/true", workdir="/tmp",
                   policy=Policy(max_restarts=0))
     )  # fmt: skip
-    reg.append_event(chain_id, "submit_intent", attempt=1)
-    reg.append_event(chain_id, "submitted", attempt=1, job_id=job_id)
+    record(reg, chain_id, "submit_intent", attempt=1)
+    record(reg, chain_id, "submitted", attempt=1, job_id=job_id)
 
 
 def registry_with_a_chain_per_job(tmp_path: Path) -> Registry:

@@ -17,6 +17,7 @@ from app.registry import Registry
 from app.services import ActionRefused, ChainService, Services
 from app.slurm.client import SlurmClient
 from app.views.projection import focus_view
+from tests.events import record
 from tests.tui.fake_services import FakeServices, captured_jobs
 
 REPO = Path(__file__).resolve().parents[2]
@@ -48,10 +49,10 @@ def test_refused_for_another_owner_before_any_slurm_call(tmp_path: Path) -> None
 def test_state_checks_before_slurm(tmp_path: Path) -> None:
     reg = Registry(tmp_path)
     make_chain(reg, "a1")
-    reg.append_event("a1", "submit_intent", attempt=1)
-    reg.append_event("a1", "submitted", attempt=1, job_id="77")
-    reg.append_event("a1", "observed_end", attempt=1, job_id="77", state="COMPLETED", exit="0:0", elapsed=30)
-    reg.append_event("a1", "decision", attempt=1, outcome="finished", reason="completed")
+    record(reg, "a1", "submit_intent", attempt=1)
+    record(reg, "a1", "submitted", attempt=1, job_id="77")
+    record(reg, "a1", "observed_end", attempt=1, job_id="77", state="COMPLETED", exit="0:0", elapsed=30)
+    record(reg, "a1", "decision", attempt=1, outcome="finished", reason="completed")
     slurm = SlurmClient()
     services = Services(viewer="alice", slurm=slurm, home=tmp_path)
     with pytest.raises(ActionRefused, match="done"):
@@ -67,11 +68,11 @@ def test_views_from_registry_without_live_links(tmp_path: Path) -> None:
     reg = Registry(tmp_path)
     make_chain(reg, "up")
     make_chain(reg, "down", depends_on=("up",), workflow="wf")
-    reg.append_event("up", "submit_intent", attempt=1)
-    reg.append_event("up", "submitted", attempt=1, job_id="5")
-    reg.append_event("up", "observed_end", attempt=1, job_id="5", state="FAILED", exit="3:0", elapsed=12,
-                     time_limit=60, ending="exit 3")  # fmt: skip
-    reg.append_event("up", "decision", attempt=1, outcome="needs_person", reason="failed with exit code 3")
+    record(reg, "up", "submit_intent", attempt=1)
+    record(reg, "up", "submitted", attempt=1, job_id="5")
+    record(reg, "up", "observed_end", attempt=1, job_id="5", state="FAILED", exit="3:0", elapsed=12,
+           time_limit=60, ending="exit 3")  # fmt: skip
+    record(reg, "up", "decision", attempt=1, outcome="needs_person", reason="failed with exit code 3")
     services = Services(viewer="alice", slurm=SlurmClient(), home=tmp_path)
     snap = services.snapshot("alice")
     views = {v.chain_id: v for v in snap.chains}
@@ -134,14 +135,14 @@ def test_a_reinit_moves_the_attempt_limit_up_by_the_links_before_it(tmp_path: Pa
     """Seen as a user: after a reinit, status said `2/1` for a workflow job with no restarts."""
     reg = Registry(tmp_path)
     make_chain(reg, "a1")  # max_restarts=4: 5 attempts
-    reg.append_event("a1", "submit_intent", attempt=1)
-    reg.append_event("a1", "submitted", attempt=1, job_id="77")
-    reg.append_event("a1", "observed_end", attempt=1, job_id="77", state="FAILED", exit="2:0", elapsed=3)
-    reg.append_event("a1", "decision", attempt=1, outcome="needs_person", reason="failed with exit code 2")
+    record(reg, "a1", "submit_intent", attempt=1)
+    record(reg, "a1", "submitted", attempt=1, job_id="77")
+    record(reg, "a1", "observed_end", attempt=1, job_id="77", state="FAILED", exit="2:0", elapsed=3)
+    record(reg, "a1", "decision", attempt=1, outcome="needs_person", reason="failed with exit code 2")
     services = Services(viewer="alice", slurm=SlurmClient(), home=tmp_path)
     assert services.snapshot("alice").chains[0].attempt_limit == 5
-    reg.append_event("a1", "reinit", by="alice")
-    reg.append_event("a1", "submit_intent", attempt=2)
+    record(reg, "a1", "reinit", by="alice")
+    record(reg, "a1", "submit_intent", attempt=2)
     (chain,) = services.snapshot("alice").chains
     assert chain.attempt == 2 and chain.attempt_limit == 6
 

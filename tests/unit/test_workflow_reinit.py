@@ -13,6 +13,7 @@ from app.services import Services
 from app.slurm.client import SlurmClient
 from app.workflows.reinit import plan_reinit
 from app.workflows.run import WorkflowError, latest_chains
+from tests.events import record
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -32,13 +33,13 @@ def chain(reg: Registry, job: str, state: str, deps: tuple[str, ...] = (), order
     reg.create_chain(spec)
     if state == "WAITING":
         return
-    reg.append_event(job, "submit_intent", attempt=1)
-    reg.append_event(job, "submitted", attempt=1, job_id=f"{order + 100}")
+    record(reg, job, "submit_intent", attempt=1)
+    record(reg, job, "submitted", attempt=1, job_id=f"{order + 100}")
     if state == "RUNNING":
         return
     outcome = {"DONE": "finished", "STOPPED": "needs_person", "CANCELLED": "cancelled"}[state]
-    reg.append_event(job, "observed_end", attempt=1, job_id=f"{order + 100}", state="FAILED", exit="3:0")
-    reg.append_event(job, "decision", attempt=1, outcome=outcome, reason="failed with exit code 3")
+    record(reg, job, "observed_end", attempt=1, job_id=f"{order + 100}", state="FAILED", exit="3:0")
+    record(reg, job, "decision", attempt=1, outcome=outcome, reason="failed with exit code 3")
 
 
 @pytest.fixture
