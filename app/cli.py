@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from app import __version__
 from app.commands import COMMAND_MODULES
 from app.console import print_error
+from app.registry import RegistryError
 from app.slurm.errors import SlurmError
 
 DESCRIPTION = """\
@@ -51,6 +52,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SlurmError as exc:
         print_error(str(exc))
         return 3
+    except RegistryError as exc:  # e.g. the registry path is a file, or HOME is not writable
+        print_error(str(exc))
+        return 2
     except KeyboardInterrupt:
         print_error("interrupted")
         return 130

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 
 from app.console import print_error, stdout
-from app.model.chain import Policy
+from app.model.chain import Policy, PolicyError
 from app.model.units import MemorySize, UnitParseError
 from app.services import ActionRefused, Services
 from app.slurm.errors import SlurmUnavailable
@@ -48,6 +48,17 @@ _LONG_WITHOUT_VALUE = {
 
 class UsageError(ValueError):
     pass
+
+
+# The option that sets each Policy field, for messages about a value out of range.
+_POLICY_FLAGS = {
+    "max_restarts": "--max-restarts",
+    "continue_exit_code": "--continue-exit-code",
+    "grow_mem_factor": "--grow-mem FACTOR",
+    "grow_mem_cap": "--grow-mem CAP",
+    "min_link_seconds": "--min-link-seconds",
+    "progress_file": "--progress-file",
+}
 
 
 @dataclass
@@ -124,7 +135,10 @@ def parse_submit_argv(argv: list[str]) -> SubmitRequest:
         else:
             break
         i += 1
-    req.policy = Policy(**policy)  # type: ignore[arg-type]
+    try:
+        req.policy = Policy(**policy)  # type: ignore[arg-type]
+    except PolicyError as exc:
+        raise UsageError(f"{_POLICY_FLAGS.get(exc.field, exc.field)} {exc.problem}") from None
     while i < len(argv):
         token = argv[i]
         if not token.startswith("-") or token == "-":

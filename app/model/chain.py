@@ -104,7 +104,9 @@ class Policy:
         if self.grow_mem_cap is not None:
             if not isinstance(self.grow_mem_cap, MemorySize):
                 raise PolicyError("grow_mem_cap", f"must be a memory size, not {self.grow_mem_cap!r}")
-            _whole("grow_mem_cap", self.grow_mem_cap.bytes, 1, MAX_MEMORY_BYTES)
+            if not 0 < self.grow_mem_cap.bytes <= MAX_MEMORY_BYTES:
+                limit = MemorySize(MAX_MEMORY_BYTES)
+                raise PolicyError("grow_mem_cap", f"must be more than 0 and at most {limit}, not {self.grow_mem_cap}")
         if not isinstance(self.resubmit_completed_early, bool):
             raise PolicyError("resubmit_completed_early", "must be true or false")
         _whole("min_link_seconds", self.min_link_seconds, 0, MAX_MIN_LINK_SECONDS)

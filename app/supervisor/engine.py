@@ -14,15 +14,13 @@ disk, never ends a chain: the cycle backs off and tries again.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from app.model.chain import COMMENT_PREFIX, ChainStatus, Link, parse_comment_tag, warning_seconds
-from app.model.outcome import RETRY_REASON, ChainHistory, Decision, LinkEnding, LinkOutcome, decide
+from app.model.chain import COMMENT_PREFIX, ChainStatus, parse_comment_tag, warning_seconds
+from app.model.outcome import LinkOutcome
 from app.model.states import JobState
 from app.registry import (
     LockBusy,
@@ -39,6 +37,7 @@ from app.slurm.client import SlurmClient
 from app.slurm.errors import SlurmError, SlurmUnavailable
 from app.slurm.records import JobAccounting
 from app.slurm.sacct import is_placeholder
+from app.supervisor.endings import decide_recorded, give_up_vanished, record_end
 from app.supervisor.links import submit_link
 
 log = logging.getLogger("longrun.supervisor")
@@ -50,11 +49,7 @@ IDLE_POLL = 30.0
 MAX_BACKOFF = 120.0
 VANISHED_AFTER = 900.0  # seconds a submitted job may stay unknown to both sacct and squeue
 PLACEHOLDER_PATIENCE = 60.0  # seconds after a link's end to wait for slurmdbd's real job row
-BLAMELESS = {"PREEMPTED", "NODE_FAIL", "BOOT_FAIL", "REVOKED"}
-RETRIED = f"{LinkOutcome.CONTINUE.value}: {RETRY_REASON}"  # the decision label of a retried failure
 LOCK_WAIT = 2.0  # a chain whose lock another longrun process holds longer is skipped for this cycle
-VANISHED = "vanished"
-CRASH_AFTER_END_HOOK = "LONGRUN_TEST_CRASH_AFTER_END"  # test-only: die after recording an end, before deciding
 
 
 def watched(status: ChainStatus) -> bool:
@@ -65,19 +60,6 @@ def watched(status: ChainStatus) -> bool:
     if status.unknown_kinds:
         return False
     return not status.state.is_final or status.live_link is not None or status.undecided_link is not None
-
-
-def recorded_ending(link: Link, warning: int | None) -> LinkEnding:
-    """A link's ending as its observed_end event recorded it: what decide() needs, re-made at will."""
-    return LinkEnding(
-        state=JobState[link.state],
-        exit_status=link.exit_status,
-        elapsed=link.elapsed,
-        time_limit=link.time_limit,
-        requested_memory=link.requested_memory,
-        cancelled_by_uid=link.cancelled_by_uid,
-        warning_seconds=warning,
-    )
 
 
 @dataclass
@@ -176,7 +158,7 @@ class Supervisor:
         link = status.live_link
         if link is None and status.undecided_link is not None:
             report.ended += 1
-            decision = self.decide_recorded(status)
+            decision = decide_recorded(self.reg, status)
             if decision.outcome is not LinkOutcome.CONTINUE:
                 return FAST_POLL
             status = self.fresh(status.chain_id)
@@ -199,14 +181,14 @@ class Supervisor:
                 self.reg.append(status.chain_id, ev.Cancelled(job_id=link.job_id))
                 return FAST_POLL
             if job is None and state is None and self.vanished(link.submit):
-                self.give_up_vanished(status)
+                give_up_vanished(self.reg, status)
                 return IDLE_POLL
             if job is None or not job.job.state.is_terminal:
                 return self.poll_for(status, job)
             if self.awaiting_real_row(job):
                 return FAST_POLL
             report.ended += 1
-            decision = self.record_end(status, job)
+            decision = record_end(self.reg, status, job)
             if decision.outcome is not LinkOutcome.CONTINUE:
                 # Chains waiting on this one read its new state next cycle: release them now, not in 30 s.
                 return FAST_POLL
@@ -245,105 +227,6 @@ class Supervisor:
             return True
         when = end if end.tzinfo else end.astimezone()  # sacct prints the machine's local time
         return (datetime.now(UTC) - when).total_seconds() < PLACEHOLDER_PATIENCE
-
-    def give_up_vanished(self, status: ChainStatus) -> None:
-        link = status.live_link
-        assert link is not None and link.job_id is not None
-        self.reg.append(
-            status.chain_id,
-            ev.ObservedEnd(attempt=link.attempt, job_id=link.job_id, state=JobState.UNKNOWN, ending=VANISHED),
-        )
-        self.decide_recorded(self.fresh(status.chain_id))
-
-    def record_end(self, status: ChainStatus, job: JobAccounting) -> Decision:
-        """Record the link's end as Slurm tells it, then decide from that record (as a restart would)."""
-        link = status.live_link
-        assert link is not None and link.job_id is not None
-        row = job.job
-        observed = LinkEnding(row.state, row.exit_status, row.elapsed, row.time_limit)
-        self.reg.append(
-            status.chain_id,
-            ev.ObservedEnd(
-                attempt=link.attempt,
-                job_id=link.job_id,
-                state=row.state,
-                exit=row.exit_status,
-                submit=row.submit,
-                start=row.start,
-                end=row.end,
-                elapsed=row.elapsed.seconds if row.elapsed else None,
-                time_limit=row.time_limit.seconds if row.time_limit else None,
-                ending=observed.describe(),
-                cancelled_by=row.cancelled_by_uid,
-                req_mem=job.requested_memory.bytes if job.requested_memory else None,
-                observed=datetime.now(UTC),
-            ),
-        )
-        if os.environ.get(CRASH_AFTER_END_HOOK):
-            os._exit(98)
-        return self.decide_recorded(self.fresh(status.chain_id))
-
-    def decide_recorded(self, status: ChainStatus) -> Decision:
-        """Decide the chain's undecided link from its recorded end, and record the decision."""
-        link = status.undecided_link
-        assert link is not None
-        if link.ending == VANISHED:
-            reason = f"job {link.job_id} is unknown to sacct and squeue; check it, then resubmit or reinit"
-            decision = Decision(LinkOutcome.NEEDS_PERSON, reason)
-        else:
-            ending = recorded_ending(link, warning_seconds(list(status.spec.sbatch_options)))
-            decision = decide(ending, status.spec.policy, self.history(status, link))
-        self.reg.append(
-            status.chain_id,
-            ev.Decision(
-                attempt=link.attempt,
-                outcome=decision.outcome,
-                reason=decision.reason,
-                new_memory=decision.new_memory.bytes if decision.new_memory else None,
-            ),
-        )
-        log.info("%s: job %s ended %s -> %s", status.chain_id, link.job_id, link.ending, decision.label)
-        return decision
-
-    def history(self, status: ChainStatus, link: Link) -> ChainHistory:
-        policy = status.spec.policy
-        attempt = link.attempt
-        short = 0
-        for earlier in reversed(status.links[status.restart_base :]):
-            if earlier.attempt >= attempt:
-                continue
-            if not (earlier.decision or "").startswith("continue") or earlier.state in BLAMELESS:
-                break
-            if earlier.elapsed is None or earlier.elapsed.seconds >= policy.min_link_seconds:
-                break
-            short += 1
-        return ChainHistory(
-            restarts_used=status.restarts_used,
-            short_links_before=short,
-            progress_changed=self.progress_changed(status, link),
-            cancel_requested=status.cancel_requested,
-            extra_link_allowed=status.extra_link_allowed,
-            continue_code_seen=any(
-                lk.ending == f"exit {policy.continue_exit_code}" for lk in status.links if lk.attempt < attempt
-            ),
-            retried_codes=tuple(
-                lk.exit_status.code
-                for lk in status.links[status.restart_base :]
-                if lk.attempt < attempt and lk.exit_status is not None and (lk.decision or "").startswith(RETRIED)
-            ),
-        )
-
-    @staticmethod
-    def progress_changed(status: ChainStatus, link: Link) -> bool | None:
-        """Did the link change the policy's progress file (None: the policy watches none)?"""
-        name = status.spec.policy.progress_file
-        if not name:
-            return None
-        try:
-            st = (Path(status.spec.workdir) / name).stat()
-        except OSError:
-            return False
-        return link.progress_before != (st.st_mtime_ns, st.st_size)
 
     def poll_for(self, status: ChainStatus, job: JobAccounting | None) -> float:
         """Poll fast near a link's time limit (its end is due), slowly otherwise."""

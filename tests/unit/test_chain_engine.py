@@ -15,6 +15,7 @@ from app.registry import Registry, derive
 from app.registry.events import ObservedEnd
 from app.slurm.client import SlurmClient
 from app.slurm.records import JobAccounting, SacctRow
+from app.supervisor.endings import history
 from app.supervisor.engine import FAST_POLL, CycleReport, Supervisor
 from tests.captures import parse_sacct_capture
 from tests.events import record
@@ -85,8 +86,8 @@ def test_short_links_are_counted_for_the_no_progress_guard(tmp_path: Path) -> No
     record(reg, "c1", "submit_intent", attempt=2)
     record(reg, "c1", "submitted", attempt=2, job_id="42")
     status = sup.fresh("c1")
-    history = sup.history(status, status.links[-1])
-    assert history.short_links_before == 1 and history.restarts_used == 1 and history.continue_code_seen
+    found = history(status, status.links[-1])
+    assert found.short_links_before == 1 and found.restarts_used == 1 and found.continue_code_seen
 
 
 def test_a_final_placeholder_row_waits_for_the_real_one(tmp_path: Path) -> None:

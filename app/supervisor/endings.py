@@ -1,0 +1,142 @@
+"""A link's end in the registry: recorded as Slurm tells it, then decided from that record.
+
+The decision is always made from the recorded `observed_end` (never from the live sacct row), so
+that a supervisor that died between the two records decides the same way when it restarts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from app.model.chain import ChainStatus, Link, warning_seconds
+from app.model.outcome import RETRY_REASON, ChainHistory, Decision, LinkEnding, LinkOutcome, decide
+from app.model.states import JobState
+from app.registry import Registry
+from app.registry import events as ev
+from app.slurm.records import JobAccounting
+
+log = logging.getLogger("longrun.supervisor")
+
+BLAMELESS = {"PREEMPTED", "NODE_FAIL", "BOOT_FAIL", "REVOKED"}
+RETRIED = f"{LinkOutcome.CONTINUE.value}: {RETRY_REASON}"  # the decision label of a retried failure
+VANISHED = "vanished"
+CRASH_AFTER_END_HOOK = "LONGRUN_TEST_CRASH_AFTER_END"  # test-only: die after recording an end, before deciding
+
+
+def recorded_ending(link: Link, warning: int | None) -> LinkEnding:
+    """A link's ending as its observed_end event recorded it: what decide() needs, re-made at will."""
+    return LinkEnding(
+        state=JobState[link.state],
+        exit_status=link.exit_status,
+        elapsed=link.elapsed,
+        time_limit=link.time_limit,
+        requested_memory=link.requested_memory,
+        cancelled_by_uid=link.cancelled_by_uid,
+        warning_seconds=warning,
+    )
+
+
+def record_end(reg: Registry, status: ChainStatus, job: JobAccounting) -> Decision:
+    """Record the live link's end as Slurm tells it, then decide from that record (as a restart would)."""
+    link = status.live_link
+    assert link is not None and link.job_id is not None
+    row = job.job
+    observed = LinkEnding(row.state, row.exit_status, row.elapsed, row.time_limit)
+    reg.append(
+        status.chain_id,
+        ev.ObservedEnd(
+            attempt=link.attempt,
+            job_id=link.job_id,
+            state=row.state,
+            exit=row.exit_status,
+            submit=row.submit,
+            start=row.start,
+            end=row.end,
+            elapsed=row.elapsed.seconds if row.elapsed else None,
+            time_limit=row.time_limit.seconds if row.time_limit else None,
+            ending=observed.describe(),
+            cancelled_by=row.cancelled_by_uid,
+            req_mem=job.requested_memory.bytes if job.requested_memory else None,
+            observed=datetime.now(UTC),
+        ),
+    )
+    if os.environ.get(CRASH_AFTER_END_HOOK):
+        os._exit(98)
+    return decide_recorded(reg, reg.status(status.chain_id))
+
+
+def give_up_vanished(reg: Registry, status: ChainStatus) -> None:
+    """The live link's job is unknown to sacct and squeue for good: record that, and stop the chain."""
+    link = status.live_link
+    assert link is not None and link.job_id is not None
+    end = ev.ObservedEnd(attempt=link.attempt, job_id=link.job_id, state=JobState.UNKNOWN, ending=VANISHED)
+    reg.append(status.chain_id, end)
+    decide_recorded(reg, reg.status(status.chain_id))
+
+
+def decide_recorded(reg: Registry, status: ChainStatus) -> Decision:
+    """Decide the chain's undecided link from its recorded end, and record the decision."""
+    link = status.undecided_link
+    assert link is not None
+    if link.ending == VANISHED:
+        reason = f"job {link.job_id} is unknown to sacct and squeue; check it, then resubmit or reinit"
+        decision = Decision(LinkOutcome.NEEDS_PERSON, reason)
+    else:
+        ending = recorded_ending(link, warning_seconds(list(status.spec.sbatch_options)))
+        decision = decide(ending, status.spec.policy, history(status, link))
+    reg.append(
+        status.chain_id,
+        ev.Decision(
+            attempt=link.attempt,
+            outcome=decision.outcome,
+            reason=decision.reason,
+            new_memory=decision.new_memory.bytes if decision.new_memory else None,
+        ),
+    )
+    log.info("%s: job %s ended %s -> %s", status.chain_id, link.job_id, link.ending, decision.label)
+    return decision
+
+
+def history(status: ChainStatus, link: Link) -> ChainHistory:
+    """What the outcome rules need to know about the links before this one."""
+    policy = status.spec.policy
+    attempt = link.attempt
+    short = 0
+    for earlier in reversed(status.links[status.restart_base :]):
+        if earlier.attempt >= attempt:
+            continue
+        if not (earlier.decision or "").startswith("continue") or earlier.state in BLAMELESS:
+            break
+        if earlier.elapsed is None or earlier.elapsed.seconds >= policy.min_link_seconds:
+            break
+        short += 1
+    return ChainHistory(
+        restarts_used=status.restarts_used,
+        short_links_before=short,
+        progress_changed=progress_changed(status, link),
+        cancel_requested=status.cancel_requested,
+        extra_link_allowed=status.extra_link_allowed,
+        continue_code_seen=any(
+            lk.ending == f"exit {policy.continue_exit_code}" for lk in status.links if lk.attempt < attempt
+        ),
+        retried_codes=tuple(
+            lk.exit_status.code
+            for lk in status.links[status.restart_base :]
+            if lk.attempt < attempt and lk.exit_status is not None and (lk.decision or "").startswith(RETRIED)
+        ),
+    )
+
+
+def progress_changed(status: ChainStatus, link: Link) -> bool | None:
+    """Did the link change the policy's progress file (None: the policy watches none)?"""
+    name = status.spec.policy.progress_file
+    if not name:
+        return None
+    try:
+        st = (Path(status.spec.workdir) / name).stat()
+    except OSError:
+        return False
+    return link.progress_before != (st.st_mtime_ns, st.st_size)
