@@ -62,7 +62,7 @@ EVERY_KIND = [
         req_mem=104857600,
         observed=T,
         t=T,
-    ),  # fmt: skip
+    ),
     Decision(attempt=1, outcome=LinkOutcome.CONTINUE, reason="out of memory: growing", new_memory=268435456, t=T),
     CancelRequested(by="alice", t=T),
     Cancelled(job_id="106", t=T),
@@ -193,9 +193,8 @@ def test_a_kind_of_a_newer_version_is_kept_reported_and_never_acted_on(tmp_path:
     with open(reg.chain_dir("c1") / "events.jsonl", "a") as fh:
         fh.write(json.dumps(newer) + "\n")
     events = reg.read_events("c1")
-    assert events[-1] == UnknownEvent(
-        kind="successor_queued", fields={"attempt": 2, "job_id": "42", "after": "41"}, t=T
-    )
+    kept = UnknownEvent(kind="successor_queued", fields={"attempt": 2, "job_id": "42", "after": "41"}, t=T)
+    assert events[-1] == kept
     found = reg.statuses()
     assert not found.damaged
     status = found.chains["c1"]
