@@ -161,6 +161,9 @@ class Registry:
             try:
                 self._ensure_dir(path, 0o700 if path == self.locks_dir else self.dir_mode)
             except OSError as exc:
+                blocker = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
+                if blocker is not None:
+                    raise RegistryError(f"cannot make the registry {self.home}: {blocker} is not a directory") from None
                 raise RegistryError(f"cannot create the registry directory {path}: {exc.strerror}") from None
         info = os.stat(self.locks_dir)
         if info.st_uid != os.geteuid():
