@@ -87,8 +87,15 @@ DAMAGES: dict[str, Callable[[Path], None]] = {
 
 
 def make_chain(reg: Registry, chain_id: str, owner: str, workdir: Path) -> None:
-    spec = ChainSpec(chain_id=chain_id, name=f"name-{chain_id}", owner=owner, script=str(workdir / "job.sh"),
-                     workdir=str(workdir), policy=Policy(max_restarts=2), created=datetime(2026, 1, 1, tzinfo=UTC))  # fmt: skip
+    spec = ChainSpec(
+        chain_id=chain_id,
+        name=f"name-{chain_id}",
+        owner=owner,
+        script=str(workdir / "job.sh"),
+        workdir=str(workdir),
+        policy=Policy(max_restarts=2),
+        created=datetime(2026, 1, 1, tzinfo=UTC),
+    )
     reg.create_chain(spec)
 
 
