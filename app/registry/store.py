@@ -161,7 +161,7 @@ class Registry:
             try:
                 self._ensure_dir(path, 0o700 if path == self.locks_dir else self.dir_mode)
             except OSError as exc:
-                blocker = next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
+                blocker = next((p for p in (path, *path.parents) if _is_other_than_dir(p)), None)
                 if blocker is not None:
                     raise RegistryError(f"cannot make the registry {self.home}: {blocker} is not a directory") from None
                 raise RegistryError(f"cannot create the registry directory {path}: {exc.strerror}") from None
@@ -238,10 +238,14 @@ class Registry:
     def load_spec(self, chain_id: str) -> ChainSpec:
         directory = self.chain_dir(chain_id)
         path = directory / "spec.json"
-        if not directory.is_dir():
-            if directory.exists() or directory.is_symlink():
-                raise CorruptRecord(f"{directory}: not a directory")
-            raise UnknownChain(f"no chain {chain_id} in {self.home}")
+        try:
+            info = os.stat(directory)
+        except (FileNotFoundError, NotADirectoryError):
+            raise UnknownChain(f"no chain {chain_id} in {self.home}") from None
+        except OSError as exc:
+            raise RegistryError(f"cannot read {directory}: {exc.strerror}") from None
+        if not stat.S_ISDIR(info.st_mode):
+            raise CorruptRecord(f"{directory}: not a directory")
         raw = read_regular(path, MAX_SPEC_BYTES)
         if raw is None:
             raise CorruptRecord(f"{path}: missing")
@@ -394,6 +398,13 @@ class Registry:
         self._check_writable()
         text = json.dumps(data, indent=1, sort_keys=True) + "\n"
         atomic_write(path, text.encode(), mode or self.file_mode)
+
+
+def _is_other_than_dir(path: Path) -> bool:
+    try:
+        return not stat.S_ISDIR(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _line(event: Event) -> bytes:

@@ -96,7 +96,7 @@ def decide_recorded(reg: Registry, status: ChainStatus) -> Decision:
             new_memory=decision.new_memory.bytes if decision.new_memory else None,
         ),
     )
-    log.info("%s: job %s ended %s -> %s", status.chain_id, link.job_id, link.ending, decision.label)
+    log.info("%s: job %s ended %s -> %s", status.chain_id, link.job_id, link.ending or link.state, decision.label)
     return decision
 
 

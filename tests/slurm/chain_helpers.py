@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import run_as, write_script
+from tests.conftest import USER_PATH, run_as, write_script
 
 JOBS = Path(__file__).parent / "jobs"
 
@@ -34,9 +34,10 @@ def submit(user: str, directory: Path, *argv: str, env: dict[str, str] | None = 
     return data["chain_id"], data["job_id"]
 
 
-def status(user: str, directory: Path, chain_id: str) -> dict[str, Any]:
+def status(user: str, directory: Path, chain_id: str, damaged: bool = False) -> dict[str, Any]:
+    """The chain as `longrun status --json` shows it (exit 1 is expected when the registry has `damaged` chains)."""
     proc = longrun(user, directory, "status", "--json", env={"LONGRUN_NO_AUTOSTART": "1"})
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.returncode == (1 if damaged else 0), proc.stdout + proc.stderr
     for chain in json.loads(proc.stdout):
         if chain["chain_id"] == chain_id:
             return dict(chain)
@@ -48,8 +49,8 @@ def events(directory: Path, chain_id: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def final_state(user: str, directory: Path, chain_id: str) -> dict[str, Any] | None:
-    chain = status(user, directory, chain_id)
+def final_state(user: str, directory: Path, chain_id: str, damaged: bool = False) -> dict[str, Any] | None:
+    chain = status(user, directory, chain_id, damaged)
     return chain if chain["state"] in ("DONE", "STOPPED") else None
 
 
@@ -90,3 +91,31 @@ def stop_supervisor(directory: Path) -> None:
 
 def which_longrun() -> str:
     return shutil.which("longrun") or "longrun"
+
+
+def popen_as(user: str, argv: list[str], env: dict[str, str], output: Path) -> subprocess.Popen[bytes]:
+    """Start argv as `user` in the background (its own session), output appended to `output`."""
+    base = {"PATH": USER_PATH, "HOME": f"/home/{user}", "USER": user, "LANG": "C.UTF-8", **env}
+    with open(output, "ab") as log:
+        return subprocess.Popen(
+            ["runuser", "-u", user, "--", "env", "-i", *(f"{k}={v}" for k, v in base.items()), *argv],
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+
+
+def supervise_in_foreground(user: str, directory: Path, env: dict[str, str] | None = None,
+                            home: Path | None = None) -> subprocess.Popen[bytes]:  # fmt: skip
+    """`longrun supervise` as `user` for directory/reg (or `home`), its output in directory/supervisor.out."""
+    full = {"LONGRUN_HOME": str(home or directory / "reg"), "LONGRUN_NO_AUTOSTART": "1", **(env or {})}
+    return popen_as(user, ["longrun", "supervise"], full, directory / "supervisor.out")
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
