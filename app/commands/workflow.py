@@ -14,6 +14,7 @@ from typing import Any
 
 from rich.markup import escape
 
+from app.commands.chains import report_damaged
 from app.console import fitted_table, print_error, stdout
 from app.registry import default_home
 from app.services import ActionRefused, Services
@@ -252,14 +253,16 @@ def _status(args: argparse.Namespace) -> int:
     services = Services()
     ensure_supervisor(services.registry.home)
     rows = workflow_rows(services, args.name)
+    damaged = tuple(str(d) for d in services.registry.statuses().damaged)  # a job's chain may be among them
     if rows is None:
         print_error(
             f"no workflow named {visible(args.name)} in your chains (submit one with `longrun workflow submit FILE`)"
         )
+        report_damaged(damaged)
         return 1
     if args.json:
         print(json.dumps({"workflow": args.name, "jobs": [row.to_json() for row in rows]}, indent=2))
-        return 0
+        return report_damaged(damaged)
     headers = ("job", "state", "attempt", "job id", "slurm state", "chain", "reason")
     cells = [
         [escape(row.job), row.state, str(row.attempt), row.job_id or "-", row.job_state or "-", row.chain_id,
@@ -269,7 +272,7 @@ def _status(args: argparse.Namespace) -> int:
     table = fitted_table(headers, cells, "reason", "fold", title=f"workflow {escape(visible(args.name))}",
                          title_justify="left", box=None, header_style="bold")  # fmt: skip
     stdout.print(table)
-    return 0
+    return report_damaged(damaged)
 
 
 def _reinit(args: argparse.Namespace) -> int:

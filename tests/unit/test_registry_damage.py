@@ -96,3 +96,18 @@ def test_longrun_status_names_each_damaged_chain_without_a_traceback(tmp_path: P
     named = {line.split()[2].rstrip(":") for line in lines}
     assert named == damaged_ids(), proc.stderr
     assert "good" in proc.stdout and "STOPPED" not in proc.stdout  # good's end is not decided yet: RUNNING
+
+
+def test_longrun_workflow_status_reports_damaged_chains_the_same_way(tmp_path: Path) -> None:
+    build(tmp_path, os.environ.get("USER", "root"), ["schema_abc"])
+    env = {**os.environ, "LONGRUN_HOME": str(tmp_path), "LONGRUN_NO_AUTOSTART": "1", "COLUMNS": "200"}
+    proc = subprocess.run(
+        [str(VENV / "bin" / "longrun"), "workflow", "status", "wf"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    named = {line.split()[2].rstrip(":") for line in proc.stderr.splitlines() if line.startswith("error: chain ")}
+    assert named == {"good.bak", "dmg-schema_abc"}, proc.stderr
