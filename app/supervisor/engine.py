@@ -79,6 +79,7 @@ class Supervisor:
         self.user = user
         self.failures = 0
         self.unsupervised: frozenset[str] = frozenset()  # what the log last said about unreadable chains
+        self.quiet: dict[str, ChainStatus] = {}  # chains not watched last cycle: the same object still is not
 
     # -- helpers ---------------------------------------------------------------------------------
     def load(self) -> dict[str, ChainStatus]:
@@ -104,8 +105,22 @@ class Supervisor:
             log.info("%d chain(s) no longer skipped", len(self.unsupervised - now))
         self.unsupervised = now
 
+    def watched_among(self, statuses: dict[str, ChainStatus]) -> dict[str, ChainStatus]:
+        """The chains that need the supervisor. The registry hands out the same status object while
+        a chain's files are unchanged, so a finished chain costs one identity check per cycle."""
+        active: dict[str, ChainStatus] = {}
+        quiet: dict[str, ChainStatus] = {}
+        for chain_id, status in statuses.items():
+            if self.quiet.get(chain_id) is status or not watched(status):
+                quiet[chain_id] = status
+            else:
+                active[chain_id] = status
+        self.quiet = quiet
+        return active
+
     def fresh(self, chain_id: str) -> ChainStatus:
-        return self.reg.status(chain_id)
+        """The chain as its files say now (read again unless its event log is unchanged)."""
+        return self.reg.current(chain_id)
 
     # -- the cycle -------------------------------------------------------------------------------
     def cycle(self) -> CycleReport:
@@ -114,7 +129,7 @@ class Supervisor:
         calls_before = self.slurm.calls
         report = CycleReport()
         statuses = self.load()
-        active = {cid: s for cid, s in statuses.items() if watched(s)}
+        active = self.watched_among(statuses)
         live_ids = [s.live_link.job_id for s in active.values() if s.live_link and s.live_link.job_id]
         report.live_links = len(live_ids)
         report.active_chains = len(active)

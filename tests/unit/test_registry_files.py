@@ -107,7 +107,7 @@ def test_statuses_read_only_the_chains_that_changed(tmp_path: Path, monkeypatch:
     record(reg, "c07", "reinit", by="alice")
     again = reg.statuses()
     assert reads == ["c07"] and again.chains["c07"].reason == "reinit by alice"
-    os.chmod(reg.chain_dir("c03") / "spec.json", 0o600)  # a change of mode is a change too (ctime)
+    os.chmod(reg.chain_dir("c03") / "events.jsonl", 0o600)  # a change of mode is a change too (ctime)
     reads.clear()
     reg.statuses()
     assert reads == ["c03"]
