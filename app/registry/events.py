@@ -333,6 +333,11 @@ def _schema(cls: type[Event]) -> tuple[_Field, ...]:
 
 
 _SCHEMAS: dict[type[Event], tuple[_Field, ...]] = {cls: _schema(cls) for cls in KINDS.values()}
+# (name, load, required, value when absent or null) per field, for decode_event's loop
+_PLANS = {
+    cls: tuple((f.name, f.load, f.required, None if f.optional else f.default) for f in fields)
+    for cls, fields in _SCHEMAS.items()
+}
 
 
 def decode_event(data: Any) -> ChainEvent:
@@ -350,19 +355,20 @@ def decode_event(data: Any) -> ChainEvent:
     cls = KINDS.get(kind)
     if cls is None:
         return UnknownEvent(kind=kind, fields={k: v for k, v in data.items() if k not in _ENVELOPE}, t=t)
-    values: dict[str, Any] = {}
-    for spec in _SCHEMAS[cls]:
-        value = data.get(spec.name)
-        if value is None:
-            if spec.required:
-                raise EventError(f"{kind} event: {spec.name} is missing")
-            values[spec.name] = None if spec.optional else spec.default
-            continue
-        try:
-            values[spec.name] = spec.load(value)
-        except EventError as exc:
-            raise EventError(f"{kind} event: {spec.name} {exc}") from None
-    return cls(t=t, **values)  # type: ignore[return-value]
+    values: dict[str, Any] = {"t": t}
+    name = ""
+    try:  # one try around the loop: replaying a log decodes every field of every line
+        for name, load, required, absent in _PLANS[cls]:
+            value = data.get(name)
+            if value is not None:
+                values[name] = load(value)
+            elif required:
+                raise EventError("is missing")
+            else:
+                values[name] = absent
+    except EventError as exc:
+        raise EventError(f"{kind} event: {name} {exc}") from None
+    return cls(**values)  # type: ignore[return-value]
 
 
 def encode_event(event: Event) -> dict[str, Any]:
