@@ -23,6 +23,11 @@ COLUMNS = ("Name", "State", "Attempt", "Run time", "Left")
 OWNER_COLUMN = "Owner"
 
 
+def row_key(chain: ChainView) -> str:
+    """A chain's row: its owner and id (two users' chains may share an id; a user name has no `/` or `:`)."""
+    return f"{chain.owner}/{chain.chain_id}"
+
+
 def chain_matches(chain: ChainView, needle: str) -> bool:
     """Case-insensitive substring match on name, id, state, reason, owner and workflow."""
     if not needle:
@@ -52,6 +57,7 @@ class ChainList(DataTable[Text]):
         self.filter_text = ""
         self._chains: tuple[ChainView, ...] = ()
         self._by_id: dict[str, ChainView] = {}
+        self._by_key: dict[str, ChainView] = {}  # row key (owner and chain id) -> chain
         self._cells: dict[str, tuple[Text, ...]] = {}
         self._order: list[str] = []
         self._with_owner: bool | None = None
@@ -67,7 +73,7 @@ class ChainList(DataTable[Text]):
 
     def selected_chain(self) -> ChainView | None:
         key = self.selected_key()
-        return self._by_id.get(key) if key else None
+        return self._by_key.get(key) if key else None
 
     def selected_workflow(self) -> tuple[str, tuple[ChainView, ...]] | None:
         """The workflow whose heading the cursor is on, with its chains (all of them, not only the shown)."""
@@ -100,6 +106,7 @@ class ChainList(DataTable[Text]):
     def show_chains(self, chains: Sequence[ChainView], with_owner: bool) -> None:
         self._chains = tuple(chains)
         self._by_id = {c.chain_id: c for c in self._chains}
+        self._by_key = {row_key(c): c for c in self._chains}
         if with_owner != self._with_owner:
             self._with_owner = with_owner
             self.clear(columns=True)
@@ -144,16 +151,16 @@ class ChainList(DataTable[Text]):
         for chain in shown:
             if chain.workflow:
                 groups.setdefault(chain.workflow, []).append(chain)
-        rows = [(c.chain_id, self._cached_cells(c, "")) for c in loose]
+        rows = [(row_key(c), self._cached_cells(c, "")) for c in loose]
         for workflow, members in groups.items():
             current = current_members(members)
             rows.append((GROUP_PREFIX + workflow, self._group_cells(workflow, current, len(members) - len(current))))
-            rows.extend((c.chain_id, self._cached_cells(c, "  ")) for c in current)
+            rows.extend((row_key(c), self._cached_cells(c, "  ")) for c in current)
         return rows
 
     def _cached_cells(self, chain: ChainView, indent: str) -> tuple[Text, ...]:
         """Cells of an unchanged chain are reused: a poll over 1,000 chains rebuilds only what changed."""
-        key = (chain.chain_id, indent, self._with_owner)
+        key = (row_key(chain), indent, self._with_owner)
         cached = self._cell_cache.get(key)
         if cached is not None and cached[0] == chain:
             return cached[1]
