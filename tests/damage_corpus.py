@@ -63,7 +63,7 @@ def _nan_policy(path: Path) -> None:
     (path / "spec.json").write_text(text)
 
 
-DAMAGES: dict[str, Callable[[Path], None]] = {
+DAMAGES: dict[str, Callable[[Path], object]] = {
     "schema_abc": lambda p: _spec(p, lambda d: d.update(schema="abc")),
     "spec_invalid_utf8": lambda p: (p / "spec.json").write_bytes(b'{"schema": 1, "spec": {"name": "\xff\xfe"}}'),
     "spec_is_a_directory": lambda p: _replace_with_dir(p, "spec.json"),

@@ -14,7 +14,6 @@ import pytest
 
 from app.model.chain import ChainSpec, ChainState, Policy
 from app.registry import Registry, RegistryWriteError
-from app.registry import files as registry_files
 from app.slurm.client import SlurmClient
 from app.supervisor import engine
 from app.supervisor.engine import FAST_POLL, Supervisor
@@ -79,13 +78,13 @@ def test_a_full_disk_backs_off_keeps_every_chain_and_recovers(tmp_path: Path, mo
     full = True
 
     def write(fd: int, data: bytes | memoryview) -> int:
-        if full:
+        if full and os.readlink(f"/proc/self/fd/{fd}").startswith(str(tmp_path)):  # only the registry's disk
             if len(data) > 10:
                 return real_write(fd, bytes(data)[:10])  # a full disk takes part of the line...
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # ...then nothing
         return real_write(fd, data)
 
-    monkeypatch.setattr(registry_files.os, "write", write)
+    monkeypatch.setattr(os, "write", write)
     sup = Supervisor(reg, SlurmClient(), "alice")
     with pytest.raises(RegistryWriteError, match="No space left on device"):
         sup.cycle()
