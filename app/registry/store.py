@@ -38,7 +38,6 @@ from app.registry.eventlog import EventLogError, parse_event_log
 from app.registry.events import ChainEvent, Created, Event, encode_event
 from app.registry.files import (
     CorruptRecord,
-    LockBusy,
     RegistryError,
     RegistryWriteError,
     append_line,
@@ -56,18 +55,6 @@ MAX_EVENTS_BYTES = 64 << 20  # a five-link chain writes about 2 KB
 CHAIN_LOCK_WAIT = 30.0
 
 E = TypeVar("E", bound=Event)
-
-__all__ = [
-    "ChainStatuses",
-    "CorruptRecord",
-    "DamagedChain",
-    "LockBusy",
-    "Registry",
-    "RegistryError",
-    "RegistryWriteError",
-    "UnknownChain",
-    "default_home",
-]
 
 
 class UnknownChain(RegistryError):

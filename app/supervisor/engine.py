@@ -23,6 +23,7 @@ from app.model.chain import COMMENT_PREFIX, ChainStatus, parse_comment_tag, warn
 from app.model.outcome import LinkOutcome
 from app.model.states import JobState
 from app.registry import (
+    ChainStatuses,
     LockBusy,
     Registry,
     RegistryError,
@@ -32,7 +33,6 @@ from app.registry import (
     upstream_block,
 )
 from app.registry import events as ev
-from app.registry.store import ChainStatuses
 from app.slurm.client import SlurmClient
 from app.slurm.errors import SlurmError, SlurmUnavailable
 from app.slurm.records import JobAccounting
