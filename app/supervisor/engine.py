@@ -13,6 +13,7 @@ disk, never ends a chain: the cycle backs off and tries again.
 
 from __future__ import annotations
 
+import errno
 import logging
 import time
 from collections.abc import Callable
@@ -49,6 +50,7 @@ IDLE_POLL = 30.0
 MAX_BACKOFF = 120.0
 VANISHED_AFTER = 900.0  # seconds a submitted job may stay unknown to both sacct and squeue
 PLACEHOLDER_PATIENCE = 60.0  # seconds after a link's end to wait for slurmdbd's real job row
+STORAGE_REFUSES = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO}  # write errors that are the disk's
 LOCK_WAIT = 2.0  # a chain whose lock another longrun process holds longer is skipped for this cycle
 
 
@@ -146,8 +148,13 @@ class Supervisor:
                     poll = (
                         self.step(status, acct, queued, tagged, statuses.get, report) if watched(status) else IDLE_POLL
                     )
-            except (SlurmUnavailable, RegistryWriteError):
+            except SlurmUnavailable:
                 raise
+            except RegistryWriteError as exc:
+                if exc.errno in STORAGE_REFUSES:
+                    raise  # the disk refuses every chain alike: back off
+                log.error("%s: skipped this cycle: %s", chain_id, exc)  # this chain's files only
+                poll = SLOW_POLL
             except LockBusy as exc:
                 log.warning("%s: skipped this cycle (%s)", chain_id, exc)
                 poll = FAST_POLL

@@ -36,6 +36,16 @@ def test_double_dash_ends_longrun_options() -> None:
         (["--continue-exit-code", "0", "job.sh"], "between 1 and 255"),
         (["-p"], "needs a value"),
         (["--wrap=hostname", "job.sh"], "--wrap"),
+        (["--grow-mem", "nan", "job.sh"], "--grow-mem FACTOR must be a finite number, not nan"),
+        (["--grow-mem", "inf", "job.sh"], "--grow-mem FACTOR must be a finite number, not inf"),
+        (["--grow-mem", "-1", "job.sh"], "more than 1"),
+        (["--grow-mem", "1e308", "job.sh"], "--grow-mem FACTOR must be more than 1 and at most 100"),
+        (["--grow-mem", "2,0", "job.sh"], "--grow-mem CAP must be more than 0"),
+        (["--max-restarts", "-3", "job.sh"], "--max-restarts cannot be negative"),
+        (["--max-restarts", "99999999999", "job.sh"], "--max-restarts must be between 0 and 1,000,000"),
+        (["--min-link-seconds", "1e99", "job.sh"], "--min-link-seconds needs a whole number"),
+        (["--min-link-seconds", "99999999999", "job.sh"], "--min-link-seconds must be between 0 and 31,622,400"),
+        (["--progress-file=", "job.sh"], "--progress-file must be a file name"),
     ],
 )
 def test_bad_input_is_a_usage_error(argv: list[str], message: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.model.chain import Policy, comment_tag, parse_comment_tag, warning_seconds
+from app.model.chain import Policy, PolicyError, comment_tag, parse_comment_tag, warning_seconds
 from app.model.exit_status import ExitStatus
 from app.model.outcome import ChainHistory, LinkEnding, LinkOutcome, decide
 from app.model.states import JobState
@@ -109,3 +109,43 @@ def test_comment_tag_and_signal_option() -> None:
     assert warning_seconds(["--time=1", "--signal=B:TERM@30"]) == 30
     assert warning_seconds(["--signal", "USR1"]) == 60
     assert warning_seconds(["--time=1"]) is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"grow_mem_factor": float("nan")}, "grow_mem_factor must be a finite number"),
+        ({"grow_mem_factor": float("inf")}, "grow_mem_factor must be a finite number"),
+        ({"grow_mem_factor": "2"}, "grow_mem_factor must be a finite number"),
+        ({"grow_mem_factor": 0.5}, "grow_mem_factor must be more than 1"),
+        ({"grow_mem_cap": -1}, "grow_mem_cap must be more than 0"),
+        ({"grow_mem_cap": "8G"}, "grow_mem_cap must be a number of bytes"),
+        ({"max_restarts": -3}, "max_restarts must be between 0 and"),
+        ({"max_restarts": "3"}, "max_restarts must be a whole number"),
+        ({"max_restarts": True}, "max_restarts must be a whole number"),
+        ({"min_link_seconds": 1e99}, "min_link_seconds must be a whole number"),
+        ({"short_links_allowed": 0}, "short_links_allowed must be between 1 and"),
+        ({"continue_exit_code": 0}, "continue_exit_code must be between 1 and 255"),
+        ({"resubmit_completed_early": "yes"}, "resubmit_completed_early must be true or false"),
+        ({"progress_file": ""}, "progress_file must be a file name"),
+    ],
+)
+def test_a_stored_policy_out_of_range_is_refused_when_read(changes: dict[str, object], message: str) -> None:
+    """A damaged spec must fail when read (the registry reports it), not at the next out-of-memory."""
+    stored = {**Policy(grow_mem_factor=1.5).to_json(), **changes}
+    with pytest.raises(PolicyError, match=message):
+        Policy.from_json(stored)
+
+
+def test_every_valid_policy_round_trips() -> None:
+    policy = Policy(
+        max_restarts=0,
+        continue_exit_code=99,
+        grow_mem_factor=2,
+        grow_mem_cap=MemorySize.parse("8G"),
+        resubmit_completed_early=True,
+        min_link_seconds=0,
+        short_links_allowed=1,
+        progress_file="ckpt",
+    )
+    assert Policy.from_json(policy.to_json()) == policy

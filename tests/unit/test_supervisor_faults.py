@@ -134,3 +134,21 @@ def test_an_older_supervisor_counts_only_with_its_own_fresh_heartbeat(tmp_path: 
         assert not supervisor_alive(reg)
     finally:
         os.close(fd)
+
+
+def test_a_write_refused_for_one_chain_only_skips_that_chain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Permission trouble in one chain's directory is that chain's problem; a full disk is everyone's."""
+    reg = Registry(tmp_path)
+    ended_chain(reg, "locked-out")
+    ended_chain(reg, "fine")
+    real_open = os.open
+
+    def refusing(path: str | os.PathLike[str], flags: int, mode: int = 0o777, **kw: object) -> int:
+        if "locked-out/events.jsonl" in str(path) and flags & os.O_APPEND:
+            raise OSError(errno.EACCES, os.strerror(errno.EACCES))
+        return real_open(path, flags, mode, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", refusing)
+    report = Supervisor(reg, SlurmClient(), "alice").cycle()
+    assert report.ended == 2 and reg.status("fine").state is ChainState.STOPPED
+    assert reg.status("locked-out").undecided_link is not None
