@@ -1,7 +1,8 @@
 """Chains as data: what a person asked for (ChainSpec + Policy) and what happened (Link, ChainState).
 
 Pure: no I/O. The registry stores a ChainSpec as JSON and derives the links and the state from
-the chain's event log (app/registry/derive.py); this module only defines the shapes.
+the chain's event log (app/registry/derive.py); this module defines the shapes, and a Policy
+checks its own values (finite, in range) whether it comes from `submit` or from a stored spec.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """A chain's state, derived from its spec and its event log: the ONE place that replays events.
 
-Nothing about a chain's progress is stored twice: the supervisor, the CLI and the TUI all call
-`derive()` on what the registry holds, and overlay live Slurm data only for display.
+Nothing about a chain's progress is stored twice: Registry.status() and statuses() replay the
+typed events (app/registry/events.py) through `derive()` for the supervisor, the CLI and the TUI,
+which overlay live Slurm data only for display.
 """
 
 from __future__ import annotations
