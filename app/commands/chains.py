@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import json
 import pwd
+from collections.abc import Iterable
 from typing import Any
 
 from rich.markup import escape
 
-from app.console import fitted_table, print_error, stdout, table_width
+from app.console import fitted_table, print_error, stderr, stdout, table_width
+from app.model.chain import ChainStatus
 from app.registry import RegistryError
 from app.services import ActionRefused, Services
 from app.supervisor import ensure_supervisor
@@ -79,6 +81,8 @@ def handle_status(args: argparse.Namespace) -> int:
         return 2
     views = list(snapshot.chains)
     rc = report_damaged(snapshot.damaged)
+    if not args.user or args.user == services.viewer:
+        report_newer(services.registry.statuses().chains.values())
     if args.json:
         stdout.print_json(json.dumps([chain_json(v) for v in views]))
         return rc
@@ -118,6 +122,19 @@ def report_damaged(damaged: tuple[str, ...]) -> int:
     for problem in damaged:
         print_error(f"{problem}; its files are left as they are (repair or move the chain's directory)")
     return 1 if damaged else 0
+
+
+def report_newer(statuses: Iterable[ChainStatus]) -> None:
+    """A note per chain with events of a newer longrun: shown as far as understood, never acted on."""
+    for status in statuses:
+        if status.unknown_kinds:
+            kinds = ", ".join(status.unknown_kinds)
+            stderr.print(
+                f"note: chain {status.chain_id} has events of a newer longrun ({kinds}): shown as far as this "
+                "version understands them; this version's supervisor leaves the chain alone",
+                markup=False,
+                soft_wrap=True,
+            )
 
 
 def handle_action(args: argparse.Namespace) -> int:

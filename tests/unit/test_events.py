@@ -5,7 +5,9 @@ version are kept, reported and never acted on."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,7 @@ from app.registry.events import (
     encode_event,
 )
 from app.supervisor.engine import watched
+from tests.conftest import VENV
 from tests.unit.test_registry import make_spec
 
 CAPTURES = Path(__file__).parents[1] / "captures" / "registry_v1"
@@ -209,3 +212,17 @@ def test_derive_is_the_only_replay_and_keeps_the_progress_signature_on_the_link(
     spec = make_spec()
     status = derive(spec, [SubmitIntent(attempt=1, progress=(5, 6), t=T), Submitted(attempt=1, job_id="9", t=T)])
     assert status.links[0].progress_before == (5, 6) and status.links[0].intent_at == T
+
+
+def test_longrun_status_notes_a_chain_with_events_of_a_newer_version(tmp_path: Path) -> None:
+    reg = Registry(tmp_path)
+    reg.create_chain(make_spec("c1"))
+    with open(reg.chain_dir("c1") / "events.jsonl", "a") as fh:
+        fh.write(json.dumps({"type": "link_started", "v": 2, "attempt": 1, "host": "[red]x"}) + "\n")
+    env = {**os.environ, "LONGRUN_HOME": str(tmp_path), "LONGRUN_NO_AUTOSTART": "1", "COLUMNS": "200"}
+    proc = subprocess.run(
+        [str(VENV / "bin" / "longrun"), "status"], capture_output=True, text=True, timeout=60, env=env
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "note: chain c1 has events of a newer longrun (link_started)" in proc.stderr
+    assert "c1" in proc.stdout and "Traceback" not in proc.stderr
