@@ -64,7 +64,7 @@ async def test_finished_chains_replaced_by_a_newer_run_of_the_workflow_are_left_
     async with app.run_test(size=(160, 40)) as pilot:
         await settled(pilot, fake)
         chain_list = app.query_one(ChainList)
-        shown = [row.key.value for row in chain_list.ordered_rows]
+        shown = [str(row.key.value).split("/", 1)[-1] for row in chain_list.ordered_rows]  # rows: OWNER/CHAIN
         assert "c-fit" in shown and "c-fit-live" in shown and "c-fit-old" not in shown
         heading = chain_list.get_row(GROUP_PREFIX + "pipeline")
         assert str(heading[1]) == "1/4 finished (+1 older)"
