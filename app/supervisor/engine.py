@@ -67,7 +67,7 @@ def watched(status: ChainStatus) -> bool:
 @dataclass
 class CycleReport:
     live_links: int = 0
-    active_chains: int = 0  # chains that are not DONE/STOPPED, or still have a live link
+    active_chains: int = 0  # chains that need watching (see watched())
     ended: int = 0
     submitted: list[str] = field(default_factory=list)
     slurm_calls: int = 0

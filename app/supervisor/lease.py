@@ -26,10 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.registry import Registry, RegistryError
-from app.registry.files import atomic_write, read_regular
+from app.registry.files import LockBusy, atomic_write, flock_within, read_regular
 
 HEARTBEAT_STALE_SECONDS = 90.0
 LOCK_NAME = "supervisor"
+PROBE_GRACE = 0.3  # seconds a starting supervisor waits out someone trying its lock
 IDLE_EXIT_SECONDS = 900  # a background supervisor with nothing to watch exits after this long
 NO_AUTOSTART = "LONGRUN_NO_AUTOSTART"  # tests that drive supervisors themselves set it
 
@@ -80,12 +81,14 @@ class Lease:
         self.path = lock_path(reg)
         self.fd = reg.open_lock(self.path)
         try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
+            # A command trying the lock (supervisor_alive) holds it for microseconds; a supervisor for good.
+            flock_within(self.fd, PROBE_GRACE, self.path)
+        except LockBusy:
             os.close(self.fd)
-            if exc.errno in (errno.EAGAIN, errno.EACCES):
-                raise AlreadyRunning(f"a supervisor{_who(reg)} already runs for {reg.home}") from None
-            raise RegistryError(f"cannot lock {self.path}: {exc.strerror}") from None
+            raise AlreadyRunning(f"a supervisor{_who(reg)} already runs for {reg.home}") from None
+        except RegistryError:
+            os.close(self.fd)
+            raise
         if legacy_supervisor_runs(reg):
             os.close(self.fd)
             raise AlreadyRunning(f"a supervisor of an older longrun{_who(reg)} still runs for {reg.home}")
