@@ -32,7 +32,7 @@ from app.model.units import Duration
 from app.registry import Registry
 from app.registry.events import Created, Decision, Event, ObservedEnd, SubmitIntent, Submitted, encode_event
 from app.slurm.client import SlurmClient
-from app.slurm.records import JobAccounting, QueueRecord, SacctRow
+from app.slurm.records import AccountingMap, JobAccounting, QueueRecord, RecordList, SacctRow
 from app.supervisor import Supervisor
 
 LINKS = 5
@@ -50,15 +50,15 @@ class RunningSlurm(SlurmClient):
     def calls(self) -> int:
         return self.asked
 
-    def accounting(self, job_ids: Sequence[str]) -> dict[str, JobAccounting]:
+    def accounting(self, job_ids: Sequence[str]) -> AccountingMap:
         self.asked += 1 if job_ids else 0
         row = dict(name="bench", state=JobState.RUNNING, cancelled_by_uid=None, exit_status=ExitStatus(0),
                    start=START, elapsed=Duration(600), time_limit=Duration(7200))  # fmt: skip
-        return {j: JobAccounting(SacctRow(job_id=j, step=None, **row)) for j in job_ids}  # type: ignore[arg-type]
+        return AccountingMap((j, JobAccounting(SacctRow(job_id=j, step=None, **row))) for j in job_ids)  # type: ignore[arg-type]
 
-    def queue(self, job_ids: Sequence[str] | None = None, user: str | None = None) -> list[QueueRecord]:
+    def queue(self, job_ids: Sequence[str] | None = None, user: str | None = None) -> RecordList[QueueRecord]:
         self.asked += 1
-        return []
+        return RecordList()
 
 
 def chain_events(n: int, live: bool) -> list[Event]:
