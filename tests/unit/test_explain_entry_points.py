@@ -29,6 +29,7 @@ from app.slurm.records import AccountingMap, ControllerJob, JobAccounting
 from app.slurm.runner import CommandResult, CommandRunner, classify_failure
 from app.slurm.sacct import parse_sacct
 from tests.captures import capture_text, parse_sacct_capture, sacct_layout
+from tests.events import record
 
 CAPTURES = Path(__file__).resolve().parents[1] / "captures"
 ENDINGS = CAPTURES / "endings"
@@ -183,8 +184,8 @@ def test_a_link_is_found_by_its_comment_tag_only_when_the_registry_agrees(
     monkeypatch.setenv("LONGRUN_HOME", str(tmp_path / "reg"))
     reg = Registry(tmp_path / "reg")
     reg.create_chain(ChainSpec("c1", "train", me, "/w/train.sh", sbatch_options=("-o", "t-%j.out"), workdir="/w"))
-    reg.append_event("c1", "submit_intent", attempt=1, options=["--mem=2G"])
-    reg.append_event("c1", "submitted", attempt=1, job_id="41")
+    record(reg, "c1", "submit_intent", attempt=1, options=["--mem=2G"])
+    record(reg, "c1", "submitted", attempt=1, job_id="41")
     (accounting,) = parse_sacct_capture("endings/exit3.sacct.txt").values()
 
     def job(job_id: str, comment: str) -> JobAccounting:

@@ -27,6 +27,7 @@ from app.services import Services
 from app.slurm.client import SlurmClient
 from app.slurm.records import ControllerJob, JobAccounting
 from tests.captures import parse_sacct_capture
+from tests.events import record
 
 CAPTURE = json.loads(
     (Path(__file__).resolve().parents[1] / "captures" / "patterns" / "filename_patterns.json").read_text()
@@ -244,9 +245,9 @@ def test_the_dashboards_link_view_follows_the_scripts_own_sbatch_output(tmp_path
     )
     reg = Registry(tmp_path / "reg")
     reg.create_chain(ChainSpec("c1", "train", "alice", str(script), sbatch_options=("--time=5",), workdir="/w"))
-    reg.append_event("c1", "submit_intent", attempt=1)
-    reg.append_event("c1", "submitted", attempt=1, job_id="14")
-    reg.append_event("c1", "observed_end", attempt=1, job_id="14", state="FAILED", exit="3:0", elapsed=5)
+    record(reg, "c1", "submit_intent", attempt=1)
+    record(reg, "c1", "submitted", attempt=1, job_id="14")
+    record(reg, "c1", "observed_end", attempt=1, job_id="14", state="FAILED", exit="3:0", elapsed=5)
     (chain,) = Services(viewer="alice", slurm=SlurmClient(), home=tmp_path / "reg").snapshot("alice").chains
     (link,) = chain.links
     assert (link.log_path, link.stderr_path) == (f"{tmp_path}/train-14.out", f"{tmp_path}/e-14.err")
