@@ -103,11 +103,15 @@ def test_memory_limit_is_enforced_by_cgroups(alice_dir: Path) -> None:
     assert row[2:4] == ["OUT_OF_MEMORY", "0:125"]
 
 
+# The daemons only: `/usr/sbin/slurm` alone also matches the slurmstepd of every job that starts meanwhile.
+DAEMONS = ["pgrep", "-f", "^/usr/sbin/slurm(ctld|dbd|d)( |$)"]
+
+
 def test_cluster_script_is_idempotent() -> None:
     """A second `up` on a running cluster restarts nothing and rewrites no configuration."""
     conf = Path("/etc/slurm/slurm.conf")
     before_mtime = conf.stat().st_mtime_ns
-    pids_before = subprocess.run(["pgrep", "-f", "/usr/sbin/slurm"], capture_output=True, text=True).stdout.split()
+    pids_before = subprocess.run(DAEMONS, capture_output=True, text=True).stdout.split()
     proc = subprocess.run(
         ["/usr/bin/python3", str(REPO / "scripts" / "test-cluster"), "up"],
         capture_output=True,
@@ -116,7 +120,7 @@ def test_cluster_script_is_idempotent() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert conf.stat().st_mtime_ns == before_mtime
-    pids_after = subprocess.run(["pgrep", "-f", "/usr/sbin/slurm"], capture_output=True, text=True).stdout.split()
+    pids_after = subprocess.run(DAEMONS, capture_output=True, text=True).stdout.split()
     assert sorted(pids_after) == sorted(pids_before)
     status = subprocess.run(
         ["/usr/bin/python3", str(REPO / "scripts" / "test-cluster"), "status"],
