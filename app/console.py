@@ -1,7 +1,15 @@
-"""Rich consoles for the command line: normal output on stdout, errors on stderr."""
+"""Rich consoles for the command line: normal output on stdout, errors on stderr.
+
+Every string that comes from a user, Slurm or a file goes through `literal()` before it reaches
+a console that reads markup: control sequences are shown as escapes (app/model/text.py) and
+brackets as brackets. JSON is written by `print_json`, ASCII only, so no byte of it can act on a
+terminal either.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,13 +18,31 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from app.model.text import inert
+
 stdout = Console(highlight=False)
 stderr = Console(stderr=True, highlight=False)
 
 
+def literal(text: object, *, multiline: bool = False) -> str:
+    """`text` for a console that reads markup: shown as it is, inert (no markup, no control sequence)."""
+    return escape(inert(str(text), multiline=multiline))
+
+
 def print_error(message: str) -> None:
-    """One clear line for a person; no traceback."""
-    stderr.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+    """One clear line for a person; no traceback. `message` is shown literally."""
+    stderr.print(f"[bold red]error:[/] {literal(message, multiline=True)}", soft_wrap=True)
+
+
+def print_note(message: str) -> None:
+    """A line on stderr that is not an error (how a view was built, what was left out)."""
+    stderr.print(f"note: {literal(message, multiline=True)}", soft_wrap=True)
+
+
+def print_json(data: Any) -> None:
+    """JSON for scripts on stdout: indented, ASCII only (every control character escaped)."""
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=True) + "\n")
+    sys.stdout.flush()
 
 
 def fitted_table(

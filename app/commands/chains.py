@@ -1,23 +1,20 @@
-"""`longrun status [--user U] [--json]` and the chain actions `cancel|signal|resubmit|reinit CHAIN`.
+"""`longrun status [--user U | --all] [--archived] [--json]`: chains as a table, or JSON for scripts.
 
-All of them go through the service layer (app/services: ownership is checked before any Slurm call) and
-make sure the user's supervisor runs.
+Reads through the service layer (app/services) and makes sure the user's supervisor runs. Every
+string from a chain, Slurm or a file is printed literally (app/console.literal).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import pwd
 from collections.abc import Iterable
 from typing import Any
 
-from rich.markup import escape
-
-from app.console import fitted_table, print_error, stderr, stdout, table_width
+from app.console import fitted_table, literal, print_error, print_json, print_note, stdout, table_width
 from app.model.chain import ChainStatus
 from app.registry import RegistryError
-from app.services import ActionRefused, Services
+from app.services import Services
 from app.supervisor import ensure_supervisor
 from app.views import ChainView
 
@@ -74,28 +71,32 @@ def handle_status(args: argparse.Namespace) -> int:
             return 2
     services = Services()
     ensure_supervisor(services.registry.home)
+    who = None if args.all else (args.user or services.viewer)
     try:
-        snapshot = services.snapshot(args.user or services.viewer)
+        snapshot = services.snapshot(who)
+        views = services.archived_chains(who) if args.archived else list(snapshot.chains)
     except RegistryError as exc:
         print_error(str(exc))
         return 2
-    views = list(snapshot.chains)
+    for note in snapshot.notes:
+        print_note(note)
     rc = report_damaged(snapshot.damaged)
     if not args.user or args.user == services.viewer:
         report_newer(services.registry.statuses().chains.values())
     if args.json:
-        stdout.print_json(json.dumps([chain_json(v) for v in views]))
+        print_json([chain_json(v) for v in views])
         return rc
     if not views:
-        stdout.print("no chains" + (f" for {args.user}" if args.user else ""))
+        what = "no archived chains" if args.archived else "no chains"
+        stdout.print(what + (f" for {literal(args.user)}" if args.user else ""))
         return rc
     rows = []
     for v in views:
         limit = f"/{v.attempt_limit}" if v.attempt_limit is not None else ""
         job = v.links[-1].job_id if v.links else None
         rows.append([
-            v.chain_id, escape(v.name), v.owner, v.state.value, f"{v.attempt}{limit}", job or "-",
-            _duration(v.total_run_time), _duration(v.time_left),
+            literal(v.chain_id), literal(v.name), literal(v.owner), v.state.value, f"{v.attempt}{limit}",
+            literal(job or "-"), _duration(v.total_run_time), _duration(v.time_left),
         ])  # fmt: skip
     headers = ["CHAIN", "NAME", "OWNER", "STATE", "ATTEMPT", "JOB", "RUN TIME", "LEFT"]
     # Reasons are sentences: in a column when at least REASON_WIDTH is left for them, else below the table.
@@ -103,7 +104,7 @@ def handle_status(args: argparse.Namespace) -> int:
     if reasons_inline:
         headers.append("REASON")
         for row, v in zip(rows, views, strict=True):
-            row.append(escape(v.reason or ""))
+            row.append(literal(v.reason or ""))
         table = fitted_table(headers, rows, "REASON", "fold", box=None, header_style="bold")
     else:
         table = fitted_table(headers, rows, "NAME", "ellipsis", box=None, header_style="bold")
@@ -111,9 +112,9 @@ def handle_status(args: argparse.Namespace) -> int:
     if not reasons_inline:
         for v in views:
             if v.reason:
-                stdout.print(f"[bold]{v.chain_id}[/] {escape(v.reason)}", soft_wrap=False)
+                stdout.print(f"[bold]{literal(v.chain_id)}[/] {literal(v.reason)}", soft_wrap=False)
     if snapshot.health is not None and not snapshot.health.alive:
-        stdout.print("[yellow]supervisor: not running[/] (start it with `longrun supervise --ensure`)")
+        stdout.print("[yellow]your supervisor: not running[/] (start it with `longrun supervise --ensure`)")
     return rc
 
 
@@ -129,52 +130,41 @@ def report_newer(statuses: Iterable[ChainStatus]) -> None:
     for status in statuses:
         if status.unknown_kinds:
             kinds = ", ".join(status.unknown_kinds)
-            stderr.print(
-                f"note: chain {status.chain_id} has events of a newer longrun ({kinds}): shown as far as this "
-                "version understands them; this version's supervisor leaves the chain alone",
-                markup=False,
-                soft_wrap=True,
+            print_note(
+                f"chain {status.chain_id} has events of a newer longrun ({kinds}): shown as far as this "
+                "version understands them; this version's supervisor leaves the chain alone"
             )
 
 
-def handle_action(args: argparse.Namespace) -> int:
-    services = Services()
-    ensure_supervisor(services.registry.home)
-    try:
-        if args.action == "cancel":
-            message = services.cancel(args.chain)
-        elif args.action == "signal":
-            message = services.signal(args.chain, args.signal, full=args.full)
-        elif args.action == "resubmit":
-            message = services.resubmit(args.chain)
-        else:
-            message = services.reinit(args.chain)
-    except (ActionRefused, RegistryError) as exc:
-        print_error(str(exc))
-        return 2
-    services.nudge()
-    stdout.print(message)
-    return 0
+STATUS_DESCRIPTION = """\
+Your chains: state, attempt (of the limit), the live or last job, total run time, time left of
+the running link, and why the chain is where it is.
+
+A colleague's chains are read-only. Those of their chains you may not read (on most sites every
+user has a private group) are rebuilt from Slurm accounting through the job comments, for the
+last 7 days; a note on stderr says which path could not be read. A team shares its chains with
+LONGRUN_GROUP (see `longrun share --help`).
+"""
+STATUS_EPILOG = """\
+examples:
+  longrun status                  your chains
+  longrun status --user bob       bob's chains, read-only
+  longrun status --all            every user's longrun chains
+  longrun status --archived       the chains you archived (`longrun archive`)
+  longrun status --json | jq -r '.[] | select(.state == "STOPPED") | .chain_id'
+
+exit status: 0 shown, 1 some of your chains are damaged (named on stderr), 2 bad arguments.
+"""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    status = subparsers.add_parser("status", help="your chains (or a colleague's, read-only)")
-    status.add_argument("--user", help="show this user's chains (read-only)")
-    status.add_argument("--json", action="store_true", help="machine-readable output")
+    status = subparsers.add_parser(
+        "status", help="your chains (or a colleague's, read-only)", description=STATUS_DESCRIPTION,
+        epilog=STATUS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
+    who = status.add_mutually_exclusive_group()
+    who.add_argument("--user", metavar="USER", help="show USER's chains (read-only)")
+    who.add_argument("--all", action="store_true", help="every user's chains (others' read-only)")
+    status.add_argument("--archived", action="store_true", help="the archived chains instead (`longrun archive`)")
+    status.add_argument("--json", action="store_true", help="machine-readable output (a list of chains)")
     status.set_defaults(handler=handle_status)
-    helps = {
-        "cancel": "cancel the chain's live job; the chain is never resubmitted",
-        "resubmit": "submit a new link now for a chain with no live job",
-        "reinit": "give a stopped chain a fresh restart budget and a new link",
-    }
-    for action, text in helps.items():
-        parser = subparsers.add_parser(action, help=text)
-        parser.add_argument("chain", metavar="CHAIN")
-        parser.set_defaults(handler=handle_action, action=action)
-    sig = subparsers.add_parser("signal", help="send a signal to the chain's live job (batch shell by default)")
-    sig.add_argument("chain", metavar="CHAIN")
-    sig.add_argument("signal", metavar="SIGNAL", help="e.g. USR1, TERM")
-    group = sig.add_mutually_exclusive_group()
-    group.add_argument("--batch", dest="full", action="store_false", help="only the batch shell (default)")
-    group.add_argument("--full", dest="full", action="store_true", help="every step and the batch shell")
-    sig.set_defaults(handler=handle_action, action="signal", full=False)

@@ -8,57 +8,52 @@ sure the user's supervisor runs.
 from __future__ import annotations
 
 import argparse
-import json
+import re
 from dataclasses import dataclass, field
 
-from app.console import print_error, stdout
-from app.model.chain import Policy, PolicyError
-from app.model.units import MemorySize, UnitParseError
+from app.commands.longrun_args import (
+    POLICY_FIELD_FLAGS,
+    UsageError,
+    did_you_mean,
+    parse_mixed,
+    policy_help,
+    sbatch_options_after_script,
+)
+from app.console import literal, print_error, print_json, print_note, stdout
+from app.model.chain import Policy, PolicyError, warning_seconds
+from app.model.outcome import EARLY_SLACK_SECONDS, earliest_warning
+from app.model.units import Duration, UnitParseError
 from app.services import ActionRefused, Services
+from app.slurm import options as sbatch_options
 from app.slurm.errors import SlurmUnavailable
 from app.supervisor import ensure_supervisor
 
-USAGE = """\
-usage: longrun submit [LONGRUN OPTIONS] [SBATCH OPTIONS] SCRIPT [ARGS...]
+USAGE_LINE = "usage: longrun submit [LONGRUN OPTIONS] [SBATCH OPTIONS] SCRIPT [ARGS...]"
+USAGE = f"""\
+{USAGE_LINE}
 
-longrun options (before any sbatch option):
-  --max-restarts N          resubmit at most N times after the first link (default: no limit)
-  --continue-exit-code N    exit status meaning "checkpointed, continue" (default 75)
-  --grow-mem FACTOR[,CAP]   on out-of-memory resubmit with --mem x FACTOR (at most CAP, e.g. 1.5,8G)
-  --resubmit-early          resubmit a link that COMPLETED right after the warning signal
-  --progress-file FILE      stop when a link leaves FILE (relative to the workdir) unchanged
-  --min-link-seconds N      links shorter than N s count as "no progress" (default 60; 3 in a row stop)
-  --name NAME               the chain's name (default: the script's file name)
-  --after CHAIN             start only when chain CHAIN is done (repeatable)
-  --json                    print {"chain_id", "job_id"} as JSON
+Submit SCRIPT as the first link of a chain: when a link ends by its time limit, preemption, a
+node failure or exit 75 ("checkpointed, continue"), the supervisor submits the next one, until
+the work is done, the chain fails, or a limit is reached. Prints the chain id and the job id.
+
+longrun options (first, before any sbatch option):
+{{policy}}
+  --name NAME               the chain's name, and its Slurm job name unless -J/--job-name (or the
+                            script's #SBATCH) sets one (default: the script's file name)
+  --after CHAIN             start only when chain CHAIN (id or name) is done (repeatable)
+  --json                    print {{{{"chain_id", "job_id"}}}} as JSON
   --                        end of longrun options
 
-example:
+sbatch options: any, up to SCRIPT (not --wrap). Arguments after SCRIPT go to the script; one
+that looks like an sbatch or longrun option (--mem=64M) is refused unless `--` follows SCRIPT.
+
+examples:
   longrun submit --max-restarts 20 --time=4:00:00 --signal=B:TERM@120 train.sh --epochs 100
-"""
+  longrun submit --name sweep-lr3 --grow-mem 1.5,16G --mem=4G train.sh --lr 3e-4
+  longrun submit --time=10 sim.sh -- --time 500     (sim.sh gets --time 500)
+""".format(policy=policy_help())
 
-# sbatch options that take their value as the next argument when written without `=`.
-_SHORT_WITH_VALUE = set("AabBCcDdeFGiJLMmNnopqStwx")
-_LONG_WITHOUT_VALUE = {
-    "--hold", "--parsable", "--requeue", "--no-requeue", "--overcommit", "--spread-job", "--test-only",
-    "--wait", "--contiguous", "--ignore-pbs", "--quiet", "--verbose", "--use-min-nodes", "--reboot",
-    "--oversubscribe", "--exclusive", "--no-kill", "--get-user-env", "--kill-on-invalid-dep",
-}  # fmt: skip
-
-
-class UsageError(ValueError):
-    pass
-
-
-# The option that sets each Policy field, for messages about a value out of range.
-_POLICY_FLAGS = {
-    "max_restarts": "--max-restarts",
-    "continue_exit_code": "--continue-exit-code",
-    "grow_mem_factor": "--grow-mem FACTOR",
-    "grow_mem_cap": "--grow-mem CAP",
-    "min_link_seconds": "--min-link-seconds",
-    "progress_file": "--progress-file",
-}
+SUBMIT_FLAGS = {"--name": True, "--after": True, "--json": False}
 
 
 @dataclass
@@ -70,98 +65,41 @@ class SubmitRequest:
     sbatch_options: list[str] = field(default_factory=list)
     script: str = ""
     args: list[str] = field(default_factory=list)
-
-
-def _int(flag: str, text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise UsageError(f"{flag} needs a whole number, not {text!r}") from None
-    if value < 0:
-        raise UsageError(f"{flag} cannot be negative")
-    return value
+    explicit_policy: frozenset[str] = frozenset()  # the policy flags the person gave
 
 
 def parse_submit_argv(argv: list[str]) -> SubmitRequest:
-    policy: dict[str, object] = {}
-    req = SubmitRequest(policy=Policy())
-    i = 0
-
-    def value(flag: str) -> str:
-        nonlocal i
-        token = argv[i]
-        if "=" in token:
-            return token.split("=", 1)[1]
-        if i + 1 >= len(argv):
-            raise UsageError(f"{flag} needs a value")
-        i += 1
-        return argv[i]
-
-    while i < len(argv):
-        token = argv[i]
-        flag = token.split("=", 1)[0]
-        if token == "--":
-            i += 1
-            break
-        if flag == "--max-restarts":
-            policy["max_restarts"] = _int(flag, value(flag))
-        elif flag == "--continue-exit-code":
-            code = _int(flag, value(flag))
-            if not 1 <= code <= 255:
-                raise UsageError("--continue-exit-code must be between 1 and 255")
-            policy["continue_exit_code"] = code
-        elif flag == "--grow-mem":
-            factor_text, _, cap_text = value(flag).partition(",")
-            try:
-                factor = float(factor_text)
-                cap = MemorySize.parse(cap_text, default_unit="M") if cap_text else None
-            except (ValueError, UnitParseError):
-                raise UsageError(f"--grow-mem takes FACTOR[,CAP] like 1.5,8G, not {argv[i]!r}") from None
-            if factor <= 1:
-                raise UsageError("--grow-mem FACTOR must be more than 1")
-            policy["grow_mem_factor"], policy["grow_mem_cap"] = factor, cap
-        elif flag == "--resubmit-early":
-            policy["resubmit_completed_early"] = True
-        elif flag == "--progress-file":
-            policy["progress_file"] = value(flag)
-        elif flag == "--min-link-seconds":
-            policy["min_link_seconds"] = _int(flag, value(flag))
-        elif flag == "--name":
-            req.name = value(flag)
-        elif flag == "--after":
-            req.after.append(value(flag))
-        elif flag == "--json":
-            req.as_json = True
-        else:
-            break
-        i += 1
+    parsed = parse_mixed(argv, SUBMIT_FLAGS, stop_at_positional=True, command="longrun submit")
     try:
-        req.policy = Policy(**policy)  # type: ignore[arg-type]
+        policy = Policy(**parsed.policy)
     except PolicyError as exc:
-        raise UsageError(f"{_POLICY_FLAGS.get(exc.field, exc.field)} {exc.problem}") from None
-    while i < len(argv):
-        token = argv[i]
-        if not token.startswith("-") or token == "-":
-            break
-        req.sbatch_options.append(token)
-        if token.startswith("--"):
-            if "=" not in token and token not in _LONG_WITHOUT_VALUE:
-                if i + 1 >= len(argv):
-                    raise UsageError(f"sbatch option {token} needs a value")
-                req.sbatch_options.append(argv[i + 1])
-                i += 1
-        elif len(token) == 2 and token[1] in _SHORT_WITH_VALUE:
-            if i + 1 >= len(argv):
-                raise UsageError(f"sbatch option {token} needs a value")
-            req.sbatch_options.append(argv[i + 1])
-            i += 1
-        i += 1
-    if i >= len(argv):
+        raise UsageError(f"{POLICY_FIELD_FLAGS.get(exc.field, exc.field)} {exc.problem}") from None
+    if not parsed.rest:
         raise UsageError("no job script given (longrun submit [OPTIONS] SCRIPT [ARGS])")
-    if "--wrap" in " ".join(req.sbatch_options):
+    if any(sbatch_options.long_name(o[2:].split("=", 1)[0]) == "wrap" for o in parsed.sbatch_options if o[:2] == "--"):
         raise UsageError("--wrap is not supported: a chain needs a script it can submit again")
-    req.script, req.args = argv[i], argv[i + 1 :]
-    return req
+    script, args = parsed.rest[0], parsed.rest[1:]
+    if args[:1] == ["--"]:
+        args = args[1:]  # `SCRIPT -- ARGS`: the person says ARGS are the script's
+    else:
+        misplaced = sbatch_options_after_script(args)
+        if misplaced:
+            listed = " ".join(misplaced)
+            raise UsageError(
+                f"{listed} after the script {script} would go to the script, not to sbatch: nothing was "
+                f"submitted. Put {'them' if len(misplaced) > 1 else 'it'} before {script}, or write `--` after "
+                f"{script} if they are the script's own"
+            )
+    return SubmitRequest(
+        policy=policy,
+        name=parsed.extra["--name"][-1] if "--name" in parsed.extra else None,
+        after=parsed.extra.get("--after", []),
+        as_json="--json" in parsed.extra,
+        sbatch_options=parsed.sbatch_options,
+        script=script,
+        args=args,
+        explicit_policy=frozenset(parsed.given_flags),
+    )
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -172,15 +110,22 @@ def handle(args: argparse.Namespace) -> int:
     try:
         req = parse_submit_argv(argv)
     except UsageError as exc:
-        print_error(f"{exc}\n{USAGE.splitlines()[0]}")
+        print_error(f"{exc}\n{USAGE_LINE}")
         return 2
     services = Services()
     try:
+        after = [services.resolve(chain) for chain in req.after]
+    except ActionRefused as exc:
+        print_error(f"--after: {exc}")
+        return 2
+    for note in guard_notes(req.sbatch_options, req.policy, "--min-link-seconds" in req.explicit_policy):
+        print_note(note)
+    try:
         chain_id, job_id = services.submit(
-            req.script, req.args, req.sbatch_options, req.policy, name=req.name, depends_on=req.after
+            req.script, req.args, req.sbatch_options, req.policy, name=req.name, depends_on=after
         )
     except ActionRefused as exc:
-        print_error(str(exc))
+        print_error(with_option_hint(str(exc)))
         return 2
     except SlurmUnavailable as exc:
         print_error(f"Slurm did not answer ({exc}); the chain is kept and its supervisor will submit it")
@@ -189,12 +134,48 @@ def handle(args: argparse.Namespace) -> int:
     services.nudge()
     ensure_supervisor(services.registry.home)
     if req.as_json:
-        stdout.print_json(json.dumps({"chain_id": chain_id, "job_id": job_id}))
+        print_json({"chain_id": chain_id, "job_id": job_id})
     elif job_id is None:
-        stdout.print(f"chain {chain_id}: waiting for upstream chain(s) {', '.join(req.after)}")
+        stdout.print(f"chain {chain_id}: waiting for upstream chain(s) {literal(', '.join(req.after))}")
     else:
         stdout.print(f"chain {chain_id}: submitted job {job_id}")
     return 0
+
+
+def guard_notes(options: list[str], policy: Policy, explicit: bool) -> list[str]:
+    """What the no-progress guard will do with these settings, when it is not what one would think."""
+    limit_text = find_option(options, "--time", "-t")
+    try:
+        limit = Duration.parse(limit_text) if limit_text else None
+    except UnitParseError:
+        return []
+    if limit is None:
+        return []
+    warning = warning_seconds(options)
+    earliest = earliest_warning(limit, warning)
+    signal = f" and --signal=...@{warning}" if warning is not None else ""
+    if earliest == 0:
+        return [
+            f"with --time={limit_text}{signal}, a link may get its warning signal (or its end) at any second "
+            f"(Slurm sends it up to {EARLY_SLACK_SECONDS} s before it is due): the no-progress guard cannot tell a "
+            "short link from a healthy one and counts none as short; --progress-file FILE guards such a chain"
+        ]
+    if explicit and policy.min_link_seconds > earliest:
+        return [
+            f"--min-link-seconds {policy.min_link_seconds} is more than a link of this chain runs before its "
+            f"warning signal may come (second {earliest}, with --time={limit_text}{signal}): a link that ran until "
+            f"its signal made progress, so only links shorter than {earliest} s count as short"
+        ]
+    return []
+
+
+def with_option_hint(message: str) -> str:
+    """sbatch's "unrecognized option '--partion=debug'" with the option it probably meant."""
+    match = re.search(r"unrecognized option '--([^'=]+)", message)
+    if match is None:
+        return message
+    close = did_you_mean(match.group(1), sorted(sbatch_options.LONG))
+    return f"{message} (did you mean --{close}?)" if close else message
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -301,6 +301,22 @@ class Link:
 
 
 @dataclass(frozen=True)
+class SettingsChange:
+    """A person changed the chain's settings for its next links (`resubmit`/`reinit` with options)."""
+
+    at: datetime | None
+    by: str | None
+    options: tuple[str, ...] = ()  # the sbatch options given: each replaces the chain's same option
+    policy: tuple[tuple[str, Any], ...] = ()  # (Policy field, new value as JSON) for each changed field
+
+    def describe(self) -> str:
+        """`--mem=2G --time=2:00:00; max_restarts 10` as shown in a chain's history."""
+        parts = [" ".join(self.options)] if self.options else []
+        parts += [f"{name} {'none' if value is None else value}" for name, value in self.policy]
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
 class ChainStatus:
     """A chain's derived state: the result of replaying its events over its spec."""
 
@@ -313,6 +329,9 @@ class ChainStatus:
     extra_link_allowed: bool = False  # a person asked for one more link (resubmit)
     next_options: tuple[str, ...] = ()  # extra sbatch options for the next link (grown memory)
     unknown_kinds: tuple[str, ...] = ()  # event kinds of a newer longrun: shown, never acted on
+    stop_requested_by: str | None = None  # `longrun stop`: checkpoint now and do not resubmit
+    archived: bool = False  # left out of status and the dashboard (`status --archived` lists it)
+    changes: tuple[SettingsChange, ...] = ()  # settings changed for later links; `spec` has them applied
 
     @property
     def chain_id(self) -> str:

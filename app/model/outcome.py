@@ -76,6 +76,7 @@ class ChainHistory:
     extra_link_allowed: bool = False  # a person asked for one more link beyond the budget
     continue_code_seen: bool = False  # an earlier link exited with the continue code: COMPLETED is final
     retried_codes: tuple[int, ...] = ()  # exit codes of earlier links (since the last reinit) that were retried
+    stop_requested_by: str | None = None  # `longrun stop`: a link that would continue stops instead
 
 
 def completed_early(ending: LinkEnding) -> bool:
@@ -91,7 +92,17 @@ def completed_early(ending: LinkEnding) -> bool:
 
 
 def decide(ending: LinkEnding, policy: Policy, history: ChainHistory) -> Decision:
-    """The outcome of one link's ending under a policy."""
+    """The outcome of one link's ending under a policy (a stop asked for turns a continue into a stop)."""
+    decision = _decide(ending, policy, history)
+    stopper = history.stop_requested_by
+    if stopper is not None and decision.outcome is LinkOutcome.CONTINUE:
+        return Decision(LinkOutcome.NEEDS_PERSON, f"stopped by {stopper}; the link ended: {decision.reason}")
+    if stopper is not None and decision.outcome is LinkOutcome.CANCELLED:
+        return Decision(LinkOutcome.NEEDS_PERSON, f"stopped by {stopper}")
+    return decision
+
+
+def _decide(ending: LinkEnding, policy: Policy, history: ChainHistory) -> Decision:
     state = ending.state
     if not state.is_terminal:
         return Decision(LinkOutcome.KEEP_WATCHING, f"{state.value.lower()}: still the same job")
@@ -162,8 +173,33 @@ def _retry(code: int, policy: Policy, history: ChainHistory) -> Decision | None:
 
 
 def is_short(ending: LinkEnding, policy: Policy) -> bool:
-    """A continue-link that ran less than min_link_seconds: it made (almost) no progress."""
-    return ending.elapsed is not None and ending.elapsed.seconds < policy.min_link_seconds
+    """A continue-link that made (almost) no progress (see short_link)."""
+    return short_link(ending.elapsed, ending.time_limit, ending.warning_seconds, policy)
+
+
+def short_link(elapsed: Duration | None, time_limit: Duration | None, warning: int | None, policy: Policy) -> bool:
+    """A link that ran less than min_link_seconds and stopped before its warning signal could come.
+
+    A link that ran until its warning signal (or its time limit) made progress by definition:
+    Slurm may send the signal up to warning + EARLY_SLACK_SECONDS before the limit, so with short
+    limits (`--time=1 --signal=B:TERM@20`) no length counts as short. The threshold is thus
+    min(min_link_seconds, limit - warning - slack): the limit and the warning time set the default.
+    """
+    if elapsed is None or elapsed.seconds >= policy.min_link_seconds:
+        return False
+    return time_limit is None or elapsed.seconds < earliest_warning(time_limit, warning)
+
+
+def short_threshold(ending: LinkEnding, policy: Policy) -> int:
+    """The seconds under which this link counted as short."""
+    if ending.time_limit is None:
+        return policy.min_link_seconds
+    return min(policy.min_link_seconds, earliest_warning(ending.time_limit, ending.warning_seconds))
+
+
+def earliest_warning(time_limit: Duration, warning: int | None) -> int:
+    """The earliest second of a link at which its warning signal (or its end) may come."""
+    return max(0, time_limit.seconds - (warning or 0) - EARLY_SLACK_SECONDS)
 
 
 def _continue(ending: LinkEnding, policy: Policy, history: ChainHistory, why: str, early: bool = False) -> Decision:
@@ -174,7 +210,8 @@ def _continue(ending: LinkEnding, policy: Policy, history: ChainHistory, why: st
     if not blameless and is_short(ending, policy) and history.short_links_before + 1 >= policy.short_links_allowed:
         return Decision(
             LinkOutcome.NEEDS_PERSON,
-            f"no progress: {history.short_links_before + 1} links in a row ended within {policy.min_link_seconds} s",
+            f"no progress: {history.short_links_before + 1} links in a row ended within "
+            f"{short_threshold(ending, policy)} s",
         )
     if (
         policy.max_restarts is not None

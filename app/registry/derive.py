@@ -8,11 +8,13 @@ which overlay live Slurm data only for display.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
-from app.model.chain import ChainSpec, ChainState, ChainStatus, Link
+from app.model.chain import ChainSpec, ChainState, ChainStatus, Link, Policy, SettingsChange
 from app.model.outcome import LinkOutcome
 from app.model.units import Duration, MemorySize
 from app.registry.events import (
+    Archived,
     CancelRequested,
     ChainEvent,
     Decision,
@@ -20,9 +22,12 @@ from app.registry.events import (
     ObservedEnd,
     Reinit,
     ResubmitRequested,
+    SettingsChanged,
+    StopRequested,
     SubmitFailed,
     SubmitIntent,
     Submitted,
+    Unarchived,
     UnknownEvent,
 )
 
@@ -36,6 +41,9 @@ def derive(spec: ChainSpec, events: Iterable[ChainEvent]) -> ChainStatus:
     extra = False
     next_options: tuple[str, ...] = ()
     unknown: dict[str, None] = {}
+    stop_by: str | None = None
+    archived = False
+    settings: list[SettingsChange] = []
 
     def update(attempt: int, **changes: object) -> None:
         for fields in reversed(links):
@@ -92,7 +100,9 @@ def derive(spec: ChainSpec, events: Iterable[ChainEvent]) -> ChainStatus:
                 next_options = (*[o for o in next_options if not o.startswith("--mem=")], f"--mem={mem}")
             if cancel:
                 continue
-            if outcome is LinkOutcome.FINISHED:
+            if stop_by is not None and outcome is LinkOutcome.CONTINUE:
+                state, reason = ChainState.STOPPED, f"stopped by {stop_by}"
+            elif outcome is LinkOutcome.FINISHED:
                 state, reason = ChainState.DONE, (event.reason if event.reason != "completed" else None)
             elif outcome is LinkOutcome.CONTINUE:
                 state, reason = ChainState.CONTINUING, event.reason
@@ -102,8 +112,22 @@ def derive(spec: ChainSpec, events: Iterable[ChainEvent]) -> ChainStatus:
             cancel = True
             if state is not ChainState.DONE:
                 state, reason = ChainState.STOPPED, f"cancelled by {event.by or 'its owner'}"
+        elif isinstance(event, StopRequested):
+            stop_by = event.by or "its owner"
+            live = bool(links) and not links[-1].get("ended") and links[-1].get("state") != "SUBMIT_FAILED"
+            if live and not state.is_final:
+                reason = f"stopping: {stop_by} asked it to checkpoint and stop"
+            elif not state.is_final:
+                state, reason = ChainState.STOPPED, f"stopped by {stop_by}"
+        elif isinstance(event, SettingsChanged):
+            spec = _apply_settings(spec, event)
+            settings.append(SettingsChange(event.t, event.by, event.given, tuple(sorted((event.policy or {}).items()))))
+            if event.sbatch_options is not None:
+                next_options = ()  # the person's options were made from them
+        elif isinstance(event, Archived | Unarchived):
+            archived = isinstance(event, Archived)
         elif isinstance(event, Reinit | ResubmitRequested):
-            cancel = False
+            cancel, stop_by, archived = False, None, False
             if isinstance(event, Reinit):
                 restart_base = len(links)
                 what = "reinit"
@@ -126,7 +150,19 @@ def derive(spec: ChainSpec, events: Iterable[ChainEvent]) -> ChainStatus:
         extra_link_allowed=extra,
         next_options=next_options,
         unknown_kinds=tuple(unknown),
+        stop_requested_by=stop_by,
+        archived=archived,
+        changes=tuple(settings),
     )
+
+
+def _apply_settings(spec: ChainSpec, event: SettingsChanged) -> ChainSpec:
+    """The spec the next links use after a settings change (spec.json itself is never rewritten)."""
+    policy = spec.policy
+    if event.policy:
+        policy = Policy.from_json({**spec.policy.to_json(), **event.policy})
+    options = event.sbatch_options if event.sbatch_options is not None else spec.sbatch_options
+    return replace(spec, policy=policy, sbatch_options=options)
 
 
 def upstream_block(status: ChainStatus, lookup: Callable[[str], ChainStatus | None]) -> tuple[bool, str | None]:

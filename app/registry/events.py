@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, TypeAlias
 
+from app.model.chain import Policy, PolicyError
 from app.model.exit_status import ExitStatus, ExitStatusParseError
 from app.model.outcome import LinkOutcome
 from app.model.states import JobState
@@ -32,6 +33,7 @@ Seconds: TypeAlias = int  # a duration, never negative
 Bytes: TypeAlias = int  # a memory size, never negative
 Uid: TypeAlias = int
 Progress: TypeAlias = tuple[int, int]  # (mtime_ns, size) of the policy's progress file
+PolicyValues: TypeAlias = Mapping[str, Any]  # Policy fields as spec.json writes them, each checked by Policy
 
 
 class EventError(ValueError):
@@ -154,6 +156,40 @@ class ResubmitRequested(Event):
 
 
 @dataclass(frozen=True)
+class StopRequested(Event):
+    """`longrun stop`: the chain's warning signal was sent (to `job_id`); no link after this one."""
+
+    KIND = "stop_requested"
+    by: str | None = None
+    job_id: JobId | None = None
+
+
+@dataclass(frozen=True)
+class SettingsChanged(Event):
+    """A person changed the settings of the chain's next links (resubmit/reinit with options)."""
+
+    KIND = "settings_changed"
+    by: str | None = None
+    given: tuple[str, ...] = ()  # the sbatch options as the person gave them
+    sbatch_options: tuple[str, ...] | None = None  # the chain's options from now on (None: unchanged)
+    policy: PolicyValues | None = None  # Policy fields (as in spec.json) that changed, with their new values
+
+
+@dataclass(frozen=True)
+class Archived(Event):
+    """Out of `status` and the dashboard (`status --archived` lists it); kept on disk."""
+
+    KIND = "archived"
+    by: str | None = None
+
+
+@dataclass(frozen=True)
+class Unarchived(Event):
+    KIND = "unarchived"
+    by: str | None = None
+
+
+@dataclass(frozen=True)
 class UnknownEvent(Event):
     """A kind this version does not know (a newer longrun wrote it): kept as it was, never acted on."""
 
@@ -173,6 +209,10 @@ ChainEvent: TypeAlias = (
     | Cancelled
     | Reinit
     | ResubmitRequested
+    | StopRequested
+    | SettingsChanged
+    | Archived
+    | Unarchived
     | UnknownEvent
 )
 
@@ -190,6 +230,10 @@ KINDS: dict[str, type[Event]] = {
         Cancelled,
         Reinit,
         ResubmitRequested,
+        StopRequested,
+        SettingsChanged,
+        Archived,
+        Unarchived,
     )
 }
 _ENVELOPE = ("v", "t", "type")
@@ -259,6 +303,20 @@ def _progress(value: Any) -> tuple[int, int]:
     return _int(value[0]), _int(value[1])
 
 
+def _policy_values(value: Any) -> Mapping[str, Any]:
+    """Changed Policy fields: known names, and values a Policy accepts (checked on a default one)."""
+    if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+        raise EventError(f"must be an object of policy settings, not {value!r}")
+    unknown = sorted(set(value) - set(Policy().to_json()))
+    if unknown:
+        raise EventError(f"has settings a policy does not have: {', '.join(unknown)}")
+    try:
+        Policy.from_json({**Policy().to_json(), **value})
+    except PolicyError as exc:
+        raise EventError(f"{exc}") from None
+    return dict(value)
+
+
 def _outcome(value: Any) -> LinkOutcome:
     try:
         return LinkOutcome(value)
@@ -298,6 +356,7 @@ _CODECS: dict[str, tuple[_Load, _Dump]] = {
     "datetime": (_time, lambda v: v.isoformat()),
     "tuple[str, ...]": (_options, list),
     "Progress": (_progress, list),
+    "PolicyValues": (_policy_values, dict),
     "LinkOutcome": (_outcome, lambda v: v.value),
     "JobState": (_job_state, lambda v: v.name),
     "ExitStatus": (_exit, str),

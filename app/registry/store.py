@@ -47,6 +47,7 @@ from app.registry.files import (
     parse_json,
     read_regular,
 )
+from app.registry.sharing import SharingError, colleague_home, current_user, own_home, share_path, team_group
 
 SCHEMA_VERSION = 1
 DEFAULT_UMASK = 0o027
@@ -81,18 +82,14 @@ class ChainStatuses:
 
 
 def default_home(user: str | None = None) -> Path:
-    """The registry of `user` (default: the current user, whose LONGRUN_HOME counts)."""
-    if user is None or user == pwd.getpwuid(os.getuid()).pw_name:
-        env = os.environ.get("LONGRUN_HOME")
-        if env:
-            return Path(env)
-        state = os.environ.get("XDG_STATE_HOME")
-        return (Path(state) if state else Path.home() / ".local" / "state") / "longrun"
+    """The registry of `user` (default: the current user, whose LONGRUN_HOME counts; app/registry/sharing.py)."""
+    if user is None or user == current_user():
+        return own_home()
     try:
-        home = Path(pwd.getpwnam(user).pw_dir)
+        home_dir = pwd.getpwnam(user).pw_dir
     except KeyError:
         raise RegistryError(f"no such user: {user}") from None
-    return home / ".local" / "state" / "longrun"
+    return colleague_home(user, home_dir)
 
 
 def _umask() -> int:
@@ -123,6 +120,13 @@ class Registry:
         # statuses(): chain id -> (its event log's stat, its status)
         self._cache: dict[str, tuple[_StatKey | None, ChainStatus]] = {}
         self._chains_prefix = f"{self.chains_dir}/"
+        try:
+            self.group = None if read_only else team_group()  # LONGRUN_GROUP: new chains are the team's
+        except SharingError as exc:
+            raise RegistryError(str(exc)) from None
+        if self.group is not None:
+            self.dir_mode |= 0o050
+            self.file_mode |= 0o040
 
     # -- paths ---------------------------------------------------------------------------------
     @property
@@ -188,6 +192,9 @@ class Registry:
         try:
             os.mkdir(draft, self.dir_mode)
             os.chmod(draft, self.dir_mode | (os.stat(draft).st_mode & stat.S_ISGID))
+            if self.group is not None:  # LONGRUN_GROUP: the team's, before any file is made in it
+                for directory in (self.home, self.chains_dir, draft):
+                    share_path(directory, self.group)
             if env is not None:
                 self._write_json(draft / "env.json", dict(env), mode=0o600)
             self._write_json(draft / "spec.json", {"schema": SCHEMA_VERSION, "spec": spec.to_json()})

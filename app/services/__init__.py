@@ -5,7 +5,9 @@
   discovery.py         which chains there are: own registry, a colleague's, rebuilt from accounting
   reading.py           snapshots: chains in the read model with live data, the selected job and its
                        diagnosis (app.explain.focus: the pipeline of `longrun explain`), health
-  actions.py           cancel, signal, resubmit, reinit: ownership checked before any Slurm call
+  actions.py           cancel, signal, stop (of the job the person saw); a chain by id or name
+  relink.py            resubmit, reinit, with new settings for the next links; suggested options
+  archive.py           archive finished chains (out of status and the dashboard), and back
   creation.py          submit: a new chain and its first link
   workflow_actions.py  reinitialize a workflow
   api.py               ChainService, the Protocol the dashboard is written against
@@ -16,17 +18,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from app.services import workflow_actions
-from app.services.actions import ChainActions
 from app.services.api import ChainService
+from app.services.archive import ChainArchive
 from app.services.base import ActionRefused, current_user
 from app.services.creation import ChainCreation
 from app.services.reading import ChainReading
+from app.services.relink import ChainRelink
 
 if TYPE_CHECKING:
     from app.workflows.reinit import ReinitStep
 
 
-class Services(ChainReading, ChainActions, ChainCreation):
+class Services(ChainReading, ChainRelink, ChainArchive, ChainCreation):
     """Chains of the viewer (and read-only views of others'): read them, act on them, create them."""
 
     def workflow_reinit_plan(self, workflow: str) -> list[ReinitStep]:

@@ -1,8 +1,12 @@
-"""Which chains there are for a view: the viewer's registry, a colleague's when it is readable, and
-otherwise the longrun jobs Slurm knows (accounting comments and the queue).
+"""Which chains there are for a view: the viewer's registry; a colleague's, chain by chain as far
+as it can be read; and the longrun jobs Slurm knows (accounting comments and the queue) for the
+chains that cannot be read, and for everybody (`--all`).
 
-Reads files and makes at most two Slurm calls (one sacct over the accounting window, one squeue),
-and those only for a user whose registry cannot be read, or for everybody (`--all`).
+On most sites every user has a private group: a colleague's registry, or some of its chains,
+cannot be read. Such chains are not errors: they are rebuilt from Slurm accounting through the
+job comments (`longrun:<chain>:<attempt>`), merged with the readable ones, and a note says which
+path could not be read. Reads files and makes at most two Slurm calls (one sacct over the
+accounting window, one squeue), and those only when some chain cannot be read, or for everybody.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from app.model.chain import ChainStatus
 from app.registry import Registry, RegistryError, default_home
@@ -27,32 +32,95 @@ class Discovered:
     damaged: tuple[str, ...]  # chains whose files cannot be read: what is wrong with each
     tagged_jobs: tuple[JobAccounting, ...] = ()  # longrun jobs from accounting, steps included
     queued: tuple[QueueRecord, ...] = ()  # the queue, for live links accounting has no comment for yet
+    notes: tuple[str, ...] = ()  # how the view was built: what could not be read, where the rest came from
+
+
+@dataclass(frozen=True)
+class ColleagueRegistry:
+    """What could be read of a colleague's registry."""
+
+    chains: tuple[ChainStatus, ...]
+    damaged: tuple[str, ...]  # chains whose files we may read but that are damaged: what is wrong
+    unreadable: tuple[str, ...]  # chain ids whose files we may not read
+    problem: str | None  # the registry as a whole cannot be read: the path and why
+    exists: bool
+
+
+def unreadable_path(path: Path) -> Path | None:
+    """The first directory on the way to `path` (or `path` itself) that we may not read or pass."""
+    for candidate in (*reversed(path.parents), path):
+        if not os.path.lexists(candidate):
+            return None
+        wanted = os.R_OK | os.X_OK if candidate == path else os.X_OK
+        if not os.access(candidate, wanted):
+            return candidate
+    return None
+
+
+def _may_read_chain(directory: Path) -> bool:
+    if not os.access(directory, os.R_OK | os.X_OK):
+        return False
+    return all(not (directory / name).exists() or os.access(directory / name, os.R_OK)
+               for name in ("spec.json", "events.jsonl"))  # fmt: skip
 
 
 class ChainDiscovery(ServiceBase):
-    def registry_for(self, user: str) -> Registry | None:
-        """The user's registry when we can read it (ours, or a colleague's that is group-readable)."""
-        if user == self.viewer:
-            return self.registry
+    def read_colleague(self, user: str) -> ColleagueRegistry:
+        """A colleague's registry, chain by chain: what could be read, and what could not."""
         try:
             reg = Registry(default_home(user), read_only=True)
-        except RegistryError:
-            return None
-        return reg if os.access(reg.chains_dir, os.R_OK | os.X_OK) else None
+        except RegistryError as exc:
+            return ColleagueRegistry((), (), (), str(exc), False)
+        blocked = unreadable_path(reg.chains_dir)
+        if blocked is not None:
+            return ColleagueRegistry((), (), (), f"{blocked}: Permission denied", True)
+        if not reg.chains_dir.is_dir():
+            return ColleagueRegistry((), (), (), None, False)
+        try:
+            found = reg.statuses()
+        except RegistryError as exc:
+            return ColleagueRegistry((), (), (), str(exc), True)
+        unreadable = [d.chain_id for d in found.damaged if not _may_read_chain(reg.chains_dir / d.chain_id)]
+        damaged = [str(d) for d in found.damaged if d.chain_id not in unreadable]
+        return ColleagueRegistry(tuple(found.chains.values()), tuple(damaged), tuple(unreadable), None, True)
 
     def discover(self, user: str | None) -> Discovered:
         """The chains of `user` (everybody's when None; only the viewer's registry is read then)."""
-        reg = self.registry_for(user if user is not None else self.viewer)
-        from_registry: tuple[tuple[ChainStatus, bool], ...] = ()
-        damaged: tuple[str, ...] = ()
-        if reg is not None:
-            found = reg.statuses()  # damaged chains are reported, their files left as they are
-            read_only = reg is not self.registry
-            from_registry = tuple((status, read_only) for status in found.chains.values())
+        if user is None or user == self.viewer:
+            found = self.registry.statuses()  # damaged chains are reported, their files left as they are
+            from_registry = tuple((status, False) for status in found.chains.values())
             damaged = tuple(str(d) for d in found.damaged)
-        if user is not None and reg is not None:
-            return Discovered(from_registry, damaged)
+            if user is not None:
+                return Discovered(from_registry, damaged)
+            return self._with_accounting(None, from_registry, damaged, ())
+        colleague = self.read_colleague(user)
+        from_registry = tuple((status, True) for status in colleague.chains)
+        notes: list[str] = []
+        if colleague.problem is not None:
+            notes.append(
+                f"cannot read {user}'s registry ({colleague.problem}): {user}'s chains are rebuilt from Slurm "
+                f"accounting (the last {ACCOUNTING_WINDOW.days} days)"
+            )
+        elif colleague.unreadable:
+            count = len(colleague.unreadable)
+            notes.append(
+                f"{count} of {user}'s chains cannot be read ({', '.join(colleague.unreadable[:5])}"
+                f"{', ...' if count > 5 else ''}: Permission denied): they are rebuilt from Slurm accounting "
+                f"(the last {ACCOUNTING_WINDOW.days} days); {user} can share them with `longrun share`"
+            )
+        notes += [f"{user}'s {problem}; it is rebuilt from Slurm accounting" for problem in colleague.damaged]
+        if colleague.exists and colleague.problem is None and not colleague.unreadable and not colleague.damaged:
+            return Discovered(from_registry, ())
+        return self._with_accounting(user, from_registry, (), tuple(notes))
+
+    def _with_accounting(
+        self,
+        user: str | None,
+        from_registry: tuple[tuple[ChainStatus, bool], ...],
+        damaged: tuple[str, ...],
+        notes: tuple[str, ...],
+    ) -> Discovered:
         since = datetime.now(UTC) - ACCOUNTING_WINDOW
         jobs = self.slurm.accounting_for_user(user, since, "longrun:")  # unreadable rows: jobs.problems
         queued = self.slurm.queue(user=user)
-        return Discovered(from_registry, damaged, tuple(jobs), tuple(queued))
+        return Discovered(from_registry, damaged, tuple(jobs), tuple(queued), notes)

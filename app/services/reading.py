@@ -11,6 +11,7 @@ ended one.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import cached_property
@@ -37,10 +38,22 @@ class ChainReading(ChainDiscovery):
         return list(self.snapshot(user).chains)
 
     def snapshot(self, user: str | None, focus_job_id: str | None = None) -> DashboardSnapshot:
-        """Every chain of `user` (everybody's when None), and the job `focus_job_id` in detail."""
+        """Every chain of `user` (everybody's when None) but the archived ones, and the job
+        `focus_job_id` in detail."""
+        return self._snapshot(user, focus_job_id, archived=False)
+
+    def archived_chains(self, user: str | None) -> list[ChainView]:
+        """The archived chains of `user` (`longrun status --archived`): the registry's only, no Slurm call."""
+        return list(self._snapshot(user, None, archived=True).chains)
+
+    def _snapshot(self, user: str | None, focus_job_id: str | None, archived: bool) -> DashboardSnapshot:
         found = self.discover(user)
+        known = {(status.spec.owner, status.chain_id) for status, _ro in found.from_registry}
+        chosen = tuple((status, ro) for status, ro in found.from_registry if status.archived == archived)
+        found = dataclasses.replace(found, from_registry=chosen)
+        if archived:
+            found = dataclasses.replace(found, tagged_jobs=(), queued=())
         registry_chains = [status for status, _ro in found.from_registry]
-        known = {(status.spec.owner, status.chain_id) for status in registry_chains}
         rebuilt = [
             s
             for s in statuses_from_accounting(found.tagged_jobs, found.queued)
@@ -73,6 +86,7 @@ class ChainReading(ChainDiscovery):
             viewed_user=user,
             cluster=cluster_name(),
             damaged=found.damaged,
+            notes=found.notes,
         )
 
     def health(self) -> SupervisorHealth:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from app.model.chain import ChainStatus, Link, warning_seconds
-from app.model.outcome import RETRY_REASON, ChainHistory, Decision, LinkEnding, LinkOutcome, decide
+from app.model.outcome import RETRY_REASON, ChainHistory, Decision, LinkEnding, LinkOutcome, decide, short_link
 from app.model.states import JobState
 from app.registry import Registry
 from app.registry import events as ev
@@ -104,13 +104,14 @@ def history(status: ChainStatus, link: Link) -> ChainHistory:
     """What the outcome rules need to know about the links before this one."""
     policy = status.spec.policy
     attempt = link.attempt
+    warning = warning_seconds(list(status.spec.sbatch_options))
     short = 0
     for earlier in reversed(status.links[status.restart_base :]):
         if earlier.attempt >= attempt:
             continue
         if not (earlier.decision or "").startswith("continue") or earlier.state in BLAMELESS:
             break
-        if earlier.elapsed is None or earlier.elapsed.seconds >= policy.min_link_seconds:
+        if not short_link(earlier.elapsed, earlier.time_limit, warning, policy):
             break
         short += 1
     return ChainHistory(
@@ -118,6 +119,7 @@ def history(status: ChainStatus, link: Link) -> ChainHistory:
         short_links_before=short,
         progress_changed=progress_changed(status, link),
         cancel_requested=status.cancel_requested,
+        stop_requested_by=status.stop_requested_by,
         extra_link_allowed=status.extra_link_allowed,
         continue_code_seen=any(
             lk.ending == f"exit {policy.continue_exit_code}" for lk in status.links if lk.attempt < attempt

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.model.chain import ChainState
+from app.model.chain import ChainState, SettingsChange
 from app.model.exit_status import ExitStatus
 from app.model.states import JobState
 from app.model.units import Duration, MemorySize
@@ -50,6 +50,9 @@ class ChainView:
     read_only: bool
     superseded: bool = False  # a newer chain runs the same workflow job (workflow resubmitted, or reinit)
     restart_base: int = 0  # links before the last reinit: the restart budget counts from there
+    archived: bool = False  # listed only by `status --archived`
+    stopping: bool = False  # `longrun stop` sent the warning signal; no link follows the live one
+    changes: tuple[SettingsChange, ...] = ()  # settings changed for later links (resubmit/reinit with options)
 
     @property
     def attempt_limit(self) -> int | None:
@@ -112,3 +115,4 @@ class DashboardSnapshot:
     viewed_user: str | None
     cluster: str | None
     damaged: tuple[str, ...] = ()  # chains whose files could not be read: what is wrong with each
+    notes: tuple[str, ...] = ()  # how the view was built: a colleague's registry (or chains) not readable, ...

@@ -89,6 +89,9 @@ def chain_view(
         read_only=read_only,
         superseded=superseded,
         restart_base=status.restart_base,
+        archived=status.archived,
+        stopping=status.stop_requested_by is not None and status.live_link is not None,
+        changes=status.changes,
     )
 
 

@@ -15,9 +15,11 @@ fixed, so screens are deterministic. Nothing here calls Slurm.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from app.explain.focus import FocusExplainer
 from app.explain.gather import ChainLink
@@ -159,17 +161,27 @@ class FakeServices:
             raise ActionRefused(f"chain {chain_id} belongs to {chain.owner}: you can only watch it")
         return f"{name} {chain_id}: done"
 
-    def cancel(self, chain_id: str) -> str:
-        return self._act("cancel", chain_id)
+    def cancel(self, chain_id: str, job_id: str | None = None) -> str:
+        return self._act("cancel", chain_id, *_given(job_id=job_id))
 
-    def signal(self, chain_id: str, signal: str, full: bool = False) -> str:
-        return self._act("signal", chain_id, signal, full)
+    def signal(self, chain_id: str, signal: str, full: bool = False, job_id: str | None = None) -> str:
+        return self._act("signal", chain_id, signal, full, *_given(job_id=job_id))
 
-    def resubmit(self, chain_id: str) -> str:
-        return self._act("resubmit", chain_id)
+    def stop(self, chain_id: str, job_id: str | None = None) -> str:
+        return self._act("stop", chain_id, *_given(job_id=job_id))
 
-    def reinit(self, chain_id: str) -> str:
-        return self._act("reinit", chain_id)
+    def resubmit(self, chain_id: str, options: Sequence[str] = (), policy: Mapping[str, Any] | None = None) -> str:
+        return self._act("resubmit", chain_id, *_given(options=tuple(options), policy=policy))
+
+    def reinit(self, chain_id: str, options: Sequence[str] = (), policy: Mapping[str, Any] | None = None) -> str:
+        return self._act("reinit", chain_id, *_given(options=tuple(options), policy=policy))
+
+    def suggested_options(self, chain_id: str) -> tuple[str, ...]:
+        self.calls.append(("suggested_options", chain_id))
+        return ("--mem=256M",)
+
+    def archive(self, chain_id: str) -> str:
+        return self._act("archive", chain_id)
 
     def can_act(self, chain: ChainView) -> bool:
         return chain.owner == self.viewer and not chain.read_only
@@ -204,6 +216,11 @@ class FakeServices:
 
     def actions(self) -> list[tuple[object, ...]]:
         return [c for c in self.calls if c[0] != "snapshot"]
+
+
+def _given(**values: object) -> list[tuple[str, object]]:
+    """The optional arguments a call was given (recorded only when given, so older expectations hold)."""
+    return [(name, value) for name, value in values.items() if value]
 
 
 def _implements_the_service_api(fake: FakeServices) -> ChainService:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.commands.submit import UsageError, parse_submit_argv
+from app.commands.longrun_args import UsageError
+from app.commands.submit import parse_submit_argv
 from app.model.units import MemorySize
 
 
