@@ -26,7 +26,14 @@ stderr = Console(stderr=True, highlight=False)
 
 def literal(text: object, *, multiline: bool = False) -> str:
     """`text` for a console that reads markup: shown as it is, inert (no markup, no control sequence)."""
-    return escape(inert(str(text), multiline=multiline))
+    plain = inert(str(text), multiline=multiline)
+    body = plain.rstrip("\\")
+    trailing = len(plain) - len(body)
+    if not trailing:
+        return escape(body)
+    # rich prints N backslashes before a tag as N/2: doubled, and an empty tag pair after them, a
+    # trailing backslash prints as one whether a tag follows or not (and never escapes that tag).
+    return escape(body) + "\\" * (2 * trailing) + "[dim][/dim]"
 
 
 def print_error(message: str) -> None:

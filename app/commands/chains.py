@@ -41,6 +41,11 @@ def chain_json(view: ChainView) -> dict[str, Any]:
         "time_left": view.time_left.seconds if view.time_left else None,
         "workflow": view.workflow,
         "read_only": view.read_only,
+        "archived": view.archived,
+        "stopping": view.stopping,
+        "changes": [
+            {"at": ts(c.at), "by": c.by, "options": list(c.options), "policy": dict(c.policy)} for c in view.changes
+        ],
         "links": [
             {
                 "attempt": lk.attempt,

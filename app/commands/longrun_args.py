@@ -157,7 +157,7 @@ def parse_mixed(argv: Sequence[str], extra: dict[str, bool], *, stop_at_position
             return out
         if flag in _BY_FLAG or flag in extra:
             if seen_sbatch is not None:
-                order = f"{command} {shlex.join(_reordered(argv, i))} ..."
+                order = f"{command} {shlex.join(_reordered(argv, extra))}"
                 raise UsageError(
                     f"longrun's options come before sbatch's: {flag} after {seen_sbatch} "
                     f"would be passed to sbatch. Write: {order}"
@@ -197,13 +197,26 @@ def parse_mixed(argv: Sequence[str], extra: dict[str, bool], *, stop_at_position
     return out
 
 
-def _reordered(argv: Sequence[str], at: int) -> list[str]:
-    """argv up to `at` with the longrun option at `at` (and its value) moved to the front."""
-    token = argv[at]
-    flag = token.split("=", 1)[0]
-    takes_value = "=" not in token and (_BY_FLAG[flag].metavar is not None if flag in _BY_FLAG else True)
-    moved = list(argv[at : at + 2]) if takes_value and at + 1 < len(argv) else [token]
-    return [*moved, *argv[:at]]
+def _reordered(argv: Sequence[str], extra: dict[str, bool]) -> list[str]:
+    """argv with every longrun option (and its value) moved before the first sbatch option."""
+    ours: list[str] = []
+    others: list[str] = []
+    i = 0
+    while i < len(argv):
+        token = argv[i]
+        flag = token.split("=", 1)[0]
+        if flag in _BY_FLAG or flag in extra:
+            takes_value = _BY_FLAG[flag].metavar is not None if flag in _BY_FLAG else extra[flag]
+            width = 2 if takes_value and "=" not in token else 1
+            ours += argv[i : i + width]
+            i += width
+        elif token.startswith("-") and token != "-" and token != "--":
+            options, _ = sbatch.split_options(list(argv[i:]))
+            others += options[0].tokens
+            i += len(options[0].tokens)
+        else:
+            return [*ours, *others, *argv[i:]]
+    return [*ours, *others]
 
 
 def sbatch_options_after_script(args: Sequence[str]) -> list[str]:

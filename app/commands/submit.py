@@ -157,8 +157,8 @@ def guard_notes(options: list[str], policy: Policy, explicit: bool) -> list[str]
     if earliest == 0:
         return [
             f"with --time={limit_text}{signal}, a link may get its warning signal (or its end) at any second "
-            f"(Slurm sends it up to {EARLY_SLACK_SECONDS} s before it is due): the no-progress guard cannot tell a "
-            "short link from a healthy one and counts none as short; --progress-file FILE guards such a chain"
+            f"(Slurm may send it up to {EARLY_SLACK_SECONDS} s earlier than asked): the no-progress guard cannot "
+            "tell a short link from a healthy one and counts none as short; --progress-file FILE guards such a chain"
         ]
     if explicit and policy.min_link_seconds > earliest:
         return [

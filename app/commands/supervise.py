@@ -89,7 +89,16 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("supervise", help="watch and resubmit all your chains (foreground)")
+    parser = subparsers.add_parser(
+        "supervise",
+        help="watch and resubmit all your chains (foreground)",
+        description="Run your supervisor in the foreground: it watches every chain of yours (one sacct call per "
+        "cycle) and submits the next link when one ends. One per user: a second one refuses to start. Every "
+        "longrun command starts one in the background when none runs.",
+        epilog="examples:\n  longrun supervise                 in a terminal, until Ctrl-C\n"
+        "  */5 * * * * longrun supervise --ensure    a cron line: restart it after a reboot",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--ensure", action="store_true", help="start only when none runs; quiet otherwise (for cron)")
     parser.add_argument(
         "--exit-when-idle", type=float, metavar="SECONDS", help="exit after SECONDS with no chain to watch"

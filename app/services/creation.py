@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from app.model.chain import ChainSpec, Policy
+from app.model.text import inert
 from app.registry import RegistryError
 from app.services.base import ActionRefused, ServiceBase
+from app.slurm.options import split_options
 from app.supervisor.links import submit_link
 
 
@@ -48,6 +50,9 @@ class ChainCreation(ServiceBase):
                 self.registry.load_spec(upstream)
             except RegistryError:
                 raise ActionRefused(f"upstream chain {upstream} is not in your registry") from None
+        if name and not names_its_job(sbatch_options, path):
+            # a colleague sees the chain's name in squeue/sacct, not the script's file name
+            sbatch_options = (*sbatch_options, f"--job-name={inert(name)}")
         spec = ChainSpec(
             chain_id=uuid.uuid4().hex[:8],
             name=name or path.name,
@@ -75,3 +80,23 @@ class ChainCreation(ServiceBase):
             self.registry.delete_chain(spec.chain_id)
             raise ActionRefused(reason or "sbatch refused the job")
         return spec.chain_id, job_id
+
+
+def names_its_job(sbatch_options: Sequence[str], script: Path) -> bool:
+    """Whether -J/--job-name is given on the command line or in the script's #SBATCH lines."""
+    given, _ = split_options(list(sbatch_options))
+    if any(option.name == "job-name" for option in given):
+        return True
+    try:
+        with open(script, "rb") as handle:
+            head = handle.read(64 * 1024).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    for line in head.splitlines()[1:]:
+        if line.startswith("#SBATCH"):
+            directive, _ = split_options(line[len("#SBATCH") :].split())
+            if any(option.name == "job-name" for option in directive):
+                return True
+        elif line.strip() and not line.lstrip().startswith("#"):
+            break  # sbatch reads #SBATCH lines up to the first command
+    return False

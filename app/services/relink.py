@@ -19,7 +19,7 @@ from app.registry import upstream_block
 from app.registry.events import Reinit, ResubmitRequested, SettingsChanged
 from app.services.actions import ChainActions
 from app.services.base import ActionRefused
-from app.slurm.options import replace_options, split_options
+from app.slurm.options import needs_value, replace_options, split_options
 from app.supervisor.links import submit_link
 
 # Options a later link cannot change: where its output goes (one log for the chain), what ties it
@@ -63,6 +63,8 @@ class ChainRelink(ChainActions):
             if end != len(options) or any(o.tokens[0] == "--" for o in given):
                 raise ActionRefused(f"not an sbatch option: {options[end] if end < len(options) else '--'}")
             for option in given:
+                if len(option.tokens) == 1 and needs_value(option.tokens[0]):
+                    raise ActionRefused(f"{option.tokens[0]} needs a value (e.g. {option.tokens[0]}=VALUE)")
                 if option.name is None:
                     raise ActionRefused(f"{option.tokens[0]} is not an sbatch option (see `sbatch --help`)")
                 if option.name in FIXED_OPTIONS:
