@@ -84,7 +84,7 @@ def handle_relink(args: argparse.Namespace) -> int:
         stdout.print(text, markup=False, highlight=False, soft_wrap=True)
         return 0 if argv else 2
     try:
-        parsed = parse_mixed(argv, {}, stop_at_positional=False, command=f"longrun {action} CHAIN")
+        parsed = parse_mixed(argv, {}, stop_at_positional=False, command=f"longrun {action}")
         if len(parsed.positionals) != 1:
             raise UsageError(f"give exactly one CHAIN, not {len(parsed.positionals)}: {' '.join(parsed.positionals)}")
     except UsageError as exc:

@@ -47,11 +47,10 @@ import argparse
 import json
 from typing import Any
 
-from rich.markup import escape
 from rich.panel import Panel
 from rich.syntax import Syntax
 
-from app.console import fitted_table, print_error, stdout
+from app.console import fitted_table, literal, print_error, stdout
 from app.diagnose import Diagnosis
 from app.explain.gather import JOB_ID_RE, Gathered, JobNotFound, diagnose_gathered, gather
 from app.slurm.client import default_client
@@ -171,20 +170,20 @@ def render(gathered: Gathered, diagnosis: Diagnosis) -> None:
     acc = gathered.accounting
     who = ""
     if acc and acc.job.user:
-        who = f" ({escape(acc.job.name)}, {escape(acc.job.user)})"
+        who = f" ({literal(acc.job.name)}, {literal(acc.job.user)})"
     colour = _STYLE.get(diagnosis.kind.value, "red")
-    body = [escape(diagnosis.explanation)]
+    body = [literal(diagnosis.explanation, multiline=True)]
     if diagnosis.ambiguous:
-        body += ["", *(f"[yellow]uncertain:[/] {escape(note)}" for note in diagnosis.ambiguous)]
+        body += ["", *(f"[yellow]uncertain:[/] {literal(note)}" for note in diagnosis.ambiguous)]
     if diagnosis.suggestion:
-        body += ["", f"[bold]what to do:[/] {escape(diagnosis.suggestion)}"]
+        body += ["", f"[bold]what to do:[/] {literal(diagnosis.suggestion, multiline=True)}"]
     if diagnosis.fix_options:
         options = " ".join(f"--{k}={v}" for k, v in diagnosis.fix_options.items())
-        body += [f"[bold]sbatch options:[/] {escape(options)}"]
+        body += [f"[bold]sbatch options:[/] {literal(options)}"]
     stdout.print(
         Panel(
             "\n".join(body),
-            title=f"[bold {colour}]job {escape(gathered.job_id)}{who}: {escape(diagnosis.title)}[/]",
+            title=f"[bold {colour}]job {literal(gathered.job_id)}{who}: {literal(diagnosis.title)}[/]",
             title_align="left",
             subtitle=f"kind: {diagnosis.kind.value}",
             subtitle_align="right",
@@ -194,16 +193,17 @@ def render(gathered: Gathered, diagnosis: Diagnosis) -> None:
     if diagnosis.evidence:
         stdout.print("[bold]evidence[/]")
         for item in diagnosis.evidence:
-            stdout.print(f"  [dim]{escape(item.source)}[/] {escape(item.item)}: {escape(item.value)}", soft_wrap=True)
+            line = f"  [dim]{literal(item.source)}[/] {literal(item.item)}: {literal(item.value)}"
+            stdout.print(line, soft_wrap=True)
     for note in gathered.notes:
-        stdout.print(f"[yellow]note:[/] {escape(note)}")
+        stdout.print(f"[yellow]note:[/] {literal(note)}")
     rows = _rows(gathered)
     if rows:
         lines = []
         for row in rows:
             state = row.state.value + (f" by {row.cancelled_by_uid}" if row.cancelled_by_uid is not None else "")
             lines.append([
-                escape(row.step_id), escape(row.name), state, str(row.exit_status),
+                literal(row.step_id), literal(row.name), state, str(row.exit_status),
                 _text(row.elapsed) or "", _text(row.max_rss) or "", _text(row.req_mem) or "",
             ])  # fmt: skip
         headers = ("JobID", "Name", "State", "ExitCode", "Elapsed", "MaxRSS", "ReqMem")

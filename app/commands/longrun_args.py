@@ -133,10 +133,10 @@ def longrun_flags(extra: dict[str, bool]) -> list[str]:
 def parse_mixed(argv: Sequence[str], extra: dict[str, bool], *, stop_at_positional: bool, command: str) -> MixedArgs:
     """Parse longrun's options (POLICY_FLAGS, and `extra`: flag -> takes a value), then sbatch's.
 
-    Longrun's options come first: one after an sbatch option is refused with the order to write,
-    as is an option close to one of longrun's (did-you-mean). With `stop_at_positional` (submit),
-    the first positional ends the options and it and everything after it are `rest`; otherwise
-    positionals may come anywhere.
+    With `stop_at_positional` (submit), the first positional ends the options and it and everything
+    after it are `rest`, and longrun's options come first: one after an sbatch option is refused
+    with the order to write. Otherwise (resubmit, reinit) options and positionals come in any order.
+    An unknown option close to one of longrun's is refused with did-you-mean.
     """
     out = MixedArgs()
     ours = longrun_flags(extra)
@@ -156,7 +156,7 @@ def parse_mixed(argv: Sequence[str], extra: dict[str, bool], *, stop_at_position
             out.positionals += list(argv[i:])
             return out
         if flag in _BY_FLAG or flag in extra:
-            if seen_sbatch is not None:
+            if seen_sbatch is not None and stop_at_positional:
                 order = f"{command} {shlex.join(_reordered(argv, extra))}"
                 raise UsageError(
                     f"longrun's options come before sbatch's: {flag} after {seen_sbatch} "

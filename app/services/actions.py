@@ -30,7 +30,7 @@ class ChainActions(ServiceBase):
         try:
             if self.registry.chain_dir(chain).is_dir():
                 return chain
-        except UnknownChain:
+        except (UnknownChain, OSError):  # not an id: a slash, a name too long for a file...
             pass
         try:
             found = self.registry.statuses().chains

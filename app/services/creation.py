@@ -15,6 +15,8 @@ from app.services.base import ActionRefused, ServiceBase
 from app.slurm.options import split_options
 from app.supervisor.links import submit_link
 
+JOB_NAME_CHARS = 200  # sbatch refuses a job name over 1024 bytes; slurmdbd keeps 255
+
 
 class ChainCreation(ServiceBase):
     def submit(
@@ -52,7 +54,7 @@ class ChainCreation(ServiceBase):
                 raise ActionRefused(f"upstream chain {upstream} is not in your registry") from None
         if name and not names_its_job(sbatch_options, path):
             # a colleague sees the chain's name in squeue/sacct, not the script's file name
-            sbatch_options = (*sbatch_options, f"--job-name={inert(name)}")
+            sbatch_options = (*sbatch_options, f"--job-name={inert(name)[:JOB_NAME_CHARS]}")
         spec = ChainSpec(
             chain_id=uuid.uuid4().hex[:8],
             name=name or path.name,

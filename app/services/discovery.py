@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from app.model.chain import ChainStatus
-from app.registry import Registry, RegistryError, default_home
+from app.registry import Registry, RegistryError, UnknownChain, default_home
 from app.services.base import ServiceBase
 from app.slurm.records import JobAccounting, QueueRecord
 
@@ -74,15 +74,27 @@ class ChainDiscovery(ServiceBase):
         blocked = unreadable_path(reg.chains_dir)
         if blocked is not None:
             return ColleagueRegistry((), (), (), f"{blocked}: Permission denied", True)
-        if not reg.chains_dir.is_dir():
-            return ColleagueRegistry((), (), (), None, False)
         try:
-            found = reg.statuses()
-        except RegistryError as exc:
-            return ColleagueRegistry((), (), (), str(exc), True)
-        unreadable = [d.chain_id for d in found.damaged if not _may_read_chain(reg.chains_dir / d.chain_id)]
-        damaged = [str(d) for d in found.damaged if d.chain_id not in unreadable]
-        return ColleagueRegistry(tuple(found.chains.values()), tuple(damaged), tuple(unreadable), None, True)
+            with os.scandir(reg.chains_dir) as entries:  # names only: a private chain is not stat'ed here
+                chain_ids = sorted(entry.name for entry in entries if not entry.name.startswith("."))
+        except FileNotFoundError:
+            return ColleagueRegistry((), (), (), None, False)
+        except OSError as exc:
+            return ColleagueRegistry((), (), (), f"{reg.chains_dir}: {exc.strerror}", True)
+        chains: list[ChainStatus] = []
+        damaged: list[str] = []
+        unreadable: list[str] = []
+        for chain_id in chain_ids:
+            if not _may_read_chain(reg.chains_dir / chain_id):
+                unreadable.append(chain_id)
+                continue
+            try:
+                chains.append(reg.status(chain_id))
+            except UnknownChain:
+                continue  # being made or removed right now
+            except (RegistryError, ValueError, KeyError, TypeError) as exc:  # one damaged chain hides no other
+                damaged.append(f"chain {chain_id}: {exc}")
+        return ColleagueRegistry(tuple(chains), tuple(damaged), tuple(unreadable), None, True)
 
     def discover(self, user: str | None) -> Discovered:
         """The chains of `user` (everybody's when None; only the viewer's registry is read then)."""
