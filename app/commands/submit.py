@@ -8,6 +8,7 @@ sure the user's supervisor runs.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 from dataclasses import dataclass, field
 
@@ -20,6 +21,8 @@ from app.commands.longrun_args import (
     sbatch_options_after_script,
 )
 from app.console import literal, print_error, print_json, print_note, stdout
+from app.explain.sbatch_options import merged
+from app.explain.scripts import read_script
 from app.model.chain import Policy, PolicyError, warning_seconds
 from app.model.outcome import EARLY_SLACK_SECONDS, earliest_warning
 from app.model.units import Duration, UnitParseError
@@ -118,7 +121,8 @@ def handle(args: argparse.Namespace) -> int:
     except ActionRefused as exc:
         print_error(f"--after: {exc}")
         return 2
-    for note in guard_notes(req.sbatch_options, req.policy, "--min-link-seconds" in req.explicit_policy):
+    explicit = "--min-link-seconds" in req.explicit_policy
+    for note in guard_notes(req.sbatch_options, req.policy, explicit, os.path.abspath(req.script)):
         print_note(note)
     try:
         chain_id, job_id = services.submit(
@@ -142,16 +146,20 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
-def guard_notes(options: list[str], policy: Policy, explicit: bool) -> list[str]:
-    """What the no-progress guard will do with these settings, when it is not what one would think."""
-    limit_text = find_option(options, "--time", "-t")
+def guard_notes(options: list[str], policy: Policy, explicit: bool, script: str | None = None) -> list[str]:
+    """What the no-progress guard will do with these settings (the command line's, then the
+    script's #SBATCH lines), when it is not what one would think."""
+    found = read_script(script)
+    given = merged(options, found.directives if found else ())
+    limit_text = given.get("time", ("", ""))[0]
     try:
         limit = Duration.parse(limit_text) if limit_text else None
     except UnitParseError:
         return []
     if limit is None:
         return []
-    warning = warning_seconds(options)
+    signal_text = given.get("signal", ("", ""))[0]
+    warning = warning_seconds([f"--signal={signal_text}"]) if signal_text else None
     earliest = earliest_warning(limit, warning)
     signal = f" and --signal=...@{warning}" if warning is not None else ""
     if earliest == 0:

@@ -2,8 +2,8 @@
 
 sbatch parses both with getopt_long: `-o FILE`, `-oFILE`, `--output=FILE`, `--output FILE`,
 unique abbreviations (`--out=FILE`), the last occurrence wins, and an option's value is never
-taken for an option (`--comment=-o` sets a comment). Which options take a value comes from the
-OPTIONS section of sbatch(1) (Slurm 22.05); every option not listed below takes one.
+taken for an option (`--comment=-o` sets a comment). Which options exist and take a value is
+app/slurm/options.py's table (sbatch(1) of Slurm 22.05).
 
 In a script, sbatch reads `#SBATCH` (and the old `#SLURM`) lines from the top and stops at the
 first line that is neither blank nor a comment. A line may hold several options, split like
@@ -15,41 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-# Long options that take no value, and those whose value is optional (`--name=VALUE` only).
-_NO_VALUE = frozenset(
-    {"contiguous", "help", "hold", "ignore-pbs", "no-requeue", "overcommit", "oversubscribe", "parsable", "quiet",
-     "reboot", "requeue", "spread-job", "test-only", "usage", "use-min-nodes", "verbose", "version", "wait"}
-)  # fmt: skip
-_OPTIONAL_VALUE = frozenset({"exclusive", "get-user-env", "nice", "no-kill", "propagate"})
-_WITH_VALUE = frozenset(
-    {"account", "acctg-freq", "array", "batch", "bb", "bbf", "begin", "chdir", "cluster-constraint", "clusters",
-     "comment", "constraint", "container", "core-spec", "cores-per-socket", "cpu-freq", "cpus-per-gpu",
-     "cpus-per-task", "deadline", "delay-boot", "dependency", "distribution", "error", "exclude", "export",
-     "export-file", "extra-node-info", "gid", "gpu-bind", "gpu-freq", "gpus", "gpus-per-node", "gpus-per-socket",
-     "gpus-per-task", "gres", "gres-flags", "hint", "input", "job-name", "kill-on-invalid-dep", "licenses",
-     "mail-type", "mail-user", "mcs-label", "mem", "mem-bind", "mem-per-cpu", "mem-per-gpu", "mincpus", "network",
-     "nodefile", "nodelist", "nodes", "ntasks", "ntasks-per-core", "ntasks-per-gpu", "ntasks-per-node",
-     "ntasks-per-socket", "open-mode", "output", "partition", "power", "prefer", "priority", "profile", "qos",
-     "reservation", "signal", "sockets-per-node", "switches", "thread-spec", "threads-per-core", "time", "time-min",
-     "tmp", "uid", "wait-all-nodes", "wckey", "wrap"}
-)  # fmt: skip
-_LONG = _NO_VALUE | _OPTIONAL_VALUE | _WITH_VALUE
-_SHORT = {
-    "A": "account", "a": "array", "b": "begin", "B": "extra-node-info", "C": "constraint", "c": "cpus-per-task",
-    "D": "chdir", "d": "dependency", "e": "error", "F": "nodefile", "G": "gpus", "H": "hold", "h": "help",
-    "i": "input", "J": "job-name", "k": "no-kill", "L": "licenses", "M": "clusters", "m": "distribution",
-    "N": "nodes", "n": "ntasks", "O": "overcommit", "o": "output", "p": "partition", "Q": "quiet", "q": "qos",
-    "S": "core-spec", "s": "oversubscribe", "t": "time", "V": "version", "v": "verbose", "W": "wait",
-    "w": "nodelist", "x": "exclude",
-}  # fmt: skip
-
-
-def _long_name(text: str) -> str | None:
-    """The option `text` names: itself, or the one option it is a unique abbreviation of."""
-    if text in _LONG:
-        return text
-    matches = [name for name in _LONG if name.startswith(text)]
-    return matches[0] if len(matches) == 1 else None
+from app.slurm.options import OPTIONAL_VALUE, SHORT, WITH_VALUE, long_name
 
 
 def parse_options(argv: Iterable[str]) -> dict[str, str]:
@@ -68,10 +34,10 @@ def parse_options(argv: Iterable[str]) -> dict[str, str]:
             break
         if arg.startswith("--"):
             name_text, has_value, value = arg[2:].partition("=")
-            name = _long_name(name_text)
+            name = long_name(name_text)
             if name is None:
                 continue
-            if name in _WITH_VALUE and not has_value:
+            if name in WITH_VALUE and not has_value:
                 if i >= len(args):
                     break
                 value = args[i]
@@ -80,18 +46,18 @@ def parse_options(argv: Iterable[str]) -> dict[str, str]:
             continue
         j = 1
         while j < len(arg):  # clustered short options: `-Hv`, `-oFILE`, `-o FILE`
-            short = _SHORT.get(arg[j])
+            short = SHORT.get(arg[j])
             j += 1
             if short is None:
                 continue
-            if short in _WITH_VALUE:
+            if short in WITH_VALUE:
                 if j < len(arg):
                     found[short] = arg[j:]
                 elif i < len(args):
                     found[short] = args[i]
                     i += 1
                 break
-            if short in _OPTIONAL_VALUE:
+            if short in OPTIONAL_VALUE:
                 found[short] = arg[j:]
                 break
             found[short] = ""

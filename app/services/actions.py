@@ -10,7 +10,11 @@ so the supervisor cannot put a new link in between.
 
 from __future__ import annotations
 
-from app.model.chain import ChainState, ChainStatus, Link, find_option
+from collections.abc import Sequence
+
+from app.explain.sbatch_options import merged
+from app.explain.scripts import read_script
+from app.model.chain import ChainState, ChainStatus, Link
 from app.model.states import JobState
 from app.registry import RegistryError, UnknownChain
 from app.registry.events import Cancelled, CancelRequested, StopRequested
@@ -134,7 +138,7 @@ class ChainActions(ServiceBase):
                 self.slurm.cancel(link.job_id)
                 self.registry.append(chain_id, Cancelled(job_id=link.job_id))
                 return f"cancelled job {link.job_id}, which had not started; chain {chain_id} is stopped"
-            signal, batch = warning_signal(status.spec.sbatch_options)
+            signal, batch = warning_signal(status.spec.sbatch_options, status.spec.script)
             try:
                 self.slurm.cancel(link.job_id, signal=signal, batch_only=batch, full=False)
             except UnknownJob:
@@ -154,12 +158,12 @@ class ChainActions(ServiceBase):
             pass
 
 
-def warning_signal(options: tuple[str, ...] | list[str]) -> tuple[str, bool]:
-    """The signal of `--signal=[R|B:]SIG[@TIME]` and whether it goes to the batch shell only.
-
-    Without --signal: TERM to the batch shell (where a script's trap catches it).
-    """
-    value = find_option(options, "--signal")
+def warning_signal(options: Sequence[str], script: str | None = None) -> tuple[str, bool]:
+    """The signal of the chain's `--signal=[R|B:]SIG[@TIME]` (command line, else the script's
+    #SBATCH lines) and whether it goes to the batch shell only. Without one: TERM to the batch shell
+    (where a script's trap catches it)."""
+    found = read_script(script)
+    value = merged(options, found.directives if found else ()).get("signal", ("", ""))[0]
     if not value:
         return DEFAULT_STOP_SIGNAL, True
     flags, colon, rest = value.partition(":")

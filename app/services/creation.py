@@ -8,11 +8,12 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from app.explain.sbatch_options import merged
+from app.explain.scripts import read_script
 from app.model.chain import ChainSpec, Policy
 from app.model.text import inert
 from app.registry import RegistryError
 from app.services.base import ActionRefused, ServiceBase
-from app.slurm.options import split_options
 from app.supervisor.links import submit_link
 
 JOB_NAME_CHARS = 200  # sbatch refuses a job name over 1024 bytes; slurmdbd keeps 255
@@ -86,19 +87,5 @@ class ChainCreation(ServiceBase):
 
 def names_its_job(sbatch_options: Sequence[str], script: Path) -> bool:
     """Whether -J/--job-name is given on the command line or in the script's #SBATCH lines."""
-    given, _ = split_options(list(sbatch_options))
-    if any(option.name == "job-name" for option in given):
-        return True
-    try:
-        with open(script, "rb") as handle:
-            head = handle.read(64 * 1024).decode("utf-8", errors="replace")
-    except OSError:
-        return False
-    for line in head.splitlines()[1:]:
-        if line.startswith("#SBATCH"):
-            directive, _ = split_options(line[len("#SBATCH") :].split())
-            if any(option.name == "job-name" for option in directive):
-                return True
-        elif line.strip() and not line.lstrip().startswith("#"):
-            break  # sbatch reads #SBATCH lines up to the first command
-    return False
+    found = read_script(str(script))
+    return "job-name" in merged(sbatch_options, found.directives if found else ())

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from app.explain.scripts import forget_scripts
 from app.model.chain import ChainSpec, ChainState, Policy
 from app.model.exit_status import ExitStatus
 from app.model.outcome import LinkEnding, LinkOutcome, decide
@@ -21,6 +22,8 @@ from app.model.states import JobState
 from app.model.units import Duration
 from app.registry import Registry
 from app.services import ActionRefused, Services, current_user
+from app.services.actions import warning_signal
+from app.services.creation import names_its_job
 from app.slurm.client import SlurmClient
 from app.supervisor import Supervisor
 
@@ -226,3 +229,22 @@ def test_status_json_shows_settings_changes_and_stopping(tmp_path: Path) -> None
     (change,) = chain["changes"]
     assert change["by"] == "alice" and change["options"] == ["--mem=2G"] and change["policy"] == {"min_link_seconds": 5}
     assert chain["stopping"] is False and chain["archived"] is False
+
+
+def test_the_stop_signal_is_the_chains_warning_signal(tmp_path: Path) -> None:
+    script = tmp_path / "job.sh"
+    script.write_text("#!/bin/bash\n#SBATCH --signal=R:SIGUSR2@300\nsleep 1\n")
+    assert warning_signal(["--time=5"], str(script)) == ("USR2", False), "the script's #SBATCH line: to the steps"
+    assert warning_signal(["--signal=B:USR1@60"], str(script)) == ("USR1", True), "the command line wins"
+    assert warning_signal(["--signal=10"], None) == ("10", False)
+    assert warning_signal([], None) == ("TERM", True), "no --signal: TERM to the batch shell"
+
+
+def test_name_sets_the_job_name_unless_the_person_or_the_script_does(tmp_path: Path) -> None:
+    script = tmp_path / "job.sh"
+    script.write_text("#!/bin/bash\nsleep 1\n")
+    assert not names_its_job(["--time=5"], script)
+    assert names_its_job(["-J", "x"], script) and names_its_job(["--job=x"], script)
+    script.write_text("#!/bin/bash\n#SBATCH --job-name=mine\nsleep 1\n")
+    forget_scripts()
+    assert names_its_job([], script)

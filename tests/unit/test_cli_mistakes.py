@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import re
+from pathlib import Path
 
 import pytest
 
@@ -100,3 +101,11 @@ def test_cli_refusals_are_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]
     assert "error: --mem=1G after the script" in err and "Traceback" not in err
     assert main(["submit", "--max-restart", "2", "job.sh"]) == 2
     assert "did you mean --max-restarts" in capsys.readouterr().err
+
+
+def test_the_guard_notes_read_the_scripts_sbatch_lines(tmp_path: Path) -> None:
+    script = tmp_path / "job.sh"
+    script.write_text("#!/bin/bash\n#SBATCH --time=1 --signal=B:TERM@20\nsleep 1\n")
+    (note,) = guard_notes([], Policy(), explicit=False, script=str(script))
+    assert "with --time=1 and --signal=...@20" in note
+    assert guard_notes(["--time=600"], Policy(), explicit=False, script=str(script)) == [], "the command line wins"
