@@ -13,12 +13,14 @@ from typing import Any
 
 from app.console import fitted_table, literal, print_error, print_json, print_note, stdout, table_width
 from app.model.chain import ChainStatus
+from app.model.text import inert
 from app.registry import RegistryError
 from app.services import Services
 from app.supervisor import ensure_supervisor
 from app.views import ChainView
 
 REASON_WIDTH = 30  # narrowest column a reason sentence still reads well in
+ID_WIDTH = 20
 
 
 def _duration(value: Any) -> str:
@@ -100,7 +102,7 @@ def handle_status(args: argparse.Namespace) -> int:
         limit = f"/{v.attempt_limit}" if v.attempt_limit is not None else ""
         job = v.links[-1].job_id if v.links else None
         rows.append([
-            literal(v.chain_id), literal(v.name), literal(v.owner), v.state.value, f"{v.attempt}{limit}",
+            literal(clip(v.chain_id)), literal(v.name), literal(clip(v.owner)), v.state.value, f"{v.attempt}{limit}",
             literal(job or "-"), _duration(v.total_run_time), _duration(v.time_left),
         ])  # fmt: skip
     headers = ["CHAIN", "NAME", "OWNER", "STATE", "ATTEMPT", "JOB", "RUN TIME", "LEFT"]
@@ -117,10 +119,17 @@ def handle_status(args: argparse.Namespace) -> int:
     if not reasons_inline:
         for v in views:
             if v.reason:
-                stdout.print(f"[bold]{literal(v.chain_id)}[/] {literal(v.reason)}", soft_wrap=False)
+                stdout.print(f"[bold]{literal(clip(v.chain_id))}[/] {literal(v.reason)}", soft_wrap=False)
     if snapshot.health is not None and not snapshot.health.alive:
         stdout.print("[yellow]your supervisor: not running[/] (start it with `longrun supervise --ensure`)")
     return rc
+
+
+def clip(text: str, width: int = ID_WIDTH) -> str:
+    """An id as long as ours are; a longer one (a forged comment tag) is cut, so that it cannot push
+    the other columns off the table (`--json` has it whole)."""
+    shown = inert(text)
+    return shown if len(shown) <= width else shown[: width - 1] + "…"
 
 
 def report_damaged(damaged: tuple[str, ...]) -> int:
