@@ -8,6 +8,7 @@ clear line and give a non-zero exit; tracebacks are for bugs only.
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from collections.abc import Sequence
 
@@ -42,7 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    unknown = _unknown_command(parser, given)
+    if unknown is not None:
+        print_error(unknown)
+        return 2
+    args = parser.parse_args(given)
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help()
@@ -52,13 +58,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SlurmError as exc:
         print_error(str(exc))
         return 3
-    except RegistryError as exc:  # e.g. the registry path is a file, or HOME is not writable
+    except RegistryError as exc:  # e.g. LONGRUN_GROUP names no group, the registry path is a file
         print_error(str(exc))
         return 2
     except KeyboardInterrupt:
         print_error("interrupted")
         return 130
     return result
+
+
+def _unknown_command(parser: argparse.ArgumentParser, argv: list[str]) -> str | None:
+    """A message with did-you-mean when the first argument is not a command (`longrun stauts`)."""
+    if not argv or argv[0].startswith("-"):
+        return None
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    if argv[0] in action.choices:
+        return None
+    close = difflib.get_close_matches(argv[0], list(action.choices), n=1, cutoff=0.6)
+    hint = f": did you mean `longrun {close[0]}`?" if close else ""
+    return f"no command {argv[0]}{hint} (`longrun --help` lists them)"
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import shlex
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,8 +97,13 @@ POLICY_FIELD_FLAGS = {
 }
 
 
-def policy_help(width: int = 26) -> str:
-    return "\n".join(f"  {(f.flag + ' ' + (f.metavar or '')).ljust(width)}{f.help}" for f in POLICY_FLAGS)
+def policy_help(width: int = 26, columns: int = 100) -> str:
+    """The policy options as `--help` lists them, wrapped to `columns`."""
+    lines = []
+    for f in POLICY_FLAGS:
+        head = f"  {(f.flag + ' ' + (f.metavar or '')).ljust(width)}"
+        lines.append(textwrap.fill(f.help, columns, initial_indent=head, subsequent_indent=" " * len(head)))
+    return "\n".join(lines)
 
 
 @dataclass

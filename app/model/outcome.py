@@ -7,7 +7,7 @@ the observed ending, the policy and the chain's history, and records the Decisio
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from app.model.chain import Policy
@@ -93,11 +93,15 @@ def completed_early(ending: LinkEnding) -> bool:
 
 def decide(ending: LinkEnding, policy: Policy, history: ChainHistory) -> Decision:
     """The outcome of one link's ending under a policy (a stop asked for turns a continue into a stop)."""
-    decision = _decide(ending, policy, history)
     stopper = history.stop_requested_by
-    if stopper is not None and decision.outcome is LinkOutcome.CONTINUE:
+    if stopper is None:
+        return _decide(ending, policy, history)
+    # Stopped by a person: what the ending itself means, the budget and the guard aside.
+    unlimited = replace(history, extra_link_allowed=True, short_links_before=0, progress_changed=None)
+    decision = _decide(ending, policy, unlimited)
+    if decision.outcome is LinkOutcome.CONTINUE:
         return Decision(LinkOutcome.NEEDS_PERSON, f"stopped by {stopper}; the link ended: {decision.reason}")
-    if stopper is not None and decision.outcome is LinkOutcome.CANCELLED:
+    if decision.outcome is LinkOutcome.CANCELLED:
         return Decision(LinkOutcome.NEEDS_PERSON, f"stopped by {stopper}")
     return decision
 

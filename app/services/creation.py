@@ -45,7 +45,8 @@ class ChainCreation(ServiceBase):
         if not path.is_absolute():
             path = Path(workdir) / path
         if not path.is_file():
-            raise ActionRefused(f"no such job script: {path}")
+            what = "not a regular file" if path.exists() else "no such file"
+            raise ActionRefused(f"no such job script: {path} ({what})")
         if not os.access(path, os.R_OK):
             raise ActionRefused(f"cannot read job script: {path}")
         for upstream in depends_on:

@@ -251,9 +251,9 @@ class Supervisor:
         return (datetime.now(UTC) - when).total_seconds() < PLACEHOLDER_PATIENCE
 
     def poll_for(self, status: ChainStatus, job: JobAccounting | None) -> float:
-        """Poll fast near a link's time limit (its end is due), slowly otherwise."""
-        if job is None:
-            return FAST_POLL  # just submitted, not in accounting yet
+        """Poll fast near a link's time limit (its end is due) or after `longrun stop`, slowly otherwise."""
+        if job is None or status.stop_requested_by is not None:
+            return FAST_POLL  # just submitted, not in accounting yet; or told to checkpoint now
         row = job.job
         if row.state is JobState.PENDING or row.start is None:
             return PENDING_POLL

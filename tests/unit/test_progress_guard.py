@@ -40,3 +40,12 @@ def test_the_threshold_is_the_earliest_moment_the_signal_may_come() -> None:
     assert not short_link(Duration(90), Duration(120), None, Policy())  # ran until (near) its limit: TIMEOUT
     assert short_link(Duration(10), None, None, Policy()), "an unknown limit leaves min_link_seconds alone"
     assert not short_link(Duration(10), Duration(3600), None, Policy(min_link_seconds=0))
+
+
+def test_a_stopped_chain_says_who_stopped_it_even_at_its_restart_limit() -> None:
+    history = ChainHistory(restarts_used=1, stop_requested_by="alice")
+    decision = decide(checkpointed(40, 600, 30), Policy(max_restarts=1), history)
+    assert decision.outcome is LinkOutcome.NEEDS_PERSON
+    assert decision.reason == "stopped by alice; the link ended: checkpointed (exit 75)"
+    failed = decide(LinkEnding(JobState.FAILED, ExitStatus(3, 0), Duration(5)), Policy(), history)
+    assert failed.reason == "failed with exit code 3", "a failure is still told as a failure"
