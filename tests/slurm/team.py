@@ -9,9 +9,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
-from tests.conftest import WORK_ROOT, run_as
+from tests.conftest import WORK_ROOT, make_user_dir, run_as
+from tests.slurm.chain_helpers import stop_supervisor
 
 TEAM_GROUP = "hpcusers"
 USERS = ("alice", "bob")
@@ -30,10 +32,7 @@ def make_team() -> Path:
 def cancel_team_jobs(root: Path) -> None:
     """Cancel the queued jobs of this team directory only (found by their working directory)."""
     for user in USERS:
-        jobs = subprocess.run(["squeue", "-h", "-u", user, "-o", "%i %Z"], capture_output=True, text=True, timeout=30)
-        mine = [line.split()[0] for line in jobs.stdout.splitlines() if str(root) in line]
-        if mine:
-            run_as(user, ["scancel", *mine], timeout=30)
+        cancel_jobs_in(user, root)
 
 
 def team_longrun(
@@ -41,3 +40,20 @@ def team_longrun(
 ) -> subprocess.CompletedProcess[str]:
     full = {"LONGRUN_HOME": f"{root}/%u/reg", "LONGRUN_NO_AUTOSTART": "1", **(env or {})}
     return run_as(user, ["longrun", *argv], cwd=root / user, env=full, timeout=120)
+
+
+def cancel_jobs_in(user: str, directory: Path) -> None:
+    """Cancel `user`'s queued jobs whose working directory is under `directory` (a test's own)."""
+    jobs = subprocess.run(["squeue", "-h", "-u", user, "-o", "%i %Z"], capture_output=True, text=True, timeout=30)
+    mine = [line.split()[0] for line in jobs.stdout.splitlines() if str(directory) in line]
+    if mine:
+        run_as(user, ["scancel", *mine], timeout=30)
+
+
+def user_test_dir(user: str, label: str) -> Iterator[Path]:
+    """A test's own directory for `user` (registry under reg/); afterwards its supervisor is stopped
+    and its jobs cancelled."""
+    path = make_user_dir(user, label)
+    yield path
+    stop_supervisor(path)
+    cancel_jobs_in(user, path)

@@ -11,27 +11,21 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_user_dir, wait_until
+from tests.conftest import wait_until
 from tests.slurm.chain_helpers import (
     copy_job,
     final_state,
     longrun,
     status,
-    stop_supervisor,
     submit,
     submitted_ids,
 )
+from tests.slurm.team import user_test_dir
 
 
 @pytest.fixture
 def chain_dir(request: pytest.FixtureRequest) -> Iterator[Path]:
-    path = make_user_dir("alice", request.node.name[:30])
-    yield path
-    stop_supervisor(path)
-    live = subprocess.run(["squeue", "-h", "-u", "alice", "-o", "%i %Z"], capture_output=True, text=True, timeout=30)
-    mine = [line.split()[0] for line in live.stdout.splitlines() if str(path) in line]
-    if mine:
-        subprocess.run(["scancel", *mine], capture_output=True, timeout=30)
+    yield from user_test_dir("alice", request.node.name[:30])
 
 
 def test_an_action_on_a_job_that_has_been_followed_by_the_next_link_is_refused(chain_dir: Path) -> None:

@@ -11,19 +11,14 @@ from pathlib import Path
 import pytest
 
 from app.services import Services
-from tests.conftest import make_user_dir, wait_until
-from tests.slurm.chain_helpers import copy_job, final_state, longrun, status, stop_supervisor, submit, submitted_ids
+from tests.conftest import wait_until
+from tests.slurm.chain_helpers import copy_job, final_state, longrun, status, submit, submitted_ids
+from tests.slurm.team import user_test_dir
 
 
 @pytest.fixture
 def chain_dir(request: pytest.FixtureRequest) -> Iterator[Path]:
-    path = make_user_dir("alice", request.node.name[:30])
-    yield path
-    stop_supervisor(path)
-    live = subprocess.run(["squeue", "-h", "-u", "alice", "-o", "%i %Z"], capture_output=True, text=True, timeout=30)
-    mine = [line.split()[0] for line in live.stdout.splitlines() if str(path) in line]
-    if mine:
-        subprocess.run(["scancel", *mine], capture_output=True, timeout=30)
+    yield from user_test_dir("alice", request.node.name[:30])
 
 
 def test_one_minute_links_that_checkpoint_on_their_signal_are_not_stopped_as_no_progress(chain_dir: Path) -> None:
