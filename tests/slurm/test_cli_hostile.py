@@ -34,9 +34,9 @@ def team() -> Iterator[Path]:
     cancel_team_jobs(root)
 
 
-def run_bytes(user: str, root: Path, *argv: str) -> subprocess.CompletedProcess[bytes]:
+def run_bytes(user: str, root: Path, *argv: str, home: str | None = None) -> subprocess.CompletedProcess[bytes]:
     env = {"PATH": USER_PATH, "HOME": f"/home/{user}", "USER": user, "LANG": "C.UTF-8",
-           "LONGRUN_HOME": f"{root}/%u/reg", "LONGRUN_NO_AUTOSTART": "1"}  # fmt: skip
+           "LONGRUN_HOME": home or f"{root}/%u/reg", "LONGRUN_NO_AUTOSTART": "1"}  # fmt: skip
     full = ["runuser", "-u", user, "--", "env", "-i", *(f"{k}={v}" for k, v in env.items()), "longrun", *argv]
     return subprocess.run(full, capture_output=True, timeout=120, cwd=root / user)
 
@@ -87,8 +87,11 @@ def commands(corpus: dict[str, str]) -> list[tuple[str, list[str]]]:
 
 def test_every_command_prints_hostile_strings_inert(team: Path, corpus: dict[str, str]) -> None:
     failures = []
-    for user, argv in commands(corpus):
-        proc = run_bytes(user, team, *argv)
+    private = f"{team}/alice/own-reg"  # without %u: bob's registry is not found, his chains come from Slurm
+    runs: list[tuple[str, list[str], str | None]] = [(user, argv, None) for user, argv in commands(corpus)]
+    runs += [("alice", ["status", "--user", "bob"], private), ("alice", ["status", "--user", "bob", "--json"], private)]
+    for user, argv, home in runs:
+        proc = run_bytes(user, team, *argv, home=home)
         what = f"{user} longrun {repr(argv)[:120]}"
         for stream, data in (("stdout", proc.stdout), ("stderr", proc.stderr)):
             raw = RAW_CONTROL.search(data)
