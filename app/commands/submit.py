@@ -40,11 +40,11 @@ node failure or exit 75 ("checkpointed, continue"), the supervisor submits the n
 the work is done, the chain fails, or a limit is reached. Prints the chain id and the job id.
 
 longrun options (first, before any sbatch option):
-{{policy}}
+{policy_help()}
   --name NAME               the chain's name, and its Slurm job name unless -J/--job-name (or the
                             script's #SBATCH) sets one (default: the script's file name)
   --after CHAIN             start only when chain CHAIN (id or name) is done (repeatable)
-  --json                    print {{{{"chain_id", "job_id"}}}} as JSON
+  --json                    print {{"chain_id", "job_id"}} as JSON
   --                        end of longrun options
 
 sbatch options: any, up to SCRIPT (not --wrap). Arguments after SCRIPT go to the script; one
@@ -54,7 +54,7 @@ examples:
   longrun submit --max-restarts 20 --time=4:00:00 --signal=B:TERM@120 train.sh --epochs 100
   longrun submit --name sweep-lr3 --grow-mem 1.5,16G --mem=4G train.sh --lr 3e-4
   longrun submit --time=10 sim.sh -- --time 500     (sim.sh gets --time 500)
-""".format(policy=policy_help())
+"""
 
 SUBMIT_FLAGS = {"--name": True, "--after": True, "--json": False}
 
