@@ -13,8 +13,9 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 
-from app.commands.longrun_args import UsageError, parse_mixed, policy_help
+from app.commands.longrun_args import POLICY_FIELD_FLAGS, UsageError, parse_mixed, policy_help
 from app.console import literal, print_error, stdout
+from app.model.chain import Policy, PolicyError
 from app.registry import RegistryError
 from app.services import ActionRefused, Services
 from app.supervisor import ensure_supervisor
@@ -87,6 +88,10 @@ def handle_relink(args: argparse.Namespace) -> int:
         parsed = parse_mixed(argv, {}, stop_at_positional=False, command=f"longrun {action}")
         if len(parsed.positionals) != 1:
             raise UsageError(f"give exactly one CHAIN, not {len(parsed.positionals)}: {' '.join(parsed.positionals)}")
+        Policy(**parsed.policy)  # each value in range (the chain's own policy is checked by the service)
+    except PolicyError as exc:
+        print_error(f"{POLICY_FIELD_FLAGS.get(exc.field, exc.field)} {exc.problem}\n{usage}")
+        return 2
     except UsageError as exc:
         print_error(f"{exc}\n{usage}")
         return 2

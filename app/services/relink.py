@@ -82,14 +82,20 @@ class ChainRelink(ChainActions):
             try:
                 new = dataclasses.replace(status.spec.policy, **policy)
             except PolicyError as exc:
-                raise ActionRefused(f"{exc.field.replace('_', '-')} {exc.problem}") from None
+                raise ActionRefused(f"{exc.field} {exc.problem}") from None
             old_json, new_json = status.spec.policy.to_json(), new.to_json()
             changed = {key: value for key, value in new_json.items() if old_json.get(key) != value}
             if changed:
                 fields["policy"] = changed
-        return fields or None
+        return SettingsChanged(by=self.viewer, **fields) if fields else None
 
-    def _new_link(self, status: ChainStatus, kind: str, options: Sequence[str], policy: Mapping[str, Any]) -> str:
+    def _new_link(
+        self,
+        status: ChainStatus,
+        request: Reinit | ResubmitRequested,
+        options: Sequence[str],
+        policy: Mapping[str, Any],
+    ) -> str:
         chain_id = status.chain_id
         settings = self.settings_event(status, options, policy)  # refused before anything is written
         with self.registry.chain_lock(chain_id):

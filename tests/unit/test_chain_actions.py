@@ -25,7 +25,8 @@ from app.services import ActionRefused, Services, current_user
 from app.services.actions import warning_signal
 from app.services.creation import names_its_job
 from app.slurm.client import SlurmClient
-from app.supervisor import Supervisor
+from app.supervisor.endings import history
+from tests.events import record
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -39,13 +40,13 @@ def make_chain(reg: Registry, chain_id: str, name: str | None = None, owner: str
 
 
 def link(reg: Registry, chain_id: str, attempt: int, job_id: str, end: str | None = None, **decision: str) -> None:
-    reg.append_event(chain_id, "submit_intent", attempt=attempt)
-    reg.append_event(chain_id, "submitted", attempt=attempt, job_id=job_id)
+    record(reg, chain_id, "submit_intent", attempt=attempt)
+    record(reg, chain_id, "submitted", attempt=attempt, job_id=job_id)
     if end is not None:
-        reg.append_event(chain_id, "observed_end", attempt=attempt, job_id=job_id, state=end, exit="75:0",
+        record(reg, chain_id, "observed_end", attempt=attempt, job_id=job_id, state=end, exit="75:0",
                          elapsed=40, time_limit=60, ending="exit 75", end="2026-01-02T10:00:00+00:00")  # fmt: skip
     if decision:
-        reg.append_event(chain_id, "decision", attempt=attempt, **decision)
+        record(reg, chain_id, "decision", attempt=attempt, **decision)
 
 
 def moved_on(tmp_path: Path) -> tuple[Registry, Services, SlurmClient]:
@@ -103,30 +104,30 @@ def test_a_chain_is_named_by_its_id_or_its_unique_name(tmp_path: Path) -> None:
 
 def test_a_stop_turns_the_links_continue_into_a_stop(tmp_path: Path) -> None:
     reg, _services, _slurm = moved_on(tmp_path)
-    reg.append_event("a1", "stop_requested", by="alice", job_id="125")
+    record(reg, "a1", "stop_requested", by="alice", job_id="125")
     status = reg.status("a1")
     assert status.state is ChainState.RUNNING and status.reason == "stopping: alice asked it to checkpoint and stop"
-    history = Supervisor(reg, SlurmClient(), "alice").history(status, 2)
-    assert history.stop_requested_by == "alice"
+    so_far = history(status, status.links[-1])
+    assert so_far.stop_requested_by == "alice"
     ending = LinkEnding(JobState.FAILED, ExitStatus(75, 0), Duration(20), Duration(60), warning_seconds=30)
-    decision = decide(ending, status.spec.policy, history)
+    decision = decide(ending, status.spec.policy, so_far)
     assert decision.outcome is LinkOutcome.NEEDS_PERSON
     assert decision.reason == "stopped by alice; the link ended: checkpointed (exit 75)"
     finished = decide(LinkEnding(JobState.COMPLETED, ExitStatus(0, 0), Duration(20), Duration(600)),
-                      status.spec.policy, history)  # fmt: skip
+                      status.spec.policy, so_far)  # fmt: skip
     assert finished.outcome is LinkOutcome.FINISHED, "a link that finished the work ends the chain DONE"
-    reg.append_event("a1", "observed_end", attempt=2, job_id="125", state="FAILED", exit="75:0", elapsed=20)
-    reg.append_event("a1", "decision", attempt=2, outcome=decision.outcome.value, reason=decision.reason)
+    record(reg, "a1", "observed_end", attempt=2, job_id="125", state="FAILED", exit="75:0", elapsed=20)
+    record(reg, "a1", "decision", attempt=2, outcome=decision.outcome.value, reason=decision.reason)
     status = reg.status("a1")
     assert status.state is ChainState.STOPPED and status.reason == decision.reason
-    reg.append_event("a1", "resubmit_requested", by="alice")
+    record(reg, "a1", "resubmit_requested", by="alice")
     assert reg.status("a1").stop_requested_by is None, "a resubmit goes on"
 
 
 def test_a_stop_without_live_link_stops_at_once(tmp_path: Path) -> None:
     reg = Registry(tmp_path)
     make_chain(reg, "a1")
-    reg.append_event("a1", "stop_requested", by="alice")
+    record(reg, "a1", "stop_requested", by="alice")
     status = reg.status("a1")
     assert status.state is ChainState.STOPPED and status.reason == "stopped by alice"
 
@@ -135,18 +136,18 @@ def test_new_settings_apply_to_the_next_links_and_are_in_the_history(tmp_path: P
     reg = Registry(tmp_path)
     make_chain(reg, "a1", grow_mem_factor=2.0)
     link(reg, "a1", 1, "120", "OUT_OF_MEMORY", outcome="needs_person", reason="out of memory")
-    reg.append_event("a1", "decision", attempt=1, outcome="needs_person", reason="oom", new_memory=2 << 30)
+    record(reg, "a1", "decision", attempt=1, outcome="needs_person", reason="oom", new_memory=2 << 30)
     services = Services(viewer="alice", slurm=SlurmClient(), home=tmp_path)
     status = reg.status("a1")
     assert status.next_options == ("--mem=2G",)
-    fields = services.settings_event(status, ["--mem-per-cpu=3G", "-t", "2:00:00"], {"max_restarts": 10})
-    assert fields is not None
-    assert fields["sbatch_options"] == ["--signal=B:USR1@30", "-o", "logs/%j.out", "--mem-per-cpu=3G", "-t",
-                                        "2:00:00"], "each given option replaces the chain's same one"  # fmt: skip
-    assert fields["policy"] == {"max_restarts": 10}
-    reg.append_event("a1", "settings_changed", by="alice", **fields)
+    event = services.settings_event(status, ["--mem-per-cpu=3G", "-t", "2:00:00"], {"max_restarts": 10})
+    assert event is not None and event.by == "alice"
+    assert event.sbatch_options == ("--signal=B:USR1@30", "-o", "logs/%j.out", "--mem-per-cpu=3G", "-t",
+                                    "2:00:00"), "each given option replaces the chain's same one"  # fmt: skip
+    assert event.policy == {"max_restarts": 10}
+    reg.append("a1", event)
     status = reg.status("a1")
-    assert status.spec.sbatch_options == tuple(fields["sbatch_options"]) and status.spec.policy.max_restarts == 10
+    assert status.spec.sbatch_options == event.sbatch_options and status.spec.policy.max_restarts == 10
     assert status.next_options == (), "the grown --mem gave way to the person's memory option"
     assert reg.load_spec("a1").policy.max_restarts == 4, "spec.json is never rewritten"
     (change,) = status.changes
@@ -194,11 +195,11 @@ def test_archived_chains_leave_status_and_come_back(tmp_path: Path) -> None:
     make_chain(reg, "new", name="new-run", owner=me)
     make_chain(reg, "bad", name="failed-run", owner=me)
     for chain_id, day in (("old", 1), ("new", 30)):
-        reg.append_event(chain_id, "submit_intent", attempt=1)
-        reg.append_event(chain_id, "submitted", attempt=1, job_id=f"{day}")
-        reg.append_event(chain_id, "observed_end", attempt=1, job_id=f"{day}", state="COMPLETED", exit="0:0",
+        record(reg, chain_id, "submit_intent", attempt=1)
+        record(reg, chain_id, "submitted", attempt=1, job_id=f"{day}")
+        record(reg, chain_id, "observed_end", attempt=1, job_id=f"{day}", state="COMPLETED", exit="0:0",
                          end=(datetime.now(UTC) - timedelta(days=40 - day)).isoformat())  # fmt: skip
-        reg.append_event(chain_id, "decision", attempt=1, outcome="finished", reason="completed")
+        record(reg, chain_id, "decision", attempt=1, outcome="finished", reason="completed")
     link(reg, "bad", 1, "7", "FAILED", outcome="needs_person", reason="failed with exit code 3")
     proc = run_cli(tmp_path, "archive", "--done", "--older-than", "14d")
     assert proc.returncode == 0 and "archived 1 chain: old" in proc.stdout, proc.stderr
@@ -213,7 +214,7 @@ def test_archived_chains_leave_status_and_come_back(tmp_path: Path) -> None:
     assert again.returncode == 2 and "already archived" in again.stderr
     assert run_cli(tmp_path, "archive", "--undo", "old").returncode == 0
     assert {c["chain_id"] for c in json.loads(run_cli(tmp_path, "status", "--json").stdout)} == {"new", "old"}
-    reg.append_event("bad", "reinit", by=me)
+    record(reg, "bad", "reinit", by=me)
     assert reg.status("bad").archived is False, "a reinit brings a chain back"
     usage = run_cli(tmp_path, "archive", "--done")
     assert usage.returncode == 2 and "--older-than" in usage.stderr
@@ -223,7 +224,7 @@ def test_status_json_shows_settings_changes_and_stopping(tmp_path: Path) -> None
     reg = Registry(tmp_path)
     make_chain(reg, "a1")
     link(reg, "a1", 1, "120", "FAILED", outcome="needs_person", reason="failed")
-    reg.append_event("a1", "settings_changed", by="alice", given=["--mem=2G"], sbatch_options=["--mem=2G"],
+    record(reg, "a1", "settings_changed", by="alice", given=["--mem=2G"], sbatch_options=["--mem=2G"],
                      policy={"min_link_seconds": 5})  # fmt: skip
     (chain,) = json.loads(run_cli(tmp_path, "status", "--json").stdout)
     (change,) = chain["changes"]

@@ -21,6 +21,7 @@ from app.model.states import JobState
 from app.registry import CorruptRecord, Registry, derive
 from app.registry.events import (
     KINDS,
+    Archived,
     Cancelled,
     CancelRequested,
     Created,
@@ -30,9 +31,12 @@ from app.registry.events import (
     ObservedEnd,
     Reinit,
     ResubmitRequested,
+    SettingsChanged,
+    StopRequested,
     SubmitFailed,
     SubmitIntent,
     Submitted,
+    Unarchived,
     UnknownEvent,
     decode_event,
     encode_event,
@@ -71,6 +75,12 @@ EVERY_KIND = [
     Cancelled(job_id="106", t=T),
     Reinit(by="alice", t=T),
     ResubmitRequested(by=None, t=T),
+    StopRequested(by="alice", job_id="125", t=T),
+    SettingsChanged(
+        by="alice", given=("--mem=2G",), sbatch_options=("--time=1", "--mem=2G"), policy={"max_restarts": 10}, t=T
+    ),
+    Archived(by="alice", t=T),
+    Unarchived(by=None, t=T),
 ]
 
 
@@ -226,3 +236,17 @@ def test_longrun_status_notes_a_chain_with_events_of_a_newer_version(tmp_path: P
     assert proc.returncode == 0, proc.stderr
     assert "note: chain c1 has events of a newer longrun (link_started)" in proc.stderr
     assert "c1" in proc.stdout and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("policy", "problem"),
+    [
+        ({"max_restarts": -1}, "max_restarts must be between"),
+        ({"grow_mem_factor": "nan"}, "grow_mem_factor"),
+        ({"colour": 1}, "has settings a policy does not have: colour"),
+        ([1], "must be an object of policy settings"),
+    ],
+)
+def test_a_settings_change_with_a_bad_policy_is_a_damaged_line(policy: object, problem: str) -> None:
+    with pytest.raises(EventError, match=f"settings_changed event: policy .*{problem}"):
+        decode_event({"type": "settings_changed", "by": "alice", "policy": policy})
