@@ -53,7 +53,10 @@ def job_names(root: Path) -> dict[str, str]:
     out = subprocess.run(["squeue", "-h", "-u", "bob", "-o", "%k|%j|%Z"], capture_output=True, text=True, timeout=30)
     names = {}
     for line in out.stdout.splitlines():
-        comment, name, workdir = line.split("|", 2)
+        fields = line.split("|", 2)
+        if len(fields) != 3:
+            continue  # another test's job whose name holds a newline: not one of ours
+        comment, name, workdir = fields
         if workdir.startswith(str(root)) and comment.startswith("longrun:"):
             names[comment.split(":")[1]] = name
     return names
