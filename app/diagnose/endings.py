@@ -7,6 +7,7 @@ from __future__ import annotations
 from app.diagnose import fixes, logscan
 from app.diagnose.diagnosis import Diagnosis, DiagnosisKind
 from app.diagnose.facts import JobFacts
+from app.model.pending import pending_reason_words
 from app.model.states import JobState
 from app.model.units import Duration
 
@@ -259,20 +260,6 @@ def cancelled(facts: JobFacts) -> Diagnosis:
     )
 
 
-_PENDING_REASONS = {
-    "Resources": "waiting for free CPUs, memory or nodes",
-    "Priority": "other jobs come first",
-    "Dependency": "waiting for the jobs it depends on",
-    "DependencyNeverSatisfied": "a job it depends on ended in a way that can never satisfy the dependency",
-    "BeginTime": "its --begin time is in the future",
-    "JobHeldUser": "held by its owner (scontrol release to let it run)",
-    "JobHeldAdmin": "held by an administrator",
-    "ReqNodeNotAvail": "a node it needs is down, drained or reserved",
-    "PartitionTimeLimit": "its --time is above the partition's limit: it will never start",
-    "QOSMaxJobsPerUserLimit": "the user already runs as many jobs as the QOS allows",
-}
-
-
 def live(facts: JobFacts) -> Diagnosis:
     state = facts.state
     reason = facts.controller.reason if facts.controller else (facts.job.reason if facts.job else None)
@@ -280,7 +267,7 @@ def live(facts: JobFacts) -> Diagnosis:
         facts.cite("scontrol" if facts.controller else "sacct", "Reason", reason)
     facts.cite("scontrol" if facts.controller else "sacct", "State", state.value)
     if state is JobState.PENDING:
-        meaning = _PENDING_REASONS.get(reason or "", "")
+        meaning = pending_reason_words(reason)
         why = f" ({reason}: {meaning})" if meaning else (f" ({reason})" if reason and reason != "None" else "")
         suggestion = None
         if reason == "DependencyNeverSatisfied":

@@ -20,6 +20,8 @@ SacctRow is one). The rules, and where they come from:
   the one a --mem (per node) decision needs.
 - CPU efficiency: TotalCPU / (Elapsed x AllocCPUS) of the job row, as seff and reportseff; only
   for a job that ended (sacct fills TotalCPU when steps end).
+- Live memory (sstat, while steps run): TRESUsageInTot `mem=` is then the tasks' memory NOW, so
+  the peak per node comes from the largest task's MaxRSS x tasks per node (see live_memory).
 - GPUs: `gres/gpu` of AllocTRES; utilisation only where accounting has it (`gres/gpuutil` in
   TRESUsageInMax, Slurm 23.x with GPU accounting): the highest of the steps, in percent.
 """
@@ -162,10 +164,14 @@ def step_peak(step: UsageRow) -> StepPeak | None:
         if one_task is not None and one_task > per_node:
             per_node, how = one_task, f"MaxRSS {one_task} (one task, above the average per node)"
         return StepPeak(name, per_node, how)
+    return _peak_from_largest_task(name, one_task, step.ntasks, nodes)
+
+
+def _peak_from_largest_task(name: str, one_task: MemorySize | None, ntasks: int | None, nodes: int) -> StepPeak | None:
+    """The largest task's peak (MaxRSS) x the tasks on one node, as reportseff does without TRES."""
     if one_task is None:
         return None
-    tasks = step.ntasks or 1
-    per_node_tasks = -(-tasks // nodes)
+    per_node_tasks = -(-(ntasks or 1) // max(1, nodes))
     if per_node_tasks > 1:
         how = f"MaxRSS {one_task} x {per_node_tasks} tasks"
         return StepPeak(name, MemorySize(one_task.bytes * per_node_tasks), how)
@@ -195,3 +201,62 @@ def job_usage(job: UsageRow, steps: Sequence[UsageRow]) -> JobUsage:
     # Clusters with GPU accounting print gres/gpuutil=0 for steps of CPU-only jobs too
     gpu_util = float(max(known)) if known and (gpus or max(known) > 0) else None
     return JobUsage(request, peak, mem_eff, cpu_eff, cpu_seconds, core_seconds, gpus, gpu_util)
+
+
+class LiveStepRow(Protocol):
+    """The sstat fields live_memory reads (app/slurm's LiveStep): a RUNNING step, where TRESUsageInTot
+    `mem=` is the tasks' memory now (not their peak) and MaxRSS the largest task's peak so far."""
+
+    @property
+    def step(self) -> str: ...
+    @property
+    def max_rss(self) -> MemorySize | None: ...
+    @property
+    def nnodes(self) -> int | None: ...
+    @property
+    def ntasks(self) -> int | None: ...
+    @property
+    def tres_usage_in_tot(self) -> Tres | None: ...
+
+
+@dataclass(frozen=True)
+class LiveMemory:
+    """A running job's memory per node: now, its peak so far, and what it asked for."""
+
+    now_per_node: MemorySize | None  # the running steps' tasks now, added up, per node
+    peak: StepPeak | None  # the step with the highest peak per node so far (never below `now`)
+    requested_per_node: MemorySize | None
+
+    @property
+    def peak_per_node(self) -> MemorySize | None:
+        return self.peak.per_node if self.peak else None
+
+    def percent(self, size: MemorySize | None) -> float | None:
+        """`size` as a percentage of the request per node (one decimal)."""
+        if size is None or self.requested_per_node is None:
+            return None
+        return _percent(size.bytes, self.requested_per_node.bytes)
+
+
+def live_memory(steps: Sequence[LiveStepRow], request: MemoryRequest | None) -> LiveMemory:
+    """Now / peak / requested per node from sstat's rows of a running job's steps.
+
+    Now: each step's TRESUsageInTot `mem=` over its nodes, added up over the steps (they run at the
+    same time). Peak: per step, the largest task's MaxRSS x its tasks per node (sstat has no peak of
+    the tasks together), the highest step; never below now.
+    """
+    now: MemorySize | None = None
+    peaks: list[StepPeak] = []
+    for step in steps:
+        nodes = step.nnodes or 1
+        current = step.tres_usage_in_tot.memory() if step.tres_usage_in_tot is not None else None
+        if current is not None:
+            share = _ceil_div(current, nodes)
+            now = share if now is None else MemorySize(now.bytes + share.bytes)
+        peak = _peak_from_largest_task(step.step, step.max_rss, step.ntasks, nodes)
+        if peak is not None:
+            peaks.append(peak)
+    best = max(peaks, key=lambda p: p.per_node.bytes) if peaks else None
+    if now is not None and (best is None or best.per_node < now):
+        best = StepPeak("all", now, f"the running steps now ({now})")
+    return LiveMemory(now, best, request.per_node if request else None)

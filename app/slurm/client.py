@@ -16,14 +16,23 @@ from datetime import datetime
 
 from app.slurm.errors import UnknownJob
 from app.slurm.jobid import family_of
-from app.slurm.records import AccountingMap, ControllerJob, JobAccounting, QueueRecord, RecordList
+from app.slurm.records import (
+    AccountingMap,
+    ControllerJob,
+    JobAccounting,
+    LiveStep,
+    QueueRecord,
+    RecordList,
+    StartEstimate,
+)
 from app.slurm.rows import fresh_delimiter
 from app.slurm.runner import QUERY_ENV, CommandRunner
 from app.slurm.sacct import is_placeholder, parse_sacct, sacct_argv_for_jobs, sacct_argv_for_user
 from app.slurm.sbatch import parse_sbatch_output, sbatch_argv
 from app.slurm.scancel import scancel_argv, scancel_failure
 from app.slurm.scontrol import parse_show_job, show_job_argv
-from app.slurm.squeue import parse_squeue, squeue_argv
+from app.slurm.squeue import parse_squeue, parse_squeue_start, squeue_argv, squeue_start_argv
+from app.slurm.sstat import parse_sstat, sstat_argv, sstat_failure
 
 __all__ = ["CommandRunner", "SlurmClient"]
 
@@ -127,6 +136,36 @@ class SlurmClient:
         except UnknownJob:
             return RecordList()  # squeue fails when none of the given ids is known any more
         return parse_squeue(result.stdout, delimiter)
+
+    def start_estimates(self, job_ids: Sequence[str]) -> RecordList[StartEstimate]:
+        """One `squeue --start` call: Slurm's expected start and the reason of those jobs still
+        pending (the others, and ids the controller has forgotten, are absent)."""
+        ids = _check_ids(job_ids)
+        if not ids:
+            return RecordList()
+        delimiter = fresh_delimiter()
+        try:
+            result = self.runner.run(squeue_start_argv(ids, delimiter), env=QUERY_ENV)
+        except UnknownJob:
+            return RecordList()  # squeue fails when none of the given ids is known any more
+        return parse_squeue_start(result.stdout, delimiter)
+
+    def live_steps(self, job_ids: Sequence[str]) -> RecordList[LiveStep]:
+        """One `sstat` call: the memory of every running step of these jobs, as their nodes see it now.
+
+        Empty when no step runs (pending, ended, or just starting); PermissionDenied for another
+        user's job (sstat then says `Invalid user id`, with exit status 0).
+        """
+        ids = _check_ids(job_ids)
+        if not ids:
+            return RecordList()
+        result = self.runner.run(sstat_argv(ids), env=QUERY_ENV, check=False)
+        error = sstat_failure(result)
+        if isinstance(error, UnknownJob):
+            return RecordList()
+        if error is not None:
+            raise error
+        return parse_sstat(result.stdout)
 
     def show_job(self, job_id: str) -> ControllerJob:
         """`scontrol show job`; UnknownJob when the controller has forgotten the job (after MinJobAge)."""

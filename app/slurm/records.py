@@ -147,6 +147,39 @@ class QueueRecord:
 
 
 @dataclass(frozen=True)
+class StartEstimate:
+    """One row of `squeue --start`: when Slurm expects a pending job to start, and why it waits."""
+
+    job_id: str
+    start: datetime | None  # None: the scheduler has not estimated it (yet), or cannot (held, dependency)
+    reason: str | None  # Priority, Resources, BeginTime, Dependency, JobHeldUser...
+    sched_nodes: str | None = None  # the nodes the estimate assumes
+
+
+@dataclass(frozen=True)
+class LiveStep:
+    """One row of `sstat`: a RUNNING step's memory as its nodes see it now (app/slurm/sstat.py).
+
+    It has the fields of app.model.usage's step rows that sstat can fill, so the same rules apply;
+    `tres_usage_in_tot` here is the memory of the tasks NOW, not their peak.
+    """
+
+    job_id: str
+    step: str  # "batch", "0", "extern"
+    ntasks: int | None
+    nnodes: int | None
+    node_list: str | None
+    max_rss: MemorySize | None  # the largest task's peak so far
+    ave_rss: MemorySize | None  # the tasks' memory now, on average
+    tres_usage_in_max: Tres | None
+    tres_usage_in_tot: Tres | None  # mem= is the tasks' memory now, added up
+
+    @property
+    def step_id(self) -> str:
+        return f"{self.job_id}.{self.step}"
+
+
+@dataclass(frozen=True)
 class ControllerJob:
     """`scontrol show job`: what the controller holds; ExitCode here has no 128 offset."""
 

@@ -16,7 +16,7 @@ from typing import Any
 from app.model.states import JobState
 from app.slurm.convert import parse_duration_cell, parse_state_cell, parse_time_cell, text_or_none
 from app.slurm.errors import SlurmParseError
-from app.slurm.records import QueueRecord, RecordList, RowProblem
+from app.slurm.records import QueueRecord, RecordList, RowProblem, StartEstimate
 from app.slurm.rows import UNIT_SEPARATOR, Damaged, split_rows
 
 SEPARATOR = UNIT_SEPARATOR  # the delimiter of texts made without a fresh one (older captures, tests)
@@ -38,6 +38,34 @@ def squeue_argv(job_ids: Sequence[str] | None = None, user: str | None = None, d
     if user is not None:
         argv += ["-u", user]
     return argv
+
+
+# `squeue --start`: job id, expected start, reason, the nodes the estimate assumes
+START_CODES = ("%i", "%S", "%r", "%Y")
+
+
+def squeue_start_argv(job_ids: Sequence[str], delimiter: str = SEPARATOR) -> list[str]:
+    """One `squeue --start` call for the given jobs: Slurm's expected start of those still pending
+    (the same START_TIME as `squeue --start` prints; the others are left out)."""
+    return ["squeue", "--start", "-h", "-o", delimiter.join(START_CODES), "-j", ",".join(job_ids)]
+
+
+def parse_squeue_start(text: str, delimiter: str = SEPARATOR) -> RecordList[StartEstimate]:
+    """Rows of squeue_start_argv's call; unreadable rows as `problems`, never an exception."""
+    found: list[StartEstimate] = []
+    problems: list[RowProblem] = []
+    for cells in split_rows(text, delimiter, len(START_CODES)):
+        if isinstance(cells, Damaged):
+            problems.append(RowProblem("squeue", cells.job_id, f"unreadable row: {cells.reason}", cells.text[:200]))
+            continue
+        job_id = cells[0].strip()
+        try:
+            start = parse_time_cell(cells[1])
+        except SlurmParseError:
+            problems.append(RowProblem("squeue", job_id, "cannot read %S", cells[1][:200]))
+            start = None
+        found.append(StartEstimate(job_id, start, text_or_none(cells[2]), text_or_none(cells[3])))
+    return RecordList(found, problems)
 
 
 def parse_squeue(text: str, delimiter: str = SEPARATOR) -> RecordList[QueueRecord]:

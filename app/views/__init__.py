@@ -11,9 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.model.chain import ChainState, SettingsChange
+from app.model.economics import ChainEconomics
 from app.model.exit_status import ExitStatus
+from app.model.progress import Estimate
 from app.model.states import JobState
 from app.model.units import Duration, MemorySize
+from app.model.usage import JobUsage, LiveMemory
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,8 @@ class LinkView:
     log_path: str | None  # the link's stdout file, resolved as Slurm does (app.explain.logpaths)
     stderr_path: str | None = None  # its stderr file when separate (-e); None: stderr is in log_path
     log_problem: str | None = None  # why log_path is None or only a guess (e.g. %N before the job starts)
+    expected_start: datetime | None = None  # pending: when Slurm expects it to start (squeue --start)
+    waiting_for: str | None = None  # pending: Slurm's reason and what it means (`Priority: other jobs come first`)
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,8 @@ class ChainView:
     archived: bool = False  # listed only by `status --archived`
     stopping: bool = False  # `longrun stop` sent the warning signal; no link follows the live one
     changes: tuple[SettingsChange, ...] = ()  # settings changed for later links (resubmit/reinit with options)
+    economics: ChainEconomics | None = None  # per link and per chain: waits, efficiencies, core-hours
+    progress: Estimate | None = None  # the newest progress, its rate and the chain's expected finish
 
     @property
     def attempt_limit(self) -> int | None:
@@ -104,6 +111,9 @@ class FocusView:
     requested_memory: MemorySize | None  # for the whole job (per-CPU requests multiplied out)
     rows: tuple[StepView, ...]  # the job row, then its steps in sacct's order
     diagnosis: DiagnosisResult | None
+    usage: JobUsage | None = None  # efficiencies, peak and request per node (app/model/usage.py)
+    live_memory: LiveMemory | None = None  # a running job: now / peak / requested per node (sstat)
+    live_memory_problem: str | None = None  # why the live memory is not shown (another user's job...)
 
 
 @dataclass(frozen=True)

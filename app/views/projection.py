@@ -8,21 +8,37 @@ functions only combine them. Slurm's record types are referenced for typing only
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from app.model.chain import ChainSpec, ChainState, ChainStatus, Link, Policy, parse_comment_tag
+from app.model.chain import ChainSpec, ChainState, ChainStatus, Link, Policy, parse_comment_tag, warning_seconds
+from app.model.economics import ChainEconomics, LinkFacts, chain_economics, local_time
 from app.model.outcome import ChainHistory, LinkEnding, LinkOutcome, decide
+from app.model.pending import pending_reason_words
+from app.model.progress import Estimate, Progress, estimate
 from app.model.states import JobState
 from app.model.units import Duration, MemorySize
+from app.model.usage import LiveMemory
 from app.views import ChainView, DiagnosisResult, FocusView, LinkView, StepView
 
 if TYPE_CHECKING:
     from app.explain.logpaths import LogPaths
-    from app.slurm.records import JobAccounting, QueueRecord, SacctRow
+    from app.slurm.records import JobAccounting, QueueRecord, SacctRow, StartEstimate
 
 
-def link_view(link: Link, live: JobAccounting | None, logs: LogPaths | None) -> LinkView:
-    """A link as recorded, overlaid with live accounting while it has not ended."""
+def waiting_words(reason: str | None) -> str | None:
+    """`Priority: other jobs come first` (the words are app/model/pending's, shared with explain)."""
+    if not reason or reason == "None":
+        return None
+    words = pending_reason_words(reason)
+    return f"{reason}: {words}" if words else reason
+
+
+def link_view(
+    link: Link, live: JobAccounting | None, logs: LogPaths | None, start_estimate: StartEstimate | None = None
+) -> LinkView:
+    """A link as recorded, overlaid with live accounting while it has not ended; a pending one with
+    Slurm's expected start and its reason in words (`start_estimate`, from squeue --start)."""
     state = link.state
     start, end, elapsed, limit, exit_status = link.start, link.end, link.elapsed, link.time_limit, link.exit_status
     submit = link.submit
@@ -31,6 +47,10 @@ def link_view(link: Link, live: JobAccounting | None, logs: LogPaths | None) -> 
         state = row.state.name
         submit, start, end, elapsed, limit = row.submit or submit, row.start, row.end, row.elapsed, row.time_limit
         exit_status = row.exit_status if row.state.is_terminal else None
+    expected, reason = None, None
+    if state == JobState.PENDING.name:
+        reason = start_estimate.reason if start_estimate else (live.job.reason if live else None)
+        expected = start_estimate.start if start_estimate else None
     return LinkView(
         attempt=link.attempt,
         job_id=link.job_id,
@@ -46,6 +66,8 @@ def link_view(link: Link, live: JobAccounting | None, logs: LogPaths | None) -> 
         log_path=logs.stdout.path if logs else None,
         stderr_path=logs.stderr.path if logs and logs.stderr else None,
         log_problem=(logs.stdout.problem or (logs.stderr.problem if logs.stderr else None)) if logs else None,
+        expected_start=expected,
+        waiting_for=waiting_words(reason),
     )
 
 
@@ -57,17 +79,40 @@ def chain_view(
     superseded: bool = False,
     log_paths: Mapping[str, LogPaths | None] | None = None,
     waiting_reason: str | None = None,
+    start_estimates: Mapping[str, StartEstimate] | None = None,
+    progress: Progress | None = None,
+    now: datetime | None = None,
 ) -> ChainView:
     """One chain for the CLI and the dashboard.
 
-    `live` holds the accounting of its unfinished links, `log_paths` each link's output files by
-    job id, `waiting_reason` why a chain that waits for upstream chains has not started.
+    `live` holds the accounting of its unfinished links (and of ended ones when they were read:
+    their efficiencies), `log_paths` each link's output files by job id, `waiting_reason` why a
+    chain that waits for upstream chains has not started, `start_estimates` Slurm's expected start
+    of pending links by job id, `progress` the newest progress the chain reported. `now` is
+    Slurm's local time (naive), by default the clock's.
     """
     spec = status.spec
     paths = log_paths or {}
+    estimates = start_estimates or {}
+    moment = local_time(now) or datetime.now()
     links = tuple(
-        link_view(link, live.get(link.job_id) if link.job_id else None, paths.get(link.job_id) if link.job_id else None)
+        link_view(
+            link,
+            live.get(link.job_id) if link.job_id else None,
+            paths.get(link.job_id) if link.job_id else None,
+            estimates.get(link.job_id) if link.job_id else None,
+        )
         for link in status.links
+    )
+    facts = [
+        _link_facts(lk, lv, live.get(lv.job_id) if lv.job_id else None)
+        for lk, lv in zip(status.links, links, strict=True)
+    ]
+    economics = chain_economics(
+        facts,
+        moment,
+        finished=status.state.is_final,
+        warning_s=warning_seconds(spec.sbatch_options),
     )
     total = sum((lv.elapsed.seconds for lv in links if lv.elapsed), 0)
     time_left = None
@@ -92,7 +137,57 @@ def chain_view(
         archived=status.archived,
         stopping=status.stop_requested_by is not None and status.live_link is not None,
         changes=status.changes,
+        economics=economics,
+        progress=chain_estimate(progress, status.state, links, economics, moment),
     )
+
+
+def _link_facts(recorded: Link, link: LinkView, acct: JobAccounting | None) -> LinkFacts:
+    live_state = JobState.__members__.get(link.state)
+    return LinkFacts(
+        attempt=link.attempt,
+        job_id=link.job_id,
+        submit=local_time(link.submit),
+        start=local_time(link.start),
+        end=local_time(link.end),
+        elapsed_s=link.elapsed.seconds if link.elapsed else None,
+        time_limit_s=link.time_limit.seconds if link.time_limit else None,
+        ended=recorded.ended or (live_state is not None and live_state.is_terminal),
+        continued=(link.decision or "").startswith(LinkOutcome.CONTINUE.value),
+        usage=acct.usage if acct is not None else None,
+    )
+
+
+def chain_estimate(
+    progress: Progress | None,
+    state: ChainState,
+    links: Sequence[LinkView],
+    economics: ChainEconomics,
+    now: datetime,
+) -> Estimate | None:
+    """The chain's progress with its rate and expected finish: none for a chain that stopped; a
+    finished chain's finish is its last end."""
+    if progress is None:
+        return None
+    if state.is_final:
+        rate = estimate(progress, economics.pace(None, None), now).rate_per_hour
+        last_end = max((local_time(lk.end) for lk in links if lk.end is not None), default=None)
+        return Estimate(progress, rate, None, None, last_end if state is ChainState.DONE else None)
+    last = links[-1] if links else None
+    figures = economics.links[-1] if economics.links else None
+    if last is None or figures is None or figures.attempt != last.attempt:
+        return estimate(progress, economics.pace(None, economics.gap_s), now)  # being submitted
+    if last.start is not None and last.end is None:
+        return estimate(progress, economics.pace(figures, None), now)
+    waiting: float | None = None
+    if last.expected_start is not None:
+        waiting = (local_time(last.expected_start) - now).total_seconds()
+    elif economics.gap_s is not None:
+        so_far = float(figures.lost_before_s or 0)  # pending: since the previous link ended
+        if not figures.waiting and last.end is not None:  # between links: the next one is not submitted yet
+            so_far = (now - local_time(last.end)).total_seconds()
+        waiting = economics.gap_s - so_far
+    return estimate(progress, economics.pace(None, None if waiting is None else max(0.0, waiting)), now)
 
 
 def superseded_chains(statuses: Sequence[ChainStatus]) -> set[str]:
@@ -162,8 +257,13 @@ def statuses_from_accounting(jobs: Sequence[JobAccounting], queued: Sequence[Que
     return statuses
 
 
-def focus_view(acct: JobAccounting, diagnosis: DiagnosisResult | None) -> FocusView:
-    """The selected link's job for the Steps and Diagnosis panes."""
+def focus_view(
+    acct: JobAccounting,
+    diagnosis: DiagnosisResult | None,
+    live_memory: LiveMemory | None = None,
+    live_memory_problem: str | None = None,
+) -> FocusView:
+    """The selected link's job for the Steps and Diagnosis panes; a running one's live memory (sstat)."""
     requested = acct.requested_memory
     return FocusView(
         job_id=acct.job_id,
@@ -171,6 +271,9 @@ def focus_view(acct: JobAccounting, diagnosis: DiagnosisResult | None) -> FocusV
         requested_memory=requested,
         rows=tuple(step_view(row, requested) for row in (acct.job, *acct.steps)),
         diagnosis=diagnosis,
+        usage=acct.usage,
+        live_memory=live_memory,
+        live_memory_problem=live_memory_problem,
     )
 
 

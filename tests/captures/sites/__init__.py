@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from app.slurm.records import AccountingMap, ControllerJob, QueueRecord, RecordList
+from app.slurm.records import AccountingMap, ControllerJob, LiveStep, QueueRecord, RecordList
 from app.slurm.sacct import parse_sacct
 from app.slurm.scontrol import parse_show_job, parse_show_job_blocks
 from app.slurm.squeue import SEPARATOR, SQUEUE_CODES, parse_squeue
+from app.slurm.sstat import parse_sstat
 
 SITES = Path(__file__).parent
 DELIMITERS = {"pipe": "|", "pipe-trailing": "|", "caret-pipe": "^|^"}
@@ -71,6 +72,11 @@ class SiteCapture:
                 row[reason], row[nodes] = row[nodes].strip("()"), ""
             lines.append(SEPARATOR.join(row))
         return parse_squeue("\n".join(lines) + "\n")
+
+    def sstat(self) -> RecordList[LiveStep]:
+        assert self.kind == "sstat", self.file
+        _, fields, body = self.cells()
+        return parse_sstat(body, fields)
 
     def scontrol(self) -> list[ControllerJob]:
         assert self.kind == "scontrol", self.file

@@ -1,0 +1,5 @@
+# user: alice
+# exit status: 0
+# captured: stderr, Slurm 22.05.8, cluster longrun-test
+# argv (JSON): ["sstat", "-a", "-n", "-P", "--format=JobID,NTasks,Nodelist,MaxRSS,AveRSS,TRESUsageInMax,TRESUsageInTot", "-j", "1540"]
+sstat -a -n -P --format=JobID,NTasks,Nodelist,MaxRSS,AveRSS,TRESUsageInMax,TRESUsageInTot -j 1540
