@@ -89,7 +89,8 @@ class Policy:
     resubmit_completed_early: bool = False  # COMPLETED right after the warning signal -> continue
     min_link_seconds: int = DEFAULT_MIN_LINK_SECONDS  # shorter continue-links count as "no progress"
     short_links_allowed: int = DEFAULT_SHORT_LINKS_ALLOWED  # consecutive short links before stopping
-    progress_file: str | None = None  # unchanged after a link that should continue -> no progress
+    progress_file: str | None = None  # a number or done/total; unchanged by a continue-link -> no progress
+    progress_regex: str | None = None  # matched against the log's lines: groups `done` (and `total`)
     retry_rules: tuple[RetryRule, ...] = ()  # failures that are resubmitted (the first matching rule counts)
 
     def __post_init__(self) -> None:
@@ -128,6 +129,7 @@ class Policy:
             "min_link_seconds": self.min_link_seconds,
             "short_links_allowed": self.short_links_allowed,
             "progress_file": self.progress_file,
+            "progress_regex": self.progress_regex,
         }
 
     @classmethod
@@ -148,6 +150,7 @@ class Policy:
             min_link_seconds=data.get("min_link_seconds", DEFAULT_MIN_LINK_SECONDS),
             short_links_allowed=data.get("short_links_allowed", DEFAULT_SHORT_LINKS_ALLOWED),
             progress_file=data.get("progress_file"),
+            progress_regex=data.get("progress_regex"),
             retry_rules=tuple(RetryRule.from_json(dict(r)) for r in data.get("retry_rules") or ()),
         )
 

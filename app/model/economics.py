@@ -27,6 +27,8 @@ from app.model.progress import Pace
 from app.model.units import MemorySize
 from app.model.usage import JobUsage
 
+WASTE_BELOW = 50.0  # percent: CPU or memory efficiency under this is shown as waste, with a fix
+
 
 @dataclass(frozen=True)
 class LinkFacts:
@@ -61,6 +63,8 @@ class LinkEconomics:
     gpu_utilization: float | None
     core_seconds: int | None  # run time x allocated CPUs
     gpu_seconds: int | None
+    cpus: int | None = None  # allocated CPUs
+    cpu_seconds: int | None = None  # TotalCPU
 
     @property
     def waiting(self) -> bool:
@@ -161,6 +165,8 @@ def link_economics(
         gpu_utilization=usage.gpu_utilization if usage else None,
         core_seconds=usage.core_seconds if usage else None,
         gpu_seconds=run * gpus if run is not None and gpus else None,
+        cpus=usage.request.cpus if usage else None,
+        cpu_seconds=usage.cpu_seconds if usage else None,
     )
 
 

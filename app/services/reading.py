@@ -1,12 +1,14 @@
 """Snapshots for the dashboard and `longrun status`: the discovered chains projected into the read
 model, with live Slurm data, the selected job's steps and diagnosis, and the supervisor's health.
 
-Slurm calls per snapshot, all batched: one sacct for the live links of the registry's chains and
-the selected job (none when there is neither); for a colleague whose registry cannot be read, or
-for everybody (`--all`), also discovery's sacct and squeue: three at most. The selected job's
-diagnosis is the explain pipeline's (app.explain.focus, the same as `longrun explain`): it adds one
-`scontrol show job` when a job is first selected or its sacct state changed, never again for an
-ended one.
+Slurm calls per snapshot, all batched: one sacct for the live links of the registry's chains, the
+selected job and the selected chain's ended links not read before (none when there is nothing to
+ask); one `squeue --start` when some of those links are pending (their expected start); one
+`sstat` when the selected link runs and is the viewer's (its memory now); for a colleague whose
+registry cannot be read, or for everybody (`--all`), also discovery's sacct and squeue. The
+selected job's diagnosis is the explain pipeline's (app.explain.focus, the same as `longrun
+explain`): it adds one `scontrol show job` when a job is first selected or its sacct state
+changed, never again for an ended one. Progress comes from files (app/supervisor/progress.py).
 """
 
 from __future__ import annotations
@@ -15,15 +17,19 @@ import dataclasses
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import cached_property
+from typing import Any
 
+from app.diagnose.waste import waste_fixes
 from app.explain.focus import FocusExplainer
 from app.explain.logpaths import LogPaths, link_logs
 from app.model.chain import ChainState, ChainStatus
 from app.registry import upstream_block
 from app.services.discovery import ChainDiscovery
+from app.services.live_facts import LiveFacts, chain_key, running_memory, start_estimates
 from app.slurm.config import cluster_name
 from app.slurm.records import JobAccounting
 from app.supervisor.lease import read_heartbeat, supervisor_alive
+from app.supervisor.progress import link_log_path
 from app.views import ChainView, DashboardSnapshot, FocusView, SupervisorHealth
 from app.views.projection import chain_view, focus_view, statuses_from_accounting, superseded_chains
 
@@ -34,12 +40,18 @@ class ChainReading(ChainDiscovery):
         """The selected job's explain pipeline; it keeps controller records between snapshots."""
         return FocusExplainer(lambda job_id: self.slurm.show_job(job_id))
 
+    @cached_property
+    def live_facts(self) -> LiveFacts:
+        """Kept between snapshots: ended links' accounting, each chain's place in its log."""
+        return LiveFacts()
+
     def chains(self, user: str | None) -> list[ChainView]:
         return list(self.snapshot(user).chains)
 
     def snapshot(self, user: str | None, focus_job_id: str | None = None) -> DashboardSnapshot:
         """Every chain of `user` (everybody's when None) but the archived ones, and the job
-        `focus_job_id` in detail."""
+        `focus_job_id` in detail: its steps, diagnosis and (running) memory now, and its chain's
+        ended links' efficiencies."""
         return self._snapshot(user, focus_job_id, archived=False)
 
     def archived_chains(self, user: str | None) -> list[ChainView]:
@@ -48,6 +60,7 @@ class ChainReading(ChainDiscovery):
 
     def _snapshot(self, user: str | None, focus_job_id: str | None, archived: bool) -> DashboardSnapshot:
         found = self.discover(user)
+        facts = self.live_facts
         known = {(status.spec.owner, status.chain_id) for status, _ro in found.from_registry}
         chosen = tuple((status, ro) for status, ro in found.from_registry if status.archived == archived)
         found = dataclasses.replace(found, from_registry=chosen)
@@ -63,12 +76,23 @@ class ChainReading(ChainDiscovery):
         ids = [s.live_link.job_id for s in registry_chains if s.live_link and s.live_link.job_id]
         if focus_job_id and focus_job_id not in tagged and focus_job_id not in ids:
             ids.append(focus_job_id)
-        acct = self.slurm.accounting(ids) if ids else {}
+        focus_chain = next((s for s in registry_chains if focus_job_id in {lk.job_id for lk in s.links}), None)
+        ids += facts.history_ids(focus_chain)
+        acct = self.slurm.accounting(list(dict.fromkeys(ids))) if ids else {}
+        facts.remember(acct)
+        estimates = start_estimates(self.slurm, acct) if not archived else {}
+        known_acct = {**facts.accounting_of(focus_chain), **acct}
         lookup = {status.chain_id: status for status in registry_chains}
         replaced = superseded_chains(registry_chains)
+        watched = [s for s in registry_chains if not s.state.is_final or s is focus_chain]
+        progress = facts.progress_of(watched, lambda status: live_log_path(status, acct))
+        if not archived:
+            facts.progress.keep_only({chain_key(s) for s in watched})
+            facts.keep_economics_of({chain_key(status) for status in registry_chains})
         views = [
-            chain_view(status, acct, read_only=read_only, superseded=status.chain_id in replaced,
-                       log_paths=log_paths(status, acct), waiting_reason=waiting_reason(status, lookup))
+            self._chain(status, known_acct, read_only=read_only, superseded=status.chain_id in replaced,
+                        log_paths=log_paths(status, acct), waiting_reason=waiting_reason(status, lookup),
+                        start_estimates=estimates, progress=progress.get(chain_key(status)))
             for status, read_only in found.from_registry
         ] + [
             chain_view(status, {}, read_only=True, log_paths=log_paths(status, tagged)) for status in rebuilt
@@ -77,7 +101,8 @@ class ChainReading(ChainDiscovery):
         focus: FocusView | None = None
         focused = (acct.get(focus_job_id) or tagged.get(focus_job_id)) if focus_job_id else None
         if focused is not None:
-            focus = focus_view(focused, self.explainer.diagnosis(focused))
+            memory, problem = running_memory(self.slurm, focused, self.viewer)
+            focus = focus_view(focused, self.explainer.diagnosis(focused), memory, problem)
         return DashboardSnapshot(
             chains=tuple(views),
             focus=focus,
@@ -89,6 +114,13 @@ class ChainReading(ChainDiscovery):
             notes=found.notes,
         )
 
+    def _chain(self, status: ChainStatus, accounting: Mapping[str, JobAccounting], **options: Any) -> ChainView:
+        """One chain's view with its advice; a finished chain's economics are made once."""
+        made, keep = self.live_facts.finished_economics(status, accounting)
+        view = with_advice(chain_view(status, accounting, economics=made, **options))
+        keep(view.economics)
+        return view
+
     def health(self) -> SupervisorHealth:
         hb = read_heartbeat(self.registry)
         return SupervisorHealth(
@@ -96,6 +128,18 @@ class ChainReading(ChainDiscovery):
             heartbeat_age=hb.age if hb else None,
             pid=hb.pid if hb else None,
         )
+
+
+def with_advice(view: ChainView) -> ChainView:
+    """The chain with its waste and the fix (app/diagnose/waste.py), when its efficiencies say so."""
+    advice = waste_fixes(view.economics) if view.economics is not None else ()
+    return dataclasses.replace(view, advice=advice) if advice else view
+
+
+def live_log_path(status: ChainStatus, live: Mapping[str, JobAccounting]) -> str | None:
+    """The log the chain's newest link writes (its progress is read there)."""
+    link = next((lk for lk in reversed(status.links) if lk.job_id), None)
+    return link_log_path(status.spec, link, live.get(link.job_id or "") if link is not None else None)
 
 
 def log_paths(status: ChainStatus, live: Mapping[str, JobAccounting]) -> dict[str, LogPaths | None]:

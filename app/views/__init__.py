@@ -60,6 +60,7 @@ class ChainView:
     changes: tuple[SettingsChange, ...] = ()  # settings changed for later links (resubmit/reinit with options)
     economics: ChainEconomics | None = None  # per link and per chain: waits, efficiencies, core-hours
     progress: Estimate | None = None  # the newest progress, its rate and the chain's expected finish
+    advice: tuple[str, ...] = ()  # waste (under 50 % CPU or memory efficiency) with the fix
 
     @property
     def attempt_limit(self) -> int | None:

@@ -50,13 +50,12 @@ LOG_FOLLOWER = ("app.explain", "app.explain.files", "app.explain.follow")
 
 
 def widget_may_load(module: str) -> bool:
-    """Of the project: the read model (not its projection), the pure domain (for its enums), and
-    the Log pane's file follower."""
+    """Of the project: the read model (not its projection), the pure domain (for its enums), the
+    pictures drawn from them (app.pictures: rich renderables), and the Log pane's file follower."""
     if module.split(".")[0] not in ("app", "widgets", "styles"):
         return True  # the standard library, textual, rich...
-    return module in ("app", "app.views", "app.model", "styles", "widgets", *LOG_FOLLOWER) or module.startswith(
-        ("app.model.", "widgets.")
-    )
+    allowed = ("app", "app.views", "app.model", "app.pictures", "styles", "widgets", *LOG_FOLLOWER)
+    return module in allowed or module.startswith(("app.model.", "app.pictures.", "widgets."))
 
 
 def test_widgets_load_only_the_read_model() -> None:
@@ -110,3 +109,13 @@ def test_the_projection_loads_nothing_that_does_io() -> None:
                                                       "app.diagnose", "app.workflows", "textual")))  # fmt: skip
     assert impure == []
     assert "app.model.outcome" in loaded
+
+
+def test_the_pictures_load_only_the_read_model_and_rich() -> None:
+    """app.pictures draws for the CLI and the dashboard alike: no textual, nothing that does I/O."""
+    pictures = modules_in("app/pictures")
+    assert "app.pictures.timeline" in pictures
+    loaded = loaded_by(*pictures)
+    wrong = sorted(m for m in loaded if m.split(".")[0] in ("app", "textual") and not widget_may_load(m))
+    assert wrong == [] and not any(m.split(".")[0] == "textual" for m in loaded)
+    assert "rich.text" in loaded
