@@ -66,14 +66,7 @@ def short_time(moment: datetime | None, today: date | None) -> Text:
 
 def compact_duration(value: Duration) -> str:
     """`0:42`, `12:05`, `1:02:03`, `2-03:04:05`: Slurm's form without leading zero fields."""
-    days, rest = divmod(value.seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if days:
-        return f"{days}-{hours:02d}:{minutes:02d}:{seconds:02d}"
-    if hours:
-        return f"{hours}:{minutes:02d}:{seconds:02d}"
-    return f"{minutes}:{seconds:02d}"
+    return value.compact()
 
 
 def duration_text(value: Duration | None, empty: str = "—") -> Text:

@@ -56,6 +56,10 @@ def _progress_file(text: str) -> dict[str, Any]:
     return {"progress_file": None if text.lower() == "none" else text}
 
 
+def _progress_regex(text: str) -> dict[str, Any]:
+    return {"progress_regex": None if text.lower() == "none" else text}
+
+
 @dataclass(frozen=True)
 class PolicyFlag:
     """One of longrun's options that sets the chain's policy."""
@@ -75,8 +79,11 @@ POLICY_FLAGS: tuple[PolicyFlag, ...] = (
                "(e.g. 1.5,8G; `none` turns it off)", _grow_mem),
     PolicyFlag("--resubmit-early", None, "resubmit a link that COMPLETED right after the warning signal",
                lambda _t: {"resubmit_completed_early": True}),
-    PolicyFlag("--progress-file", "FILE", "stop when a link leaves FILE (relative to the workdir) unchanged",
-               _progress_file),
+    PolicyFlag("--progress", "REGEX", "progress in the log: the newest line matching REGEX, with groups `done` "
+               "(and `total`), e.g. 'step (?P<done>\\d+)/(?P<total>\\d+)'; shown with its rate and the chain's "
+               "finish; a link that reports nothing new stops the chain (`none` turns it off)", _progress_regex),
+    PolicyFlag("--progress-file", "FILE", "progress in FILE (relative to the workdir): a number or done/total; "
+               "a link that leaves it unchanged stops the chain", _progress_file),
     PolicyFlag("--min-link-seconds", "N", "links shorter than N s count as no progress (3 in a row stop the "
                "chain; default 60, never more than a link runs before its warning signal can come)",
                lambda t: {"min_link_seconds": _whole("--min-link-seconds", t)}),
@@ -90,6 +97,7 @@ POLICY_FIELD_FLAGS = {
     "grow_mem_cap": "--grow-mem CAP",
     "min_link_seconds": "--min-link-seconds",
     "progress_file": "--progress-file",
+    "progress_regex": "--progress",
 }
 
 

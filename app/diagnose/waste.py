@@ -20,12 +20,13 @@ def waste_fixes(economics: ChainEconomics) -> tuple[str, ...]:
     if cpu is not None and cpu < WASTE_BELOW and ended:
         cpus = ended[-1].cpus
         busy = sum(e.cpu_seconds or 0 for e in ended) / max(1, sum(e.run_s or 0 for e in ended))
-        enough = max(1, math.ceil(busy * CPU_HEADROOM))
-        fewer = f" -c {enough} instead of {cpus} would do" if cpus and enough < cpus else ""
-        found.append(
-            f"CPU efficiency {cpu:g} %: the links kept {busy:.1f} of their {cpus or '?'} CPUs busy;"
-            f" ask for fewer CPUs{':' if fewer else ''}{fewer}."
-        )
+        enough = cpus_for(busy, cpus)
+        if cpus is None or enough is not None:
+            fewer = f": -c {enough} instead of {cpus} would do" if enough is not None else ""
+            found.append(
+                f"CPU efficiency {cpu:g} %: the links kept {busy:.1f} of their {cpus or '?'} CPUs busy;"
+                f" ask for fewer CPUs{fewer}."
+            )
     mem = economics.mem_efficiency
     peaks = [e.peak_per_node for e in economics.links if e.peak_per_node is not None and e.mem_efficiency is not None]
     request = next((e.request_per_node for e in reversed(economics.links) if e.request_per_node), None)
@@ -38,3 +39,14 @@ def waste_fixes(economics: ChainEconomics) -> tuple[str, ...]:
             f" ask for less memory{':' if less else ''}{less}."
         )
     return tuple(found)
+
+
+def cpus_for(busy: float, cpus: int | None) -> int | None:
+    """CPUs to ask for when `busy` cores were used on average: a quarter more, or just enough when
+    that is all there is; None when that is not fewer than `cpus` (nothing to save)."""
+    if cpus is None:
+        return None
+    for enough in (math.ceil(busy * CPU_HEADROOM), math.ceil(busy)):
+        if max(1, enough) < cpus:
+            return max(1, enough)
+    return None

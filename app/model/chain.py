@@ -15,6 +15,7 @@ from enum import Enum
 from typing import Any
 
 from app.model.exit_status import ExitStatus
+from app.model.progress import ProgressPatternError, compile_progress_pattern
 from app.model.units import Duration, MemorySize
 
 DEFAULT_CONTINUE_EXIT_CODE = 75  # EX_TEMPFAIL: "checkpointed, continue"
@@ -117,6 +118,15 @@ class Policy:
             not isinstance(self.progress_file, str) or not self.progress_file or "\0" in self.progress_file
         ):
             raise PolicyError("progress_file", f"must be a file name, not {self.progress_file!r}")
+        if self.progress_regex is not None:
+            if not isinstance(self.progress_regex, str):
+                raise PolicyError("progress_regex", f"must be a regular expression, not {self.progress_regex!r}")
+            try:
+                compile_progress_pattern(self.progress_regex)
+            except ProgressPatternError as exc:
+                raise PolicyError("progress_regex", str(exc).removeprefix("--progress ")) from None
+            if self.progress_file is not None:
+                raise PolicyError("progress_regex", "and a progress file: give one of them (the log or a file)")
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -24,6 +24,9 @@ from datetime import datetime, timedelta
 
 MAX_PATTERN_LENGTH = 1000
 MAX_LINE_MATCHED = 4096  # progress lines are short: only a line's first 4 KiB are searched
+# Work left within this share of a link's work is counted as fitting in it: the rate is an average over
+# links that each start and checkpoint, so "1.02 links" is one link, not two.
+FIT_SLACK = 0.05
 _NUMBER = r"\d+(?:\.\d+)?"
 _FILE_TEXT = re.compile(rf"^\s*({_NUMBER})\s*(?:/\s*({_NUMBER})\s*)?$")
 _NUMBER_ONLY = re.compile(rf"^\s*({_NUMBER})\s*$")
@@ -65,17 +68,17 @@ def compile_progress_pattern(text: str) -> re.Pattern[str]:
     if not text:
         raise ProgressPatternError("--progress needs a regular expression with a group for the units done")
     if len(text) > MAX_PATTERN_LENGTH:
-        raise ProgressPatternError(f"--progress: the expression is longer than {MAX_PATTERN_LENGTH} characters")
+        raise ProgressPatternError(f"--progress is longer than {MAX_PATTERN_LENGTH} characters")
     try:
         pattern = re.compile(text)
     except re.error as exc:
-        raise ProgressPatternError(f"--progress: not a regular expression ({exc})") from None
+        raise ProgressPatternError(f"--progress is not a regular expression ({exc})") from None
     names = pattern.groupindex
     if "total" in names and "done" not in names:
-        raise ProgressPatternError("--progress: a group `total` needs a group `done` too")
+        raise ProgressPatternError("--progress has a group `total` but no group `done`")
     if "done" not in names and pattern.groups < 1:
         raise ProgressPatternError(
-            "--progress: the expression needs a group for the units done, e.g. 'step (?P<done>\\d+)/(?P<total>\\d+)'"
+            "--progress needs a group for the units done, e.g. 'step (?P<done>\\d+)/(?P<total>\\d+)'"
         )
     return pattern
 
@@ -170,11 +173,11 @@ def estimate(
     gap = max(0.0, pace.gap_seconds)
     if pace.running_elapsed is not None:
         in_current = left if per_link is None else max(0.0, per_link - pace.running_elapsed)
-        if left <= in_current or per_link is None:
+        if per_link is None or left <= in_current * (1 + FIT_SLACK):
             return Estimate(progress, rate, left, 0, now + timedelta(seconds=left))
         rest = left - in_current
-        links = math.ceil(rest / per_link)
+        links = max(1, math.ceil(rest / per_link - FIT_SLACK))
         return Estimate(progress, rate, left, links, now + timedelta(seconds=in_current + links * gap + rest))
-    links = 1 if per_link is None else math.ceil(left / per_link)
+    links = 1 if per_link is None else max(1, math.ceil(left / per_link - FIT_SLACK))
     wait = gap if pace.waiting_seconds is None else max(0.0, pace.waiting_seconds)
     return Estimate(progress, rate, left, links, now + timedelta(seconds=wait + left + (links - 1) * gap))

@@ -138,5 +138,16 @@ class Duration:
         clock = f"{hours:02d}:{minutes:02d}:{seconds:02d}"
         return f"{days}-{clock}" if days else clock
 
+    def compact(self) -> str:
+        """`0:42`, `12:05`, `1:02:03`, `2-03:04:05`: Slurm's form without leading zero fields."""
+        days, rest = divmod(self.seconds, 86400)
+        hours, rest = divmod(rest, 3600)
+        minutes, seconds = divmod(rest, 60)
+        if days:
+            return f"{days}-{hours:02d}:{minutes:02d}:{seconds:02d}"
+        if hours:
+            return f"{hours}:{minutes:02d}:{seconds:02d}"
+        return f"{minutes}:{seconds:02d}"
+
     def __str__(self) -> str:
         return self.slurm_format()

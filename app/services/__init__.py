@@ -5,6 +5,8 @@
   discovery.py         which chains there are: own registry, a colleague's, rebuilt from accounting
   reading.py           snapshots: chains in the read model with live data, the selected job and its
                        diagnosis (app.explain.focus: the pipeline of `longrun explain`), health
+  live_facts.py        what a refresh adds: ended links' accounting, expected starts, memory now, progress
+  report.py            one chain in full (`longrun report`)
   actions.py           cancel, signal, stop (of the job the person saw); a chain by id or name
   relink.py            resubmit, reinit, with new settings for the next links; suggested options
   archive.py           archive finished chains (out of status and the dashboard), and back
@@ -22,14 +24,14 @@ from app.services.api import ChainService
 from app.services.archive import ChainArchive
 from app.services.base import ActionRefused, current_user
 from app.services.creation import ChainCreation
-from app.services.reading import ChainReading
 from app.services.relink import ChainRelink
+from app.services.report import ChainReport, ChainReports
 
 if TYPE_CHECKING:
     from app.workflows.reinit import ReinitStep
 
 
-class Services(ChainReading, ChainRelink, ChainArchive, ChainCreation):
+class Services(ChainReports, ChainRelink, ChainArchive, ChainCreation):
     """Chains of the viewer (and read-only views of others'): read them, act on them, create them."""
 
     def workflow_reinit_plan(self, workflow: str) -> list[ReinitStep]:
@@ -39,4 +41,4 @@ class Services(ChainReading, ChainRelink, ChainArchive, ChainCreation):
         return workflow_actions.reinit_workflow(self, workflow)
 
 
-__all__ = ["ActionRefused", "ChainService", "Services", "current_user"]
+__all__ = ["ActionRefused", "ChainReport", "ChainService", "Services", "current_user"]

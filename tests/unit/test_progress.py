@@ -64,7 +64,7 @@ def test_lines_without_progress(pattern: str, line: str) -> None:
         ("", "needs a regular expression"),
         ("step \\d+", "needs a group"),
         ("step (", "not a regular expression"),
-        (r"of (?P<total>\d+)", "needs a group `done`"),
+        (r"of (?P<total>\d+)", "no group `done`"),
         ("(a)" * 400, "longer than"),
     ],
 )

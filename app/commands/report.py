@@ -1,0 +1,236 @@
+"""`longrun report CHAIN [--user U] [--json]`: one chain's progress, economics and timeline.
+
+Per link: queue wait, run time, time lost before it, checkpoint window, CPU and memory efficiency
+(percent, as seff and reportseff print them), peak memory per node, GPUs; per chain: links, run
+and wall time, the shares queued and lost between links, core- and GPU-hours, mean efficiencies;
+the progress with its rate and the expected finish; the timeline picture; waste with its fix.
+`--json` prints the same with the keys of REPORT_KEYS (documented in README.md; stable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pwd
+from datetime import datetime
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from app.console import print_error, stdout
+from app.model.economics import WASTE_BELOW, ChainEconomics, LinkEconomics
+from app.model.progress import Estimate
+from app.model.units import Duration
+from app.model.usage import LiveMemory
+from app.pictures.bars import efficiency_lines, finish_text, progress_line
+from app.pictures.timeline import Timeline
+from app.registry import RegistryError
+from app.services import ActionRefused, ChainReport, Services
+from app.views import ChainView, LinkView
+
+REPORT_KEYS = ("chain_id", "name", "owner", "state", "reason", "generated_at", "progress", "eta", "links_to_start",
+               "chain", "links", "advice", "live_memory")  # fmt: skip
+LINK_KEYS = ("attempt", "job_id", "state", "submit", "start", "end", "queue_wait_s", "run_s", "lost_before_s",
+             "signal_at", "checkpoint_window_s", "cpu_efficiency", "mem_efficiency", "peak_memory_per_node",
+             "requested_memory_per_node", "cpus", "core_seconds", "gpus", "gpu_utilization", "expected_start",
+             "waiting_for")  # fmt: skip
+CHAIN_KEYS = ("links", "run_s", "wall_s", "queued_s", "lost_s", "queued_share", "lost_share", "core_hours",
+              "gpu_hours", "cpu_efficiency", "mem_efficiency", "link_run_s", "gap_s")  # fmt: skip
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _bytes(size: Any) -> int | None:
+    return size.bytes if size is not None else None
+
+
+def link_json(link: LinkView, figures: LinkEconomics | None) -> dict[str, Any]:
+    f = figures
+    return {
+        "attempt": link.attempt,
+        "job_id": link.job_id,
+        "state": link.state,
+        "submit": _iso(link.submit),
+        "start": _iso(link.start),
+        "end": _iso(link.end),
+        "queue_wait_s": f.queue_wait_s if f else None,
+        "run_s": f.run_s if f else None,
+        "lost_before_s": f.lost_before_s if f else None,
+        "signal_at": _iso(f.signal_at) if f else None,
+        "checkpoint_window_s": f.checkpoint_window_s if f else None,
+        "cpu_efficiency": f.cpu_efficiency if f else None,
+        "mem_efficiency": f.mem_efficiency if f else None,
+        "peak_memory_per_node": _bytes(f.peak_per_node) if f else None,
+        "requested_memory_per_node": _bytes(f.request_per_node) if f else None,
+        "cpus": f.cpus if f else None,
+        "core_seconds": f.core_seconds if f else None,
+        "gpus": f.gpus if f else None,
+        "gpu_utilization": f.gpu_utilization if f else None,
+        "expected_start": _iso(link.expected_start),
+        "waiting_for": link.waiting_for,
+    }
+
+
+def chain_json(economics: ChainEconomics | None) -> dict[str, Any] | None:
+    if economics is None:
+        return None
+    e = economics
+    return {
+        "links": len(e.links), "run_s": e.run_s, "wall_s": e.wall_s, "queued_s": e.queued_s, "lost_s": e.lost_s,
+        "queued_share": e.queued_share, "lost_share": e.lost_share, "core_hours": e.core_hours,
+        "gpu_hours": e.gpu_hours, "cpu_efficiency": e.cpu_efficiency, "mem_efficiency": e.mem_efficiency,
+        "link_run_s": e.link_run_s, "gap_s": e.gap_s,
+    }  # fmt: skip
+
+
+def progress_json(estimate: Estimate | None) -> dict[str, Any] | None:
+    if estimate is None:
+        return None
+    p = estimate.progress
+    return {"done": p.done, "total": p.total, "percent": estimate.percent, "rate_per_hour": estimate.rate_per_hour}
+
+
+def memory_json(memory: LiveMemory | None) -> dict[str, Any] | None:
+    if memory is None:
+        return None
+    return {"now_per_node": _bytes(memory.now_per_node), "peak_per_node": _bytes(memory.peak_per_node),
+            "requested_per_node": _bytes(memory.requested_per_node)}  # fmt: skip
+
+
+def report_json(report: ChainReport) -> dict[str, Any]:
+    """The report with the keys of REPORT_KEYS, LINK_KEYS and CHAIN_KEYS (times ISO 8601, Slurm's local
+    time; durations in seconds; sizes in bytes; efficiencies and shares in percent)."""
+    view = report.chain
+    figures = {e.attempt: e for e in view.economics.links} if view.economics else {}
+    estimate = view.progress
+    return {
+        "chain_id": view.chain_id,
+        "name": view.name,
+        "owner": view.owner,
+        "state": view.state.value,
+        "reason": view.reason,
+        "generated_at": _iso(report.taken_at),
+        "progress": progress_json(estimate),
+        "eta": _iso(estimate.eta) if estimate else None,
+        "links_to_start": estimate.links_to_start if estimate else None,
+        "chain": chain_json(view.economics),
+        "links": [link_json(link, figures.get(link.attempt)) for link in view.links],
+        "advice": list(view.advice),
+        "live_memory": memory_json(report.live_memory),
+    }
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else Duration(int(value)).compact()
+
+
+def _percent(value: float | None) -> Text:
+    if value is None:
+        return Text("-")
+    return Text(f"{value:g}%", style="yellow" if value < WASTE_BELOW else "")
+
+
+def link_table(view: ChainView) -> Table:
+    """One row per link; the checkpoint and GPU columns only when some link has one. Ids, states and
+    numbers never shrink (a narrow terminal folds the table's last columns instead)."""
+    figures = {e.attempt: e for e in view.economics.links} if view.economics else {}
+    windows = any(e.checkpoint_window_s is not None for e in figures.values())
+    gpus = any(e.gpus for e in figures.values())
+    headers = ["#", "JOB", "STATE", "QUEUED", "RAN", "LOST", *(["WINDOW"] if windows else []), "CPU", "MEM",
+               "PEAK/ASKED", *(["GPUS"] if gpus else [])]  # fmt: skip
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for header in headers:
+        table.add_column(header, no_wrap=True, overflow="fold")
+    for link in view.links:
+        f = figures.get(link.attempt)
+        peak = "-"
+        if f is not None and (f.peak_per_node or f.request_per_node):
+            peak = f"{f.peak_per_node or '?'}/{f.request_per_node or '?'}"
+        row: list[Text | str] = [
+            str(link.attempt), Text(link.job_id or "-"), Text(link.state),
+            _seconds(f.queue_wait_s if f else None), _seconds(f.run_s if f else None),
+            _seconds(f.lost_before_s if f else None),
+        ]  # fmt: skip
+        if windows:
+            row.append(_seconds(f.checkpoint_window_s if f else None))
+        row += [_percent(f.cpu_efficiency if f else None), _percent(f.mem_efficiency if f else None), peak]
+        if gpus:
+            util = f" {f.gpu_utilization:g}%" if f is not None and f.gpu_utilization is not None else ""
+            row.append(f"{f.gpus}{util}" if f is not None and f.gpus else "-")
+        table.add_row(*row)
+    return table
+
+
+def chain_summary(economics: ChainEconomics) -> Text:
+    e = economics
+    text = Text(f"{len(e.links)} link{'s' if len(e.links) != 1 else ''}, ran {_seconds(e.run_s)}")
+    if e.wall_s is not None:
+        text.append(f" of {_seconds(e.wall_s)} since the first submit")
+        text.append(f" (queued {e.queued_share or 0:g} %, lost between links {e.lost_share or 0:g} %)")
+    if e.core_hours is not None:
+        text.append(f"; {e.core_hours:g} core-hours")
+    if e.gpu_hours is not None:
+        text.append(f", {e.gpu_hours:g} GPU-hours")
+    return text
+
+
+def render(report: ChainReport, width: int) -> Group:
+    view, now = report.chain, report.taken_at
+    parts: list[Any] = []
+    head = Text()
+    head.append(view.name, style="bold")
+    head.append(f"  {view.chain_id}  {view.owner}  {view.state.value}  attempt {view.attempt}")
+    if view.attempt_limit is not None:
+        head.append(f"/{view.attempt_limit}")
+    parts.append(head)
+    if view.reason:
+        parts.append(Text(view.reason, style="dim"))
+    if view.progress is not None:
+        parts.append(progress_line(view.progress, now, bar_width=max(10, min(30, width // 4))))
+    last = view.links[-1] if view.links else None
+    if last is not None and (last.expected_start or last.waiting_for):
+        expected = f"expected {finish_text(last.expected_start, now)}" if last.expected_start else "waiting"
+        parts.append(Text(f"next link {expected}" + (f" ({last.waiting_for})" if last.waiting_for else "")))
+    if report.live_memory is not None:
+        m = report.live_memory
+        parts.append(Text(f"memory now {m.now_per_node or '?'} / peak {m.peak_per_node or '?'} / "
+                          f"asked {m.requested_per_node or '?'} per node"))  # fmt: skip
+    parts += [Text(), link_table(view)]
+    if view.economics is not None:
+        parts += [Text(), chain_summary(view.economics), *efficiency_lines(view.economics, width=min(width, 60))]
+        parts += [Text(), Timeline(view, now)]
+    for advice in view.advice:
+        parts.append(Text(advice, style="yellow"))
+    return Group(*parts)
+
+
+def handle(args: argparse.Namespace) -> int:
+    if args.user:
+        try:
+            pwd.getpwnam(args.user)
+        except KeyError:
+            print_error(f"no such user: {args.user}")
+            return 2
+    services = Services()
+    try:
+        report = services.report(args.chain, args.user)
+    except (ActionRefused, RegistryError) as exc:
+        print_error(str(exc))
+        return 2
+    if args.json:
+        stdout.print_json(json.dumps(report_json(report)))
+    else:
+        stdout.print(render(report, stdout.width))
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("report", help="one chain's progress, efficiency, waits and timeline")
+    parser.add_argument("chain", metavar="CHAIN", help="a chain id, or a name no other chain of the user has")
+    parser.add_argument("--user", help="a colleague's chain (read-only)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output (keys in README.md)")
+    parser.set_defaults(handler=handle)
