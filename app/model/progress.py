@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 MAX_PATTERN_LENGTH = 1000
@@ -38,10 +38,12 @@ class ProgressPatternError(ValueError):
 
 @dataclass(frozen=True)
 class Progress:
-    """Units done, and of how many when known."""
+    """Units done, and of how many when known; `at`: when its source was last written (a log's or a
+    file's mtime, Slurm's local time), so that the run time after the last report is not counted."""
 
     done: float
     total: float | None = None
+    at: datetime | None = field(default=None, compare=False)
 
     @property
     def percent(self) -> float | None:
@@ -160,7 +162,17 @@ class Estimate:
 def estimate(
     progress: Progress, pace: Pace, now: datetime, base_done: float = 0.0, base_run_seconds: int = 0
 ) -> Estimate:
-    """Rate and finish from the newest progress; `base_done` was done after `base_run_seconds` of run."""
+    """Rate and finish from the newest progress; `base_done` was done after `base_run_seconds` of run.
+
+    While a link runs, the estimate is made as of the moment the progress was written
+    (`progress.at`, when known and within the running link): the run time since then has done work
+    that is not reported yet, and counting it would make the rate look slower than it is.
+    """
+    running = pace.running_elapsed
+    if progress.at is not None and running is not None:
+        lag = int(min(max(0.0, (now - progress.at).total_seconds()), float(running)))
+        pace = replace(pace, run_seconds=pace.run_seconds - lag, running_elapsed=running - lag)
+        now = now - timedelta(seconds=lag)
     ran = pace.run_seconds - base_run_seconds
     gained = progress.done - base_done
     rate = gained * 3600 / ran if ran > 0 and gained > 0 else None

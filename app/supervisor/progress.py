@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -54,6 +55,14 @@ def _compiled(text: str) -> re.Pattern[str] | None:
         return compile_progress_pattern(text)
     except ProgressPatternError:
         return None  # checked at submit; a hand-edited spec shows no progress rather than failing
+
+
+def _written_at(path: str) -> datetime | None:
+    """When the file was last written (its mtime; the newest lines were written then)."""
+    try:
+        return datetime.fromtimestamp(os.stat(path).st_mtime)
+    except OSError:
+        return None
 
 
 def read_progress_file(path: str) -> Progress | None:
@@ -94,7 +103,7 @@ class ProgressReader:
         chunk = self._follower.read()
         found = last_progress(pattern, chunk.lines)
         if found is not None:
-            self.latest = found
+            self.latest = replace(found, at=_written_at(log_path))
 
     def _read_file(self, path: str) -> None:
         try:
@@ -105,7 +114,8 @@ class ProgressReader:
         stamp = (info.st_ino, info.st_size, info.st_mtime_ns)
         if stamp != self._file_stamp:
             self._file_stamp = stamp
-            self.latest = read_progress_file(path)
+            found = read_progress_file(path)
+            self.latest = replace(found, at=datetime.fromtimestamp(info.st_mtime)) if found else None
 
 
 class ProgressReaders:

@@ -168,3 +168,17 @@ def test_estimate_edges(progress: Progress, run: int, rate: float | None, has_et
 
 def test_pattern_is_compiled_once_as_given() -> None:
     assert compile_progress_pattern(r"(?i)STEP (\d+)").flags & re.IGNORECASE
+
+
+def test_estimate_as_of_the_last_report_while_a_link_runs() -> None:
+    """A step reported 50 s ago: those 50 s of run have done unreported work, not slowed the rate."""
+    pace = Pace(run_seconds=3650, link_run_seconds=None, gap_seconds=0, running_elapsed=650)
+    reported = Progress(50, 100, at=NOW - timedelta(seconds=50))
+    found = estimate(reported, pace, NOW)
+    assert found.rate_per_hour == 50, "50 units in the 3600 s of run up to the report"
+    assert found.eta == NOW - timedelta(seconds=50) + timedelta(hours=1)
+    stale = estimate(Progress(50, 100, at=NOW - timedelta(hours=5)), pace, NOW)
+    assert stale.rate_per_hour == pytest.approx(50 * 3600 / 3000), "never further back than the running link's start"
+    between = estimate(reported, Pace(3650, None, 0, waiting_seconds=0), NOW)
+    assert between.rate_per_hour == pytest.approx(50 * 3600 / 3650), "no link runs: all run time counts"
+    assert Progress(1, 2, at=NOW) == Progress(1, 2), "when it was written is not part of the value"
