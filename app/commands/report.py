@@ -29,6 +29,7 @@ from app.pictures.timeline import Timeline
 from app.registry import RegistryError
 from app.services import ActionRefused, ChainReport, Services
 from app.views import ChainView, LinkView
+from app.workflows.nodes import visible
 
 REPORT_KEYS = ("chain_id", "name", "owner", "state", "reason", "generated_at", "progress", "eta", "links_to_start",
                "chain", "links", "advice", "live_memory")  # fmt: skip
@@ -134,34 +135,51 @@ def _percent(value: float | None) -> Text:
     return Text(f"{value:g}%", style="yellow" if value < WASTE_BELOW else "")
 
 
-def link_table(view: ChainView) -> Table:
-    """One row per link; the checkpoint and GPU columns only when some link has one. Ids, states and
-    numbers never shrink (a narrow terminal folds the table's last columns instead)."""
+# Columns in the order they give way when the terminal is narrow (the last goes first).
+COLUMN_PRIORITY = ("#", "JOB", "CPU", "MEM", "RAN", "ENDED", "LOST", "QUEUED", "PEAK/ASKED", "WINDOW", "GPUS")
+
+
+def link_rows(view: ChainView) -> tuple[list[str], list[list[Text]]]:
+    """Headers and cells of the link table; the checkpoint and GPU columns only when some link has one."""
     figures = {e.attempt: e for e in view.economics.links} if view.economics else {}
     windows = any(e.checkpoint_window_s is not None for e in figures.values())
     gpus = any(e.gpus for e in figures.values())
-    headers = ["#", "JOB", "STATE", "QUEUED", "RAN", "LOST", *(["WINDOW"] if windows else []), "CPU", "MEM",
+    headers = ["#", "JOB", "ENDED", "QUEUED", "RAN", "LOST", *(["WINDOW"] if windows else []), "CPU", "MEM",
                "PEAK/ASKED", *(["GPUS"] if gpus else [])]  # fmt: skip
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    for header in headers:
-        table.add_column(header, no_wrap=True, overflow="fold")
+    rows: list[list[Text]] = []
     for link in view.links:
         f = figures.get(link.attempt)
         peak = "-"
         if f is not None and (f.peak_per_node or f.request_per_node):
             peak = f"{f.peak_per_node or '?'}/{f.request_per_node or '?'}"
-        row: list[Text | str] = [
-            str(link.attempt), Text(link.job_id or "-"), Text(link.state),
-            _seconds(f.queue_wait_s if f else None), _seconds(f.run_s if f else None),
-            _seconds(f.lost_before_s if f else None),
-        ]  # fmt: skip
+        row = [Text(str(link.attempt)), Text(link.job_id or "-"), Text(link.ending or link.state)]
+        row += [Text(_seconds(v)) for v in ((f.queue_wait_s, f.run_s, f.lost_before_s) if f else (None,) * 3)]
         if windows:
-            row.append(_seconds(f.checkpoint_window_s if f else None))
-        row += [_percent(f.cpu_efficiency if f else None), _percent(f.mem_efficiency if f else None), peak]
+            row.append(Text(_seconds(f.checkpoint_window_s if f else None)))
+        row += [_percent(f.cpu_efficiency if f else None), _percent(f.mem_efficiency if f else None), Text(peak)]
         if gpus:
             util = f" {f.gpu_utilization:g}%" if f is not None and f.gpu_utilization is not None else ""
-            row.append(f"{f.gpus}{util}" if f is not None and f.gpus else "-")
-        table.add_row(*row)
+            row.append(Text(f"{f.gpus}{util}" if f is not None and f.gpus else "-"))
+        rows.append(row)
+    return headers, rows
+
+
+def link_table(view: ChainView, width: int) -> Table:
+    """One row per link. Cells never shrink: columns that do not fit in `width` are left out, the
+    least needed first (COLUMN_PRIORITY)."""
+    headers, rows = link_rows(view)
+    widths = {h: max([len(h), *(row[i].cell_len for row in rows)]) + 2 for i, h in enumerate(headers)}
+    shown = list(headers)
+    for header in reversed(COLUMN_PRIORITY):
+        if sum(widths[h] for h in shown) <= width or len(shown) <= 3:
+            break
+        if header in shown:
+            shown.remove(header)
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for header in shown:
+        table.add_column(header, no_wrap=True)
+    for row in rows:
+        table.add_row(*(cell for header, cell in zip(headers, row, strict=True) if header in shown))
     return table
 
 
@@ -182,13 +200,13 @@ def render(report: ChainReport, width: int) -> Group:
     view, now = report.chain, report.taken_at
     parts: list[Any] = []
     head = Text()
-    head.append(view.name, style="bold")
+    head.append(visible(view.name), style="bold")
     head.append(f"  {view.chain_id}  {view.owner}  {view.state.value}  attempt {view.attempt}")
     if view.attempt_limit is not None:
         head.append(f"/{view.attempt_limit}")
     parts.append(head)
     if view.reason:
-        parts.append(Text(view.reason, style="dim"))
+        parts.append(Text(visible(view.reason), style="dim"))
     if view.progress is not None:
         parts.append(progress_line(view.progress, now, bar_width=max(10, min(30, width // 4))))
     last = view.links[-1] if view.links else None
@@ -199,7 +217,7 @@ def render(report: ChainReport, width: int) -> Group:
         m = report.live_memory
         parts.append(Text(f"memory now {m.now_per_node or '?'} / peak {m.peak_per_node or '?'} / "
                           f"asked {m.requested_per_node or '?'} per node"))  # fmt: skip
-    parts += [Text(), link_table(view)]
+    parts += [Text(), link_table(view, width)]
     if view.economics is not None:
         parts += [Text(), chain_summary(view.economics), *efficiency_lines(view.economics, width=min(width, 60))]
         parts += [Text(), Timeline(view, now)]

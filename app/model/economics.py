@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import overload
 
-from app.model.outcome import EARLY_SLACK_SECONDS
 from app.model.progress import Pace
 from app.model.units import MemorySize
 from app.model.usage import JobUsage
@@ -172,14 +171,14 @@ def link_economics(
 
 def _signal_at(link: LinkFacts, warning_s: int | None) -> datetime | None:
     """When the warning signal came, as far as the request tells: `warning_s` before the limit, for a
-    link that ran into that window and continued the chain (Slurm may send it up to a minute early:
-    a link that ended before the expected moment gets none)."""
+    link that continued the chain and was still running then. Slurm may send it up to a minute
+    early: a link that ended before the requested moment was signalled at a moment nobody recorded."""
     if warning_s is None or not link.ended or not link.continued or link.start is None or link.end is None:
         return None
-    limit, run = link.time_limit_s, link.elapsed_s
-    if limit is None or run is None or run < limit - warning_s - EARLY_SLACK_SECONDS:
+    if link.time_limit_s is None:
         return None
-    return min(link.end, link.start + timedelta(seconds=max(0, limit - warning_s)))
+    expected = link.start + timedelta(seconds=max(0, link.time_limit_s - warning_s))
+    return expected if link.end >= expected else None
 
 
 def chain_economics(

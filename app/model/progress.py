@@ -152,7 +152,8 @@ class Estimate:
     rate_per_hour: float | None  # units per hour of run time, across links
     remaining_run_seconds: float | None
     links_to_start: int | None  # links the remaining work still needs to start (the running one not counted)
-    eta: datetime | None
+    eta: datetime | None  # the expected finish; for a chain that is done, when it finished
+    final: bool = False  # the chain is done or stopped: nothing more is expected
 
     @property
     def percent(self) -> float | None:

@@ -57,7 +57,7 @@ def progress_line(estimate: Estimate, now: datetime, bar_width: int = 20) -> Tex
     line.append(f"  {estimate.progress}", style=DIM)
     line.append(f"  {rate_text(estimate.rate_per_hour)}")
     if estimate.eta is not None:
-        line.append(f"  finish {finish_text(estimate.eta, now)}")
+        line.append(f"  {'finished' if estimate.final else 'finish'} {finish_text(estimate.eta, now)}")
         if estimate.links_to_start:
             line.append(f" (+{estimate.links_to_start} link{'s' if estimate.links_to_start > 1 else ''})", style=DIM)
     return line

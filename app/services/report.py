@@ -30,9 +30,10 @@ class ChainReport:
 
 
 class ChainReports(ChainReading):
-    def report(self, chain: str, user: str | None = None) -> ChainReport:
+    def report(self, chain: str, user: str | None = None, now: datetime | None = None) -> ChainReport:
         """The chain `chain` (an id, or a name no other chain of the user has) of `user` (the viewer
-        by default). ActionRefused when there is no such chain, or the name is not unique."""
+        by default), as of `now` (Slurm's local time; the clock's by default). ActionRefused when
+        there is no such chain, or the name is not unique."""
         owner = user or self.viewer
         found = self.discover(owner)
         statuses = [status for status, _ro in found.from_registry]
@@ -45,7 +46,7 @@ class ChainReports(ChainReading):
         estimates = start_estimates(self.slurm, acct)
         source = ProgressSource.of(status.spec)
         progress = ProgressReader(source).read(live_log_path(status, acct)) if source is not None else None
-        now = datetime.now()
+        now = now or datetime.now()
         view = chain_view(
             status, acct, read_only=read_only.get(status.chain_id, True), log_paths=log_paths(status, acct),
             start_estimates=estimates, progress=progress, now=now,

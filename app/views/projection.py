@@ -143,13 +143,16 @@ def chain_view(
 
 
 def _link_facts(recorded: Link, link: LinkView, acct: JobAccounting | None) -> LinkFacts:
+    """The link for the economics: Slurm's times when its accounting is at hand (the registry's submit
+    time is our clock's, a moment before Slurm's), else the recorded ones."""
     live_state = JobState.__members__.get(link.state)
+    row = acct.job if acct is not None else None
     return LinkFacts(
         attempt=link.attempt,
         job_id=link.job_id,
-        submit=local_time(link.submit),
-        start=local_time(link.start),
-        end=local_time(link.end),
+        submit=local_time((row.submit if row else None) or link.submit),
+        start=local_time((row.start if row else None) or link.start),
+        end=local_time((row.end if row else None) or link.end),
         elapsed_s=link.elapsed.seconds if link.elapsed else None,
         time_limit_s=link.time_limit.seconds if link.time_limit else None,
         ended=recorded.ended or (live_state is not None and live_state.is_terminal),
@@ -172,7 +175,7 @@ def chain_estimate(
     if state.is_final:
         rate = estimate(progress, economics.pace(None, None), now).rate_per_hour
         last_end = max((local_time(lk.end) for lk in links if lk.end is not None), default=None)
-        return Estimate(progress, rate, None, None, last_end if state is ChainState.DONE else None)
+        return Estimate(progress, rate, None, None, last_end if state is ChainState.DONE else None, final=True)
     last = links[-1] if links else None
     figures = economics.links[-1] if economics.links else None
     if last is None or figures is None or figures.attempt != last.attempt:
