@@ -33,7 +33,8 @@ LIST_FIELDS = (
     "output_user_data",
     "output_user_data_regexes",
 )
-STRING_FIELDS = ("name", "command", "invocation_script", "resource_requirements", "scheduler", "failure_handler")
+STRING_FIELDS = ("name", "command", "invocation_script", "resource_requirements", "scheduler", "failure_handler",
+                 "progress", "progress_file")  # fmt: skip
 # read as given, never substituted: the inline resources and supports_termination
 
 MAX_JOBS = 10_000

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from app.model.progress import ProgressPatternError, compile_progress_pattern
 from app.workflows.actions import command_jobs, read_actions, scheduler_choices
 from app.workflows.datalinks import Linked, link_by_data, read_data_items
 from app.workflows.expand import (
@@ -262,9 +263,20 @@ def _job(
             rules = handlers[handler]
     depends = [d for d, _line in draft.lists.get("depends_on", [])]
     depends += [d for d in linked.data_dependencies if d not in depends]
+    progress, progress_file = draft.strings.get("progress"), draft.strings.get("progress_file")
+    if progress is not None:
+        try:
+            compile_progress_pattern(progress)
+        except ProgressPatternError as exc:
+            reader.add_at("error", draft.line, f"{what}: progress: {str(exc).removeprefix('--progress: ')}")
+    if progress is not None and progress_file is not None:
+        reader.add_at(
+            "error", draft.line, f"{what}: give `progress` (a pattern for the log) or `progress_file`, not both"
+        )
     return Job(
         draft.name, draft.line, command, tuple(dict.fromkeys(depends)), draft.supports_termination, resources,
-        draft.strings.get("scheduler"), failure_rules=rules, env=tuple(draft.env.items()),
+        draft.strings.get("scheduler"), failure_rules=rules, env=tuple(draft.env.items()), progress=progress,
+        progress_file=progress_file,
     )  # fmt: skip
 
 

@@ -68,14 +68,15 @@ class ChainPlan:
 def chain_policy(job: Job, plan: JobPlan) -> Policy:
     """supports_termination: continue after time-outs (the short-link guard scaled to the time limit);
     otherwise no resubmission at all, so a TIMEOUT (or preemption) stops the chain."""
-    retries = tuple(rule.retry for rule in job.failure_rules)
+    base = Policy(retry_rules=tuple(rule.retry for rule in job.failure_rules), progress_regex=job.progress,
+                  progress_file=job.progress_file)  # fmt: skip
     if not job.supports_termination:
-        return Policy(max_restarts=0, retry_rules=retries)
+        return replace(base, max_restarts=0)
     warning = signal_seconds([f"--signal={plan.warning_signal}"]) or 60
     if plan.time_limit is None:
-        return Policy(retry_rules=retries)
+        return base
     useful = plan.time_limit.whole_minutes_up() * 60 - warning
-    return Policy(min_link_seconds=min(DEFAULT_MIN_LINK_SECONDS, max(5, useful // 3)), retry_rules=retries)
+    return replace(base, min_link_seconds=min(DEFAULT_MIN_LINK_SECONDS, max(5, useful // 3)))
 
 
 def planned_dir(home: Path, workflow: Workflow) -> Path:

@@ -84,6 +84,8 @@ class Job:
     failure_rules: tuple[FailureRule, ...] = ()
     env: tuple[tuple[str, str], ...] = ()
     action: str | None = None  # the Torc trigger whose run_commands this job runs (None: a workflow job)
+    progress: str | None = None  # longrun's own key: a --progress pattern for the job's log
+    progress_file: str | None = None  # longrun's own key: a --progress-file (a number or done/total)
 
     def with_(self, **changes: object) -> Job:
         return replace(self, **changes)  # type: ignore[arg-type]

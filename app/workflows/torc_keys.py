@@ -88,6 +88,8 @@ JOB = Keys(
         "parameters",
         "parameter_mode",
         "use_parameters",
+        "progress",  # longrun's own: as `longrun submit --progress REGEX`
+        "progress_file",  # longrun's own: as `longrun submit --progress-file FILE`
     ),
     not_used={
         "cancel_on_blocking_job_failure": "a job never starts after a failed upstream job: it is held until "

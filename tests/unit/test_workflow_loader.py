@@ -282,3 +282,37 @@ def test_action_naming_an_unknown_job() -> None:
     assert found == [
         (11, "action for scheduler gpu names job `trian`, which is not a job of this workflow; did you mean `train`?")
     ]
+
+
+def test_progress_fields_of_a_job_become_its_chain_policy(tmp_path: Path) -> None:
+    """longrun's own job keys `progress` and `progress_file` (what `longrun submit --progress` and
+    `--progress-file` give a single chain), with a parameter substituted into the file name."""
+    from app.workflows.run import plan_workflow
+
+    text = (
+        "name: w\njobs:\n"
+        "  - name: train_{seed}\n    command: python train.py\n    supports_termination: true\n"
+        "    progress: 'epoch (?P<done>\\d{1,4}) of (?P<total>\\d+)'\n    parameters:\n      seed: '[1, 2]'\n"
+        "  - name: sim_{seed}\n    command: ./sim\n    progress_file: done_{seed}.txt\n"
+        "    parameters:\n      seed: '[7]'\n"
+    )
+    result = load_workflow_text(text, tmp_path / "wf.yaml", current_user="alice")
+    assert result.errors == [], result.errors
+    assert result.workflow is not None
+    plans = {p.job.name: p.policy for p in plan_workflow(result.workflow, tmp_path / "scripts")}
+    assert plans["train_1"].progress_regex == r"epoch (?P<done>\d{1,4}) of (?P<total>\d+)"
+    assert plans["train_2"].progress_file is None and plans["train_2"].max_restarts is None, "it continues"
+    assert plans["sim_7"].progress_file == "done_7.txt" and plans["sim_7"].max_restarts == 0
+
+
+def test_progress_fields_that_cannot_work_are_errors_with_lines() -> None:
+    text = (
+        "name: w\njobs:\n  - name: a\n    command: x\n    progress: 'step \\d+'\n"
+        "  - name: b\n    command: y\n    progress: 'step (?P<done>\\d+)'\n    progress_file: p.txt\n"
+    )
+    found = [(p.line, p.message) for p in load_text(text) if p.severity == "error"]
+    assert found == [
+        (3, "job a: progress: the expression needs a group for the units done, "
+            "e.g. 'step (?P<done>\\d+)/(?P<total>\\d+)'"),
+        (6, "job b: give `progress` (a pattern for the log) or `progress_file`, not both"),
+    ]  # fmt: skip
