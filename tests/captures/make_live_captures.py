@@ -1,6 +1,7 @@
 """Captures of live use (sstat) and start estimates (squeue --start) from the test cluster (run as root).
 
     /opt/longrun-tui/venv/bin/python -m tests.captures.make_live_captures
+    /opt/longrun-tui/venv/bin/python -m tests.captures.make_live_captures refresh   # only the refresh_* ones
 
 About 90 s. Jobs are alice's (names `lrcap-live-*`). The `-j` list of each capture's argv names the
 jobs in the order the tests expect (see tests/unit/test_live_slurm.py).
@@ -11,14 +12,20 @@ jobs in the order the tests expect (see tests/unit/test_live_slurm.py).
 - squeue_start.txt: `squeue --start` for a job waiting for `--begin` (BeginTime, estimate = the begin
   time), a held one (N/A), one waiting for Resources on the preemptible partition after the
   backfill scheduler estimated it, and a running one (not printed: it is not pending).
+- refresh_sacct.txt, refresh_squeue_start.txt, refresh_sstat.txt: the three calls of one dashboard
+  refresh, made with the client's own argv one after the other: `lrcap-refresh-running` (one
+  process holding 200 MB of --mem=400M), `lrcap-refresh-pending` (waiting for --begin); the -j list
+  of refresh_sacct.cmd is (running, pending).
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
 from app.slurm.rows import fresh_delimiter
+from app.slurm.sacct import sacct_argv_for_jobs
 from app.slurm.squeue import squeue_start_argv
 from app.slurm.sstat import sstat_argv
 from tests.captures.make_captures import capture
@@ -81,5 +88,31 @@ def main() -> None:
             run_as("alice", ["scancel", job])
 
 
+def capture_refresh() -> None:
+    d = make_user_dir("alice", "refresh-captures")
+    hold = write_script(d, "hold.sh", f'#!/bin/bash\n/usr/bin/python3 -c "{HOLD}" 200 60 1\n', "alice")
+    later = write_script(d, "later.sh", "#!/bin/bash\ntrue\n", "alice")
+    running = sbatch(d, "lrcap-refresh-running", hold, "-p", "preemptible", "--mem=400M", "--time=2")
+    pending = sbatch(d, "lrcap-refresh-pending", later, "--begin=now+2hours", "--time=1")
+    try:
+        deadline = time.monotonic() + 60
+        while not running_job(running) and time.monotonic() < deadline:
+            time.sleep(1)
+        time.sleep(10)  # sacct has the job's start; sstat has its 200 MB
+        capture("refresh_sacct", "alice", sacct_argv_for_jobs([running, pending], fresh_delimiter()))
+        capture("refresh_squeue_start", "alice", squeue_start_argv([pending], fresh_delimiter()))
+        capture("refresh_sstat", "alice", sstat_argv([running]))
+    finally:
+        for job in (running, pending):
+            run_as("alice", ["scancel", job])
+
+
+running_job = running
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["refresh"]:
+        capture_refresh()
+    else:
+        main()
+        capture_refresh()
