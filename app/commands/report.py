@@ -15,17 +15,15 @@ import pwd
 from datetime import datetime
 from typing import Any
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from app.console import print_error, stdout
 from app.model.economics import WASTE_BELOW, ChainEconomics, LinkEconomics
 from app.model.progress import Estimate
-from app.model.units import Duration
 from app.model.usage import LiveMemory
-from app.pictures.bars import efficiency_lines, finish_text, progress_line
-from app.pictures.timeline import Timeline
+from app.pictures.summary import economics_picture, headline, seconds_text
 from app.registry import RegistryError
 from app.services import ActionRefused, ChainReport, Services
 from app.views import ChainView, LinkView
@@ -125,10 +123,6 @@ def report_json(report: ChainReport) -> dict[str, Any]:
     }
 
 
-def _seconds(value: float | None) -> str:
-    return "-" if value is None else Duration(int(value)).compact()
-
-
 def _percent(value: float | None) -> Text:
     if value is None:
         return Text("-")
@@ -153,9 +147,9 @@ def link_rows(view: ChainView) -> tuple[list[str], list[list[Text]]]:
         if f is not None and (f.peak_per_node or f.request_per_node):
             peak = f"{f.peak_per_node or '?'}/{f.request_per_node or '?'}"
         row = [Text(str(link.attempt)), Text(link.job_id or "-"), Text(link.ending or link.state)]
-        row += [Text(_seconds(v)) for v in ((f.queue_wait_s, f.run_s, f.lost_before_s) if f else (None,) * 3)]
+        row += [Text(seconds_text(v)) for v in ((f.queue_wait_s, f.run_s, f.lost_before_s) if f else (None,) * 3)]
         if windows:
-            row.append(Text(_seconds(f.checkpoint_window_s if f else None)))
+            row.append(Text(seconds_text(f.checkpoint_window_s if f else None)))
         row += [_percent(f.cpu_efficiency if f else None), _percent(f.mem_efficiency if f else None), Text(peak)]
         if gpus:
             util = f" {f.gpu_utilization:g}%" if f is not None and f.gpu_utilization is not None else ""
@@ -183,46 +177,20 @@ def link_table(view: ChainView, width: int) -> Table:
     return table
 
 
-def chain_summary(economics: ChainEconomics) -> Text:
-    e = economics
-    text = Text(f"{len(e.links)} link{'s' if len(e.links) != 1 else ''}, ran {_seconds(e.run_s)}")
-    if e.wall_s is not None:
-        text.append(f" of {_seconds(e.wall_s)} since the first submit")
-        text.append(f" (queued {e.queued_share or 0:g} %, lost between links {e.lost_share or 0:g} %)")
-    if e.core_hours is not None:
-        text.append(f"; {e.core_hours:g} core-hours")
-    if e.gpu_hours is not None:
-        text.append(f", {e.gpu_hours:g} GPU-hours")
-    return text
-
-
 def render(report: ChainReport, width: int) -> Group:
     view, now = report.chain, report.taken_at
-    parts: list[Any] = []
     head = Text()
     head.append(visible(view.name), style="bold")
     head.append(f"  {view.chain_id}  {view.owner}  {view.state.value}  attempt {view.attempt}")
     if view.attempt_limit is not None:
         head.append(f"/{view.attempt_limit}")
-    parts.append(head)
+    parts: list[RenderableType] = [head]
     if view.reason:
         parts.append(Text(visible(view.reason), style="dim"))
-    if view.progress is not None:
-        parts.append(progress_line(view.progress, now, bar_width=max(10, min(30, width // 4))))
-    last = view.links[-1] if view.links else None
-    if last is not None and (last.expected_start or last.waiting_for):
-        expected = f"expected {finish_text(last.expected_start, now)}" if last.expected_start else "waiting"
-        parts.append(Text(f"next link {expected}" + (f" ({last.waiting_for})" if last.waiting_for else "")))
-    if report.live_memory is not None:
-        m = report.live_memory
-        parts.append(Text(f"memory now {m.now_per_node or '?'} / peak {m.peak_per_node or '?'} / "
-                          f"asked {m.requested_per_node or '?'} per node"))  # fmt: skip
+    parts += headline(view, now, width, report.live_memory)
     parts += [Text(), link_table(view, width)]
     if view.economics is not None:
-        parts += [Text(), chain_summary(view.economics), *efficiency_lines(view.economics, width=min(width, 60))]
-        parts += [Text(), Timeline(view, now)]
-    for advice in view.advice:
-        parts.append(Text(advice, style="yellow"))
+        parts += [Text(), *economics_picture(view, now, width)]
     return Group(*parts)
 
 

@@ -70,6 +70,10 @@ def chain_id() -> str:
 
 @pytest.fixture
 def captured(tmp_path: Path) -> tuple[Services, CapturedChain]:
+    return services_with_captured_chain(tmp_path)
+
+
+def services_with_captured_chain(tmp_path: Path) -> tuple[Services, CapturedChain]:
     """A registry holding the captured chain; its log where the spec's `-o` now points."""
     data = json.loads((CAPTURE / "spec.json").read_text())
     spec = data["spec"]
