@@ -9,6 +9,7 @@ terminal either.
 from __future__ import annotations
 
 import json
+import pwd
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -50,6 +51,18 @@ def print_json(data: Any) -> None:
     """JSON for scripts on stdout: indented, ASCII only (every control character escaped)."""
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=True) + "\n")
     sys.stdout.flush()
+
+
+def known_user(name: str | None) -> bool:
+    """True for no name or a user of this machine; else False, after one error line."""
+    if name is None:
+        return True
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        print_error(f"no such user: {name}")
+        return False
+    return True
 
 
 def fitted_table(

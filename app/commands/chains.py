@@ -7,11 +7,10 @@ string from a chain, Slurm or a file is printed literally (app/console.literal).
 from __future__ import annotations
 
 import argparse
-import pwd
 from collections.abc import Iterable
 from typing import Any
 
-from app.console import fitted_table, literal, print_error, print_json, print_note, stdout, table_width
+from app.console import fitted_table, known_user, literal, print_error, print_json, print_note, stdout, table_width
 from app.model.chain import ChainStatus
 from app.model.text import inert
 from app.registry import RegistryError
@@ -70,12 +69,8 @@ def chain_json(view: ChainView) -> dict[str, Any]:
 
 
 def handle_status(args: argparse.Namespace) -> int:
-    if args.user:
-        try:
-            pwd.getpwnam(args.user)
-        except KeyError:
-            print_error(f"no such user: {args.user}")
-            return 2
+    if not known_user(args.user):
+        return 2
     services = Services()
     ensure_supervisor(services.registry.home)
     who = None if args.all else (args.user or services.viewer)

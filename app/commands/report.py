@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import pwd
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +18,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from app.console import print_error, stdout
+from app.console import known_user, print_error, stdout
 from app.model.economics import WASTE_BELOW, ChainEconomics, LinkEconomics
 from app.model.progress import Estimate
 from app.model.usage import LiveMemory
@@ -195,12 +194,8 @@ def render(report: ChainReport, width: int) -> Group:
 
 
 def handle(args: argparse.Namespace) -> int:
-    if args.user:
-        try:
-            pwd.getpwnam(args.user)
-        except KeyError:
-            print_error(f"no such user: {args.user}")
-            return 2
+    if not known_user(args.user):
+        return 2
     services = Services()
     try:
         report = services.report(args.chain, args.user)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -18,8 +18,9 @@ import pytest
 from app.model.units import MemorySize
 from app.services import Services
 from app.slurm.client import SlurmClient
-from app.slurm.runner import CommandResult, CommandRunner, classify_failure
+from app.slurm.runner import CommandResult
 from tests.captures import CAPTURES, capture_argv, capture_text
+from tests.captures.replay import ReplayRunner, call_delimiter
 
 REFRESH_IDS = capture_argv("refresh_sacct.txt")[-1].split(",")  # running, pending
 RUNNING, PENDING = REFRESH_IDS
@@ -28,57 +29,30 @@ REPORT_IDS = [json.loads(line)["job_id"] for line in (REPORT / "events.jsonl").r
               if json.loads(line)["type"] == "submitted"]  # fmt: skip
 
 
-def delimiter_of(argv: Sequence[str]) -> str | None:
-    for arg in argv:
-        if arg.startswith("--delimiter="):
-            return arg.removeprefix("--delimiter=")
-    if "-o" in argv:
-        form = argv[list(argv).index("-o") + 1]
-        return form[form.index("%i") + 2 : form.index("%S")] if "%S" in form else None
-    return None
-
-
-class OneRefresh(CommandRunner):
+class OneRefresh(ReplayRunner):
     """sacct: the refresh's capture and the finished chain's (only the rows of the ids asked for);
     squeue --start and sstat: the refresh's captures; scontrol (the diagnosis of the selected job):
     the controller's answer for a job it has forgotten."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.argvs: list[list[str]] = []
-
-    def run(
-        self,
-        argv: Sequence[str],
-        *,
-        env: Mapping[str, str] | None = None,
-        cwd: str | None = None,
-        timeout: float | None = None,
-        check: bool = True,
-    ) -> CommandResult:
-        self.argvs.append(list(argv))
-        self._calls += 1
+    def answer(self, argv: Sequence[str]) -> CommandResult:
         ids = set(argv[list(argv).index("-j") + 1].split(",")) if "-j" in argv else set()
-        wanted = delimiter_of(argv)
+        wanted = call_delimiter(argv)
         if argv[0] == "sacct":
             text = ""
             for name in ("refresh_sacct.txt", "chain_report/sacct.txt"):
-                captured = delimiter_of(capture_argv(name))
+                captured = call_delimiter(capture_argv(name))
                 assert captured is not None and wanted is not None
                 rows = capture_text(name).replace(captured, wanted)
                 text += "".join(line + "\n" for line in rows.splitlines() if line.split(wanted)[0].split(".")[0] in ids)
             return CommandResult(tuple(argv), 0, text, "")
         if argv[0] == "squeue" and "--start" in argv:
-            captured = delimiter_of(capture_argv("refresh_squeue_start.txt"))
+            captured = call_delimiter(capture_argv("refresh_squeue_start.txt"))
             assert captured is not None and wanted is not None
             return CommandResult(tuple(argv), 0, capture_text("refresh_squeue_start.txt").replace(captured, wanted), "")
         if argv[0] == "sstat":
             return CommandResult(tuple(argv), 0, capture_text("refresh_sstat.txt"), "")
         if argv[0] == "scontrol":  # the diagnosis's: the controller has forgotten the job (a real answer)
-            failure = CommandResult(tuple(argv), 1, "", capture_text("scontrol_invalid_id.stderr"))
-            if check:
-                raise classify_failure(argv, failure.returncode, failure.stderr)
-            return failure
+            return CommandResult(tuple(argv), 1, "", capture_text("scontrol_invalid_id.stderr"))
         raise AssertionError(f"unexpected Slurm call {argv}")
 
     def asked(self, command: str) -> list[list[str]]:

@@ -5,7 +5,7 @@ is fake only in where its text comes from: the captures, with their exit status.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 import pytest
@@ -21,7 +21,8 @@ from app.slurm.runner import CommandResult, CommandRunner
 from app.slurm.squeue import parse_squeue_start, squeue_start_argv
 from app.slurm.sstat import SSTAT_FIELDS, parse_sstat, sstat_argv
 from app.views.projection import waiting_words
-from tests.captures import CAPTURES, capture_argv, capture_text, squeue_delimiter
+from tests.captures import capture_argv, capture_text, squeue_delimiter
+from tests.captures.replay import ReplayRunner, call_delimiter, recorded_status
 from tests.captures.sites import site_captures
 
 K = 1024
@@ -113,33 +114,21 @@ def test_sstat_rows_that_cannot_be_read_are_reported() -> None:
     assert {p.job_id for p in found.problems} == {job_ids("sstat_running.txt")[0], None, "77"}
 
 
-class Captured(CommandRunner):
-    """Answers each call with a capture (text, stderr and exit status as recorded)."""
+class Captured(ReplayRunner):
+    """Answers each call with a capture (text, stderr and exit status as recorded), in the call's
+    own delimiter when the capture was made with `delimiter`."""
 
     def __init__(self, name: str, stream: str = "stdout", delimiter: str | None = None) -> None:
         super().__init__()
         self.name, self.stream, self.delimiter = name, stream, delimiter
-        self.argvs: list[list[str]] = []
 
-    def run(
-        self,
-        argv: Sequence[str],
-        *,
-        env: Mapping[str, str] | None = None,
-        cwd: str | None = None,
-        timeout: float | None = None,
-        check: bool = True,
-    ) -> CommandResult:
-        self.argvs.append(list(argv))
-        self._calls += 1
-        cmd = (CAPTURES / self.name).with_suffix(".cmd").read_text()
-        status = int(cmd.split("# exit status: ")[1].split("\n")[0])
+    def answer(self, argv: Sequence[str]) -> CommandResult:
         text = capture_text(self.name)
-        if self.delimiter is not None:  # the call's own delimiter put in
-            form = argv[argv.index("-o") + 1]
-            text = text.replace(self.delimiter, form[form.index("%i") + 2 : form.index("%S")])
+        wanted = call_delimiter(argv)
+        if self.delimiter is not None and wanted is not None:
+            text = text.replace(self.delimiter, wanted)
         out, err = (text, "") if self.stream == "stdout" else ("", text)
-        return CommandResult(tuple(argv), status, out, err)
+        return CommandResult(tuple(argv), recorded_status(self.name), out, err)
 
 
 def test_client_live_steps_of_a_running_job() -> None:

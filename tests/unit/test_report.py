@@ -14,7 +14,7 @@ import io
 import json
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -25,9 +25,10 @@ from app.commands.report import CHAIN_KEYS, LINK_KEYS, REPORT_KEYS, render, repo
 from app.model.usage import job_usage
 from app.services import ChainReport, Services
 from app.slurm.client import SlurmClient
-from app.slurm.runner import CommandResult, CommandRunner
+from app.slurm.runner import CommandResult
 from app.slurm.sacct import parse_sacct
 from tests.captures import CAPTURES, capture_argv
+from tests.captures.replay import ReplayRunner, call_delimiter
 
 CAPTURE = CAPTURES / "chain_report"
 NOW = datetime(2026, 12, 1, 18, 10, 0)
@@ -35,31 +36,19 @@ UPDATE = os.environ.get("LONGRUN_UPDATE_SNAPSHOTS") == "1"
 
 
 def capture_delimiter() -> str:
-    argv = capture_argv("chain_report/sacct.txt")
-    return next(a.removeprefix("--delimiter=") for a in argv if a.startswith("--delimiter="))
+    delimiter = call_delimiter(capture_argv("chain_report/sacct.txt"))
+    assert delimiter is not None
+    return delimiter
 
 
-class CapturedChain(CommandRunner):
+class CapturedChain(ReplayRunner):
     """sacct answers with the chain's capture in the call's delimiter; squeue/sstat are not expected
     (the chain has ended) and fail the test if called."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.argvs: list[list[str]] = []
-
-    def run(
-        self,
-        argv: Sequence[str],
-        *,
-        env: Mapping[str, str] | None = None,
-        cwd: str | None = None,
-        timeout: float | None = None,
-        check: bool = True,
-    ) -> CommandResult:
-        self.argvs.append(list(argv))
-        self._calls += 1
+    def answer(self, argv: Sequence[str]) -> CommandResult:
         assert argv[0] == "sacct", argv
-        delimiter = next(a.removeprefix("--delimiter=") for a in argv if a.startswith("--delimiter="))
+        delimiter = call_delimiter(argv)
+        assert delimiter is not None
         text = (CAPTURE / "sacct.txt").read_text().replace(capture_delimiter(), delimiter)
         return CommandResult(tuple(argv), 0, text, "")
 

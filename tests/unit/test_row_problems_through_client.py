@@ -9,7 +9,7 @@ Slurm or a damaged line would print it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from app.model.chain import ChainSpec, ChainState, Policy
@@ -17,9 +17,10 @@ from app.model.states import JobState
 from app.registry import Registry, derive
 from app.services import Services
 from app.slurm.client import SlurmClient
-from app.slurm.runner import CommandResult, CommandRunner
+from app.slurm.runner import CommandResult
 from app.supervisor.engine import Supervisor
 from tests.captures import capture_text, sacct_layout
+from tests.captures.replay import ReplayRunner
 from tests.events import record
 
 CAPTURE = "sacct_usage.txt"
@@ -29,25 +30,14 @@ JOBS = {line.split(DELIMITER)[1]: line.split(DELIMITER)[0] for line in ROWS if "
 DAMAGED = "lrcap-four-tasks"
 
 
-class CapturedSacct(CommandRunner):
+class CapturedSacct(ReplayRunner):
     """Answers every sacct call with the capture (in the call's own delimiter), edited by `edit`."""
 
     def __init__(self, edit: Callable[[list[list[str]]], None]) -> None:
         super().__init__()
         self.edit = edit
-        self.argvs: list[list[str]] = []
 
-    def run(
-        self,
-        argv: Sequence[str],
-        *,
-        env: Mapping[str, str] | None = None,
-        cwd: str | None = None,
-        timeout: float | None = None,
-        check: bool = True,
-    ) -> CommandResult:
-        self.argvs.append(list(argv))
-        self._calls += 1
+    def answer(self, argv: Sequence[str]) -> CommandResult:
         assert argv[0] == "sacct", argv
         delimiter = next(a.removeprefix("--delimiter=") for a in argv if a.startswith("--delimiter="))
         rows = [line.split(DELIMITER) for line in ROWS]
