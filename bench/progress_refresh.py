@@ -111,7 +111,7 @@ def main() -> None:
             read[0] = 0
             sizes = sum(os.path.getsize(p) for p in paths.values() if p)
             began = time.process_time()
-            progress = facts.progress_of(chains, paths)
+            progress = facts.progress_of(chains, lambda status: paths[status.chain_id])
             middle = time.process_time()
             views = [chain_view(s, {}, read_only=False, progress=progress.get(s.chain_id)) for s in chains]
             ended = time.process_time()

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import overload
 
 from app.model.progress import Pace
@@ -115,6 +116,12 @@ def local_time(moment: datetime | None) -> datetime | None:
     """Slurm's clock: naive local time (the registry may hold aware times; they are converted)."""
     if moment is None or moment.tzinfo is None:
         return moment
+    return _as_local(moment)
+
+
+@lru_cache(maxsize=65536)
+def _as_local(moment: datetime) -> datetime:
+    # a link's recorded times are the same at every refresh: each is converted once
     return moment.astimezone().replace(tzinfo=None)
 
 

@@ -10,7 +10,7 @@ ended link's accounting is asked for once, and a log is read from where the last
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from app.model.chain import ChainStatus
 from app.model.progress import Progress
@@ -51,11 +51,17 @@ class LiveFacts:
             return {}
         return {lk.job_id: self._ended[lk.job_id] for lk in status.links if lk.job_id and lk.job_id in self._ended}
 
-    def progress_of(self, statuses: Iterable[ChainStatus], log_path: Mapping[str, str | None]) -> dict[str, Progress]:
-        """The newest progress of these chains (by chain id); `log_path` is each chain's live log."""
+    def progress_of(
+        self, statuses: Iterable[ChainStatus], log_path: Callable[[ChainStatus], str | None]
+    ) -> dict[str, Progress]:
+        """The newest progress of these chains (by chain id); `log_path` gives a chain's live log
+        (asked only for chains that report progress in their log)."""
         found: dict[str, Progress] = {}
         for status in statuses:
-            progress = self.progress.read(status.spec, log_path.get(status.chain_id))
+            policy = status.spec.policy
+            if not policy.progress_regex and not policy.progress_file:
+                continue
+            progress = self.progress.read(status.spec, log_path(status) if policy.progress_regex else None)
             if progress is not None:
                 found[status.chain_id] = progress
         return found

@@ -145,7 +145,6 @@ def chain_view(
 def _link_facts(recorded: Link, link: LinkView, acct: JobAccounting | None) -> LinkFacts:
     """The link for the economics: Slurm's times when its accounting is at hand (the registry's submit
     time is our clock's, a moment before Slurm's), else the recorded ones."""
-    live_state = JobState.__members__.get(link.state)
     row = acct.job if acct is not None else None
     return LinkFacts(
         attempt=link.attempt,
@@ -155,7 +154,7 @@ def _link_facts(recorded: Link, link: LinkView, acct: JobAccounting | None) -> L
         end=local_time((row.end if row else None) or link.end),
         elapsed_s=link.elapsed.seconds if link.elapsed else None,
         time_limit_s=link.time_limit.seconds if link.time_limit else None,
-        ended=recorded.ended or (live_state is not None and live_state.is_terminal),
+        ended=recorded.ended or (row is not None and row.state.is_terminal),
         continued=(link.decision or "").startswith(LinkOutcome.CONTINUE.value),
         usage=acct.usage if acct is not None else None,
     )
