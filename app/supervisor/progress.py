@@ -24,7 +24,7 @@ from pathlib import Path
 from app.explain.files import open_regular, read_at
 from app.explain.follow import LogFollower
 from app.model.chain import ChainSpec
-from app.model.progress import Progress, ProgressPatternError, compile_progress_pattern, last_progress, progress_in_text
+from app.model.progress import Progress, compile_progress_pattern, last_progress, progress_in_text
 
 PROGRESS_TAIL = 64 * 1024  # a log is first read from its last 64 KiB: the newest progress is near its end
 FILE_TAIL = 4096  # a progress file is one number or done/total: its last line is all we read
@@ -39,22 +39,18 @@ class ProgressSource:
 
     @classmethod
     def of(cls, spec: ChainSpec) -> ProgressSource | None:
-        """The chain's source; None when it reports none (or its stored pattern cannot be used)."""
+        """The chain's source; None when it reports none."""
         policy = spec.policy
-        if policy.progress_regex:
-            pattern = _compiled(policy.progress_regex)
-            return cls(pattern=pattern) if pattern is not None else None
+        if policy.progress_regex:  # checked when the Policy was made
+            return cls(pattern=_compiled(policy.progress_regex))
         if policy.progress_file:
             return cls(file=str(Path(spec.workdir) / policy.progress_file))
         return None
 
 
 @lru_cache(maxsize=1024)
-def _compiled(text: str) -> re.Pattern[str] | None:
-    try:
-        return compile_progress_pattern(text)
-    except ProgressPatternError:
-        return None  # checked at submit; a hand-edited spec shows no progress rather than failing
+def _compiled(text: str) -> re.Pattern[str]:
+    return compile_progress_pattern(text)
 
 
 def _written_at(path: str) -> datetime | None:

@@ -268,7 +268,7 @@ def _job(
         try:
             compile_progress_pattern(progress)
         except ProgressPatternError as exc:
-            reader.add_at("error", draft.line, f"{what}: progress: {str(exc).removeprefix('--progress: ')}")
+            reader.add_at("error", draft.line, f"{what}: progress {str(exc).removeprefix('--progress ')}")
     if progress is not None and progress_file is not None:
         reader.add_at(
             "error", draft.line, f"{what}: give `progress` (a pattern for the log) or `progress_file`, not both"

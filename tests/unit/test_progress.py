@@ -182,3 +182,19 @@ def test_estimate_as_of_the_last_report_while_a_link_runs() -> None:
     between = estimate(reported, Pace(3650, None, 0, waiting_seconds=0), NOW)
     assert between.rate_per_hour == pytest.approx(50 * 3600 / 3650), "no link runs: all run time counts"
     assert Progress(1, 2, at=NOW) == Progress(1, 2), "when it was written is not part of the value"
+
+
+def test_a_policy_checks_its_pattern() -> None:
+    """`longrun submit --progress` and a stored spec both go through the Policy's check."""
+    from app.commands.submit import UsageError, parse_submit_argv
+    from app.model.chain import Policy, PolicyError
+
+    assert Policy(progress_regex=r"(?P<done>\d+)").progress_regex == r"(?P<done>\d+)"
+    with pytest.raises(PolicyError, match="and a progress file"):
+        Policy(progress_regex=r"(\d+)", progress_file="p")
+    with pytest.raises(UsageError, match=r"^--progress needs a group for the units done"):
+        parse_submit_argv(["--progress", r"step \d+", "job.sh"])
+    with pytest.raises(UsageError, match=r"^--progress is not a regular expression"):
+        parse_submit_argv(["--progress", "(", "job.sh"])
+    request = parse_submit_argv(["--progress", r"it (\d+)/(\d+)", "--time=5", "job.sh"])
+    assert request.policy.progress_regex == r"it (\d+)/(\d+)" and request.sbatch_options == ["--time=5"]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import app.explain.follow as follow
-from app.model.chain import ChainSpec, Policy
+from app.model.chain import ChainSpec, Policy, PolicyError
 from app.model.progress import Progress
 from app.supervisor.progress import ProgressReader, ProgressReaders, ProgressSource, read_progress_file
 
@@ -133,7 +133,8 @@ def test_a_fifo_never_blocks(tmp_path: Path) -> None:
 
 def test_sources() -> None:
     assert ProgressSource.of(spec(Path("/w"))) is None
-    assert ProgressSource.of(spec(Path("/w"), progress_regex="step (")) is None, "a hand-edited bad pattern: none"
+    with pytest.raises(PolicyError, match="progress_regex is not a regular expression"):
+        spec(Path("/w"), progress_regex="step (")  # a stored spec like it is a damaged chain
     source = ProgressSource.of(spec(Path("/w"), progress_file="p/done.txt"))
     assert source is not None and source.file == "/w/p/done.txt"
     absolute = ProgressSource.of(spec(Path("/w"), progress_file="/abs/done.txt"))

@@ -312,7 +312,7 @@ def test_progress_fields_that_cannot_work_are_errors_with_lines() -> None:
     )
     found = [(p.line, p.message) for p in load_text(text) if p.severity == "error"]
     assert found == [
-        (3, "job a: progress: the expression needs a group for the units done, "
+        (3, "job a: progress needs a group for the units done, "
             "e.g. 'step (?P<done>\\d+)/(?P<total>\\d+)'"),
         (6, "job b: give `progress` (a pattern for the log) or `progress_file`, not both"),
     ]  # fmt: skip
