@@ -303,6 +303,7 @@ class Link:
     requested_memory: MemorySize | None = None  # from the observed end: what --grow-mem multiplies
     cancelled_by_uid: int | None = None
     progress_before: tuple[int, int] | None = None  # the progress file (mtime_ns, size) at submission
+    done_before: float | None = None  # the chain's progress (units done) when this link was submitted
 
     @property
     def is_live(self) -> bool:

@@ -71,7 +71,7 @@ class ChainHistory:
 
     restarts_used: int = 0  # resubmissions so far (since the last reinit)
     short_links_before: int = 0  # consecutive continue-links shorter than min_link_seconds, before this one
-    progress_changed: bool | None = None  # progress file changed during this link (None: not watched)
+    progress_changed: bool | None = None  # the chain's progress moved during this link (None: not reported/known)
     cancel_requested: bool = False  # the owner cancelled through longrun
     extra_link_allowed: bool = False  # a person asked for one more link beyond the budget
     continue_code_seen: bool = False  # an earlier link exited with the continue code: COMPLETED is final
@@ -208,10 +208,14 @@ def earliest_warning(time_limit: Duration, warning: int | None) -> int:
 
 def _continue(ending: LinkEnding, policy: Policy, history: ChainHistory, why: str, early: bool = False) -> Decision:
     if history.progress_changed is False:
-        return Decision(LinkOutcome.NEEDS_PERSON, f"no progress: {policy.progress_file} did not change ({why})")
-    # Preemption and node failure are not the job's fault: they never count towards "no progress".
+        what = f"{policy.progress_file} did not change" if policy.progress_file else "the log reported no new progress"
+        return Decision(LinkOutcome.NEEDS_PERSON, f"no progress: {what} ({why})")
+    # Preemption and node failure are not the job's fault: they never count towards "no progress";
+    # nor does a short link that made progress the chain reports.
     blameless = ending.state in (JobState.PREEMPTED, JobState.NODE_FAIL, JobState.BOOT_FAIL, JobState.REVOKED)
-    if not blameless and is_short(ending, policy) and history.short_links_before + 1 >= policy.short_links_allowed:
+    progressed = history.progress_changed is True
+    short = not blameless and not progressed and is_short(ending, policy)
+    if short and history.short_links_before + 1 >= policy.short_links_allowed:
         return Decision(
             LinkOutcome.NEEDS_PERSON,
             f"no progress: {history.short_links_before + 1} links in a row ended within "

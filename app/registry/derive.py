@@ -64,6 +64,7 @@ def derive(spec: ChainSpec, events: Iterable[ChainEvent]) -> ChainStatus:
                     "options": event.options,
                     "intent_at": event.t,
                     "progress_before": event.progress,
+                    "done_before": event.done_before,
                 }
             )
             state, reason, extra = ChainState.RUNNING, None, False

@@ -34,6 +34,7 @@ Bytes: TypeAlias = int  # a memory size, never negative
 Uid: TypeAlias = int
 Progress: TypeAlias = tuple[int, int]  # (mtime_ns, size) of the policy's progress file
 PolicyValues: TypeAlias = Mapping[str, Any]  # Policy fields as spec.json writes them, each checked by Policy
+Units: TypeAlias = float  # units of the chain's progress (done), never negative
 
 
 class EventError(ValueError):
@@ -63,6 +64,7 @@ class SubmitIntent(Event):
     attempt: Attempt
     options: tuple[str, ...] = ()  # extra sbatch options of this link (grown --mem)
     progress: Progress | None = None  # the progress file before the link ran
+    done_before: Units | None = None  # the chain's progress (app/supervisor/progress.py) before the link ran
 
 
 @dataclass(frozen=True)
@@ -276,6 +278,12 @@ def _bool(value: Any) -> bool:
     return value
 
 
+def _units(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        raise EventError(f"must be a number of units done (0 or more), not {value!r}")
+    return float(value)
+
+
 def _int(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise EventError(f"must be a whole number, not {value!r}")
@@ -357,6 +365,7 @@ _CODECS: dict[str, tuple[_Load, _Dump]] = {
     "tuple[str, ...]": (_options, list),
     "Progress": (_progress, list),
     "PolicyValues": (_policy_values, dict),
+    "Units": (_units, _same),
     "LinkOutcome": (_outcome, lambda v: v.value),
     "JobState": (_job_state, lambda v: v.name),
     "ExitStatus": (_exit, str),

@@ -17,6 +17,7 @@ from app.model.states import JobState
 from app.registry import Registry
 from app.registry import events as ev
 from app.slurm.records import JobAccounting
+from app.supervisor.progress import link_log_path, progress_now
 
 log = logging.getLogger("longrun.supervisor")
 
@@ -101,11 +102,14 @@ def decide_recorded(reg: Registry, status: ChainStatus) -> Decision:
 
 
 def history(status: ChainStatus, link: Link) -> ChainHistory:
-    """What the outcome rules need to know about the links before this one."""
+    """What the outcome rules need to know about the links before this one. A short link that made
+    progress (the chain's progress at the next link's submit differs from its own) breaks a run of
+    short links as a long one does."""
     policy = status.spec.policy
     attempt = link.attempt
     warning = warning_seconds(list(status.spec.sbatch_options))
     short = 0
+    after = link
     for earlier in reversed(status.links[status.restart_base :]):
         if earlier.attempt >= attempt:
             continue
@@ -113,7 +117,10 @@ def history(status: ChainStatus, link: Link) -> ChainHistory:
             break
         if not short_link(earlier.elapsed, earlier.time_limit, warning, policy):
             break
+        if None not in (earlier.done_before, after.done_before) and after.done_before != earlier.done_before:
+            break
         short += 1
+        after = earlier
     return ChainHistory(
         restarts_used=status.restarts_used,
         short_links_before=short,
@@ -133,12 +140,25 @@ def history(status: ChainStatus, link: Link) -> ChainHistory:
 
 
 def progress_changed(status: ChainStatus, link: Link) -> bool | None:
-    """Did the link change the policy's progress file (None: the policy watches none)?"""
-    name = status.spec.policy.progress_file
-    if not name:
+    """Did the link make progress? None: the chain reports none, or its log cannot tell.
+
+    One mechanism with the progress shown everywhere (app/supervisor/progress.py): the units done
+    now against those recorded when the link was submitted. A progress file that holds no number
+    falls back to its size and mtime; a log without any progress line in its last SCAN_LIMIT bytes
+    tells nothing (the short-link rule still applies).
+    """
+    policy = status.spec.policy
+    if not policy.progress_file and not policy.progress_regex:
         return None
+    now = progress_now(status.spec, link_log_path(status.spec, link) if policy.progress_regex else None)
+    if policy.progress_regex:
+        if now is None:
+            return None
+        return link.done_before is None or now.done != link.done_before
+    if now is not None and link.done_before is not None:
+        return now.done != link.done_before
     try:
-        st = (Path(status.spec.workdir) / name).stat()
+        st = (Path(status.spec.workdir) / str(policy.progress_file)).stat()
     except OSError:
         return False
     return link.progress_before != (st.st_mtime_ns, st.st_size)

@@ -17,6 +17,7 @@ from app.registry.events import SubmitFailed, SubmitIntent, Submitted
 from app.registry.scripts import verify_script
 from app.slurm.client import SlurmClient
 from app.slurm.errors import SubmissionRejected
+from app.supervisor.progress import link_log_path, progress_now
 
 CRASH_HOOK = "LONGRUN_TEST_CRASH_AFTER_SBATCH"  # test-only: die right after sbatch returns (probability)
 _DROPPED_ENV_PREFIXES = ("SLURM_", "LONGRUN_TEST_", "SBATCH_")
@@ -70,10 +71,15 @@ def submit_link(reg: Registry, slurm: SlurmClient, status: ChainStatus) -> str |
         if problem is not None:  # never run a script other than the one recorded at submit
             reg.append(status.chain_id, SubmitFailed(attempt=attempt, error=problem))
             return None
+    last = status.links[-1] if status.links and status.spec.policy.progress_regex else None
+    before = progress_now(status.spec, link_log_path(status.spec, last))
     reg.append(
         status.chain_id,
-        SubmitIntent(attempt=attempt, options=status.next_options, progress=progress_signature(status)),
-    )
+        SubmitIntent(
+            attempt=attempt, options=status.next_options, progress=progress_signature(status),
+            done_before=before.done if before is not None else None,
+        ),
+    )  # fmt: skip
     env = job_environment(reg.load_env(status.chain_id), status, attempt)
     try:
         job_id = slurm.submit(

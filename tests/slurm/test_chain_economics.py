@@ -6,11 +6,13 @@
   ids) within 2 percentage points. The cluster's two nodes are in different partitions, so no job
   can have two nodes here: tests/unit/test_usage.py covers multi-node jobs on other sites' records.
 - Progress and finish: a checkpointing chain of four links (tests/slurm/jobs/progress_job.py: 30
-  steps of 3 s, each link does 8 and checkpoints on its own, the last 6); the finish estimated while the second
-  link runs must be within 20 % of the time that was then left. What no estimate can know is
+  steps of 3 s, each link does 8 and checkpoints on its own, the last 6); the finish estimated
+  while the second link runs must be within 20 % of the time that was then left. What no estimate can know is
   excused, and only that: the queue and the supervisor may take longer (or shorter) between the
   later links than they did before the estimate (a loaded machine); that difference is added to
   the allowance, the rest (rate, per-link run time, number of links) must be right.
+- The no-progress guard on the same progress: links shorter than its 60 s that make progress go on;
+  a link after which the log reports nothing new stops the chain.
 - Live memory (sstat) of a running link: now / peak / requested, and another user is told why not.
 - A pending link's expected start and reason (squeue --start) in the dashboard's refresh.
 """
@@ -106,8 +108,9 @@ def test_finish_estimate_of_a_checkpointing_chain(chain_dir: Path) -> None:
     d = chain_dir
     job = copy_job(d, "progress_job.py", "alice")
     log = d / "run.log"
+    # links of about 25 s: under the guard's 60 s, but each makes progress, so none counts as "no progress"
     chain_id, _ = submit(
-        "alice", d, "--progress", PATTERN, "--min-link-seconds", "0", "--name", "eta", "--time=2", "--mem=100M",
+        "alice", d, "--progress", PATTERN, "--name", "eta", "--time=2", "--mem=100M",
         "-o", str(log), str(job), str(d / "state"), "30", "3", "8",
     )  # fmt: skip
 
@@ -140,6 +143,18 @@ def test_finish_estimate_of_a_checkpointing_chain(chain_dir: Path) -> None:
         f"estimated {eta}, finished {finish}: {error:.0f} s off with {left:.0f} s left "
         f"(gaps predicted {predicted_gaps:.0f} s, actual {actual_gaps:.0f} s)"
     )
+
+
+def test_a_link_after_which_the_log_reports_nothing_new_stops_the_chain(chain_dir: Path) -> None:
+    """The no-progress guard reads the progress the report shows: the same step twice stops it."""
+    d = chain_dir
+    script = write_script(d, "stuck.sh", '#!/bin/bash\necho "step 3/10"\nexit 75\n', "alice")
+    chain_id, _ = submit("alice", d, "--progress", PATTERN, "--name", "stuck", "--time=1", "-o", f"{d}/%j.out",
+                         str(script))  # fmt: skip
+    stopped = wait_until(partial(final_state, "alice", d, chain_id), 240, 2, what="the chain to stop")
+    assert isinstance(stopped, dict) and stopped["state"] == "STOPPED", stopped
+    assert stopped["reason"] == "no progress: the log reported no new progress (checkpointed (exit 75))", stopped
+    assert len(stopped["links"]) == 2, "the first link moved it from nothing to 3; the second did not"
 
 
 def test_live_memory_of_the_running_link(chain_dir: Path) -> None:

@@ -130,7 +130,8 @@ def test_a_registry_written_before_typed_events_derives_the_same(tmp_path: Path,
 
 @pytest.mark.parametrize("name", sorted(p.name for p in CAPTURES.iterdir() if p.is_dir()))
 def test_lines_written_before_typed_events_are_written_the_same_way(name: str) -> None:
-    """The format stays: re-encoding a v1 line gives the same JSON (observed_end gains `req_mem`)."""
+    """The format stays: re-encoding a v1 line gives the same JSON (observed_end gains `req_mem`,
+    submit_intent `done_before`: fields written as null when unknown)."""
     for line in (CAPTURES / name / "events.jsonl").read_text().splitlines():
         original = json.loads(line)
         again = encode_event(decode_event(original))
@@ -138,6 +139,8 @@ def test_lines_written_before_typed_events_are_written_the_same_way(name: str) -
             assert again.pop("req_mem") is None
         if original["type"] == "submitted":
             original.setdefault("recovered", False)
+        if original["type"] == "submit_intent":
+            assert again.pop("done_before") is None
         assert again == original
 
 
