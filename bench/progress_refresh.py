@@ -6,7 +6,7 @@ default refresh is 5 s) the service layer's LiveFacts reads every chain's progre
 progress.py through app/explain/follow.py) and the read model projects the chains (economics and
 the finish estimate). Measured: CPU time of each refresh in this process (the writer's is not
 counted), target < 50 ms; bytes read vs bytes written since the previous refresh (only new bytes
-should be read; the first refresh reads each log's tail).
+should be read; the first refresh reads each log backwards from its end to its newest progress line).
 
     /opt/longrun-tui/venv/bin/python bench/progress_refresh.py [--chains 200] [--rate-mb 1] [--interval 5]
 """
@@ -19,10 +19,12 @@ import os
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import app.explain.follow as follow
+import app.supervisor.progress as progress_module
 from app.model.chain import ChainSpec, ChainState, ChainStatus, Link, Policy
 from app.model.units import Duration
 from app.services.live_facts import LiveFacts
@@ -86,14 +88,18 @@ def main() -> None:
     args = parser.parse_args()
 
     read = [0]
-    original = follow.read_at  # type: ignore[attr-defined]
 
-    def counting_read_at(fd: int, size: int, offset: int) -> bytes:
-        data = original(fd, size, offset)
-        read[0] += len(data)
-        return data
+    def counting(original: Callable[[int, int, int], bytes]) -> Callable[[int, int, int], bytes]:
+        def read_at(fd: int, size: int, offset: int) -> bytes:
+            data = original(fd, size, offset)
+            read[0] += len(data)
+            return data
 
-    setattr(follow, "read_at", counting_read_at)  # noqa: B010 - count the bytes the follower reads
+        return read_at
+
+    # count the bytes the follower reads and those the first read's backward scan reads
+    for module in (follow, progress_module):
+        setattr(module, "read_at", counting(module.read_at))  # type: ignore[attr-defined]  # noqa: B010
     with tempfile.TemporaryDirectory(prefix="longrun-bench-progress-") as tmp:
         directory = Path(tmp)
         chains, paths = statuses(directory, args.chains)
