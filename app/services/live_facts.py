@@ -13,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 
 from app.model.chain import ChainStatus
+from app.model.economics import ChainEconomics
 from app.model.progress import Progress
 from app.model.states import JobState
 from app.model.usage import LiveMemory, live_memory
@@ -28,6 +29,26 @@ class LiveFacts:
     def __init__(self) -> None:
         self.progress = ProgressReaders()
         self._ended: OrderedDict[str, JobAccounting] = OrderedDict()
+        self._economics: dict[str, tuple[ChainStatus, tuple[JobAccounting | None, ...], ChainEconomics]] = {}
+
+    def finished_economics(
+        self, status: ChainStatus, accounting: Mapping[str, JobAccounting]
+    ) -> tuple[ChainEconomics | None, Callable[[ChainEconomics | None], None]]:
+        """A finished chain's economics made before from the same records (the registry hands out the
+        same status while its event log is unchanged), and how to keep the ones made now: finished
+        history costs nothing at the next refresh."""
+        if not status.state.is_final:
+            return None, lambda _economics: None
+        used = tuple(accounting.get(lk.job_id) if lk.job_id else None for lk in status.links)
+        kept = self._economics.get(status.chain_id)
+        if kept is not None and kept[0] is status and all(a is b for a, b in zip(kept[1], used, strict=True)):
+            return kept[2], lambda _economics: None
+
+        def keep(economics: ChainEconomics | None) -> None:
+            if economics is not None:
+                self._economics[status.chain_id] = (status, used, economics)
+
+        return None, keep
 
     def history_ids(self, status: ChainStatus | None) -> list[str]:
         """The chain's ended links whose accounting has not been read yet (ask sacct in the same call)."""

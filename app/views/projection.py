@@ -82,6 +82,7 @@ def chain_view(
     start_estimates: Mapping[str, StartEstimate] | None = None,
     progress: Progress | None = None,
     now: datetime | None = None,
+    economics: ChainEconomics | None = None,
 ) -> ChainView:
     """One chain for the CLI and the dashboard.
 
@@ -89,7 +90,8 @@ def chain_view(
     their efficiencies), `log_paths` each link's output files by job id, `waiting_reason` why a
     chain that waits for upstream chains has not started, `start_estimates` Slurm's expected start
     of pending links by job id, `progress` the newest progress the chain reported. `now` is
-    Slurm's local time (naive), by default the clock's.
+    Slurm's local time (naive), by default the clock's. `economics` made before for the same
+    finished chain and accounting is used as it is (a finished chain's figures no longer change).
     """
     spec = status.spec
     paths = log_paths or {}
@@ -104,16 +106,14 @@ def chain_view(
         )
         for link in status.links
     )
-    facts = [
-        _link_facts(lk, lv, live.get(lv.job_id) if lv.job_id else None)
-        for lk, lv in zip(status.links, links, strict=True)
-    ]
-    economics = chain_economics(
-        facts,
-        moment,
-        finished=status.state.is_final,
-        warning_s=warning_seconds(spec.sbatch_options),
-    )
+    if economics is None:
+        facts = [
+            _link_facts(lk, lv, live.get(lv.job_id) if lv.job_id else None)
+            for lk, lv in zip(status.links, links, strict=True)
+        ]
+        economics = chain_economics(
+            facts, moment, finished=status.state.is_final, warning_s=warning_seconds(spec.sbatch_options)
+        )
     total = sum((lv.elapsed.seconds for lv in links if lv.elapsed), 0)
     time_left = None
     last = links[-1] if links else None

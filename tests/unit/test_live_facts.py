@@ -134,3 +134,12 @@ def test_no_pending_link_no_squeue(tmp_path: Path) -> None:
     runner = OneRefresh()
     Services(viewer="alice", slurm=SlurmClient(runner=runner), home=home).snapshot("alice")
     assert [a[0] for a in runner.argvs] == ["sacct"], "nothing pending, nothing selected: one call"
+
+
+def test_a_finished_chains_economics_are_made_once(services: tuple[Services, OneRefresh]) -> None:
+    service, _ = services
+    first = {v.chain_id: v for v in service.snapshot("alice").chains}
+    again = {v.chain_id: v for v in service.snapshot("alice").chains}
+    done = next(cid for cid, v in first.items() if v.state.is_final)
+    assert first[done].economics is not None and again[done].economics is first[done].economics
+    assert again["run"].economics is not first["run"].economics, "a live chain's are made again (they grow)"
