@@ -119,7 +119,9 @@ def main() -> None:
             began = time.process_time()
             progress = facts.progress_of(chains, lambda status: paths[status.chain_id])
             middle = time.process_time()
-            views = [chain_view(s, {}, read_only=False, progress=progress.get(s.chain_id)) for s in chains]
+            views = [
+                chain_view(s, {}, read_only=False, progress=progress.get((s.spec.owner, s.chain_id))) for s in chains
+            ]
             ended = time.process_time()
             written = sizes - sizes_before
             sizes_before = sizes

@@ -25,11 +25,18 @@ from app.supervisor.progress import ProgressReaders
 ENDED_KEPT = 4096  # ended links whose accounting is kept (a few hundred bytes each)
 
 
+def chain_key(status: ChainStatus) -> tuple[str, str]:
+    """(owner, chain id): two users' chains may share an id (the registry keys them so too)."""
+    return status.spec.owner, status.chain_id
+
+
 class LiveFacts:
     def __init__(self) -> None:
         self.progress = ProgressReaders()
         self._ended: OrderedDict[str, JobAccounting] = OrderedDict()
-        self._economics: dict[str, tuple[ChainStatus, tuple[JobAccounting | None, ...], ChainEconomics]] = {}
+        self._economics: dict[
+            tuple[str, str], tuple[ChainStatus, tuple[JobAccounting | None, ...], ChainEconomics]
+        ] = {}
 
     def finished_economics(
         self, status: ChainStatus, accounting: Mapping[str, JobAccounting]
@@ -40,15 +47,20 @@ class LiveFacts:
         if not status.state.is_final:
             return None, lambda _economics: None
         used = tuple(accounting.get(lk.job_id) if lk.job_id else None for lk in status.links)
-        kept = self._economics.get(status.chain_id)
+        kept = self._economics.get(chain_key(status))
         if kept is not None and kept[0] is status and all(a is b for a, b in zip(kept[1], used, strict=True)):
             return kept[2], lambda _economics: None
 
         def keep(economics: ChainEconomics | None) -> None:
             if economics is not None:
-                self._economics[status.chain_id] = (status, used, economics)
+                self._economics[chain_key(status)] = (status, used, economics)
 
         return None, keep
+
+    def keep_economics_of(self, keys: set[tuple[str, str]]) -> None:
+        """Forget the kept economics of chains no longer shown (`keys`: chain_key of those shown)."""
+        for key in [k for k in self._economics if k not in keys]:
+            del self._economics[key]
 
     def history_ids(self, status: ChainStatus | None) -> list[str]:
         """The chain's ended links whose accounting has not been read yet (ask sacct in the same call)."""
@@ -74,17 +86,17 @@ class LiveFacts:
 
     def progress_of(
         self, statuses: Iterable[ChainStatus], log_path: Callable[[ChainStatus], str | None]
-    ) -> dict[str, Progress]:
-        """The newest progress of these chains (by chain id); `log_path` gives a chain's live log
+    ) -> dict[tuple[str, str], Progress]:
+        """The newest progress of these chains (by chain_key); `log_path` gives a chain's live log
         (asked only for chains that report progress in their log)."""
-        found: dict[str, Progress] = {}
+        found: dict[tuple[str, str], Progress] = {}
         for status in statuses:
             policy = status.spec.policy
             if not policy.progress_regex and not policy.progress_file:
                 continue
             progress = self.progress.read(status.spec, log_path(status) if policy.progress_regex else None)
             if progress is not None:
-                found[status.chain_id] = progress
+                found[chain_key(status)] = progress
         return found
 
 
@@ -100,10 +112,16 @@ def start_estimates(slurm: SlurmClient, accounting: Mapping[str, JobAccounting])
         return {}
 
 
-def running_memory(slurm: SlurmClient, acct: JobAccounting) -> tuple[LiveMemory | None, str | None]:
-    """The running job's memory now / peak / requested per node from one `sstat`, or why not."""
+NOT_OWNER = "only the job's owner (or an administrator) can see its memory while it runs (sstat)"
+
+
+def running_memory(slurm: SlurmClient, acct: JobAccounting, viewer: str) -> tuple[LiveMemory | None, str | None]:
+    """The running job's memory now / peak / requested per node from one `sstat`, or why not. sstat
+    refuses anyone but the job's owner and administrators: for another user's job it is not asked."""
     if acct.job.state is not JobState.RUNNING:
         return None, None
+    if acct.job.user and acct.job.user != viewer and viewer != "root":
+        return None, NOT_OWNER
     try:
         steps = slurm.live_steps([acct.job_id])
     except SlurmError as exc:

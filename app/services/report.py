@@ -52,7 +52,7 @@ class ChainReports(ChainReading):
             start_estimates=estimates, progress=progress, now=now,
         )  # fmt: skip
         running = next((acct[lk.job_id] for lk in status.links[-1:] if lk.job_id in acct), None)
-        memory, problem = running_memory(self.slurm, running) if running is not None else (None, None)
+        memory, problem = running_memory(self.slurm, running, self.viewer) if running is not None else (None, None)
         return ChainReport(with_advice(view), now, memory, problem)
 
 

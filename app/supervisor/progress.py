@@ -188,22 +188,22 @@ class ProgressReaders:
     """A reader per chain, kept across refreshes (the dashboard's service keeps one of these)."""
 
     def __init__(self) -> None:
-        self._readers: dict[str, ProgressReader] = {}
+        self._readers: dict[tuple[str, str], ProgressReader] = {}  # by (owner, chain id)
 
     def read(self, spec: ChainSpec, log_path: str | None) -> Progress | None:
         source = ProgressSource.of(spec)
         if source is None:
-            self._readers.pop(spec.chain_id, None)
+            self._readers.pop((spec.owner, spec.chain_id), None)
             return None
-        reader = self._readers.get(spec.chain_id)
+        reader = self._readers.get((spec.owner, spec.chain_id))
         if reader is None or reader.source != source:
-            reader = self._readers[spec.chain_id] = ProgressReader(source)
+            reader = self._readers[(spec.owner, spec.chain_id)] = ProgressReader(source)
         return reader.read(log_path)
 
-    def keep_only(self, chain_ids: set[str]) -> None:
-        """Forget the readers of chains no longer shown (their open state is small, but unbounded)."""
-        for chain_id in [c for c in self._readers if c not in chain_ids]:
-            del self._readers[chain_id]
+    def keep_only(self, keys: set[tuple[str, str]]) -> None:
+        """Forget the readers of chains no longer shown ((owner, chain id); each holds little, but they add up)."""
+        for key in [k for k in self._readers if k not in keys]:
+            del self._readers[key]
 
     def __len__(self) -> int:
         return len(self._readers)

@@ -17,6 +17,7 @@ import pytest
 
 from app.model.units import MemorySize
 from app.services import Services
+from app.services.live_facts import NOT_OWNER
 from app.slurm.client import SlurmClient
 from app.slurm.runner import CommandResult
 from tests.captures import CAPTURES, capture_argv, capture_text
@@ -143,3 +144,14 @@ def test_a_finished_chains_economics_are_made_once(services: tuple[Services, One
     done = next(cid for cid, v in first.items() if v.state.is_final)
     assert first[done].economics is not None and again[done].economics is first[done].economics
     assert again["run"].economics is not first["run"].economics, "a live chain's are made again (they grow)"
+
+
+def test_another_users_running_job_is_not_asked_to_sstat(tmp_path: Path) -> None:
+    """sstat refuses anyone but the owner (tests/captures/sstat_denied.stderr): it is not asked."""
+    home = tmp_path / "reg"
+    write_chain(home, "run", submitted(1, RUNNING))
+    runner = OneRefresh()
+    snap = Services(viewer="bob", slurm=SlurmClient(runner=runner), home=home).snapshot("bob", RUNNING)
+    assert "sstat" not in [a[0] for a in runner.argvs]
+    assert snap.focus is not None and snap.focus.live_memory is None
+    assert snap.focus.live_memory_problem == NOT_OWNER
