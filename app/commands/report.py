@@ -10,7 +10,6 @@ the progress with its rate and the expected finish; the timeline picture; waste 
 from __future__ import annotations
 
 import argparse
-import json
 from datetime import datetime
 from typing import Any
 
@@ -18,15 +17,15 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from app.console import known_user, print_error, stdout
+from app.console import known_user, print_error, print_json, stdout
 from app.model.economics import WASTE_BELOW, ChainEconomics, LinkEconomics
 from app.model.progress import Estimate
+from app.model.text import inert
 from app.model.usage import LiveMemory
 from app.pictures.summary import economics_picture, headline, seconds_text
 from app.registry import RegistryError
 from app.services import ActionRefused, ChainReport, Services
 from app.views import ChainView, LinkView
-from app.workflows.nodes import visible
 
 REPORT_KEYS = ("chain_id", "name", "owner", "state", "reason", "generated_at", "progress", "eta", "links_to_start",
                "chain", "links", "advice", "live_memory")  # fmt: skip
@@ -145,7 +144,7 @@ def link_rows(view: ChainView) -> tuple[list[str], list[list[Text]]]:
         peak = "-"
         if f is not None and (f.peak_per_node or f.request_per_node):
             peak = f"{f.peak_per_node or '?'}/{f.request_per_node or '?'}"
-        row = [Text(str(link.attempt)), Text(link.job_id or "-"), Text(link.ending or link.state)]
+        row = [Text(str(link.attempt)), Text(inert(link.job_id or "-")), Text(inert(link.ending or link.state))]
         row += [Text(seconds_text(v)) for v in ((f.queue_wait_s, f.run_s, f.lost_before_s) if f else (None,) * 3)]
         if windows:
             row.append(Text(seconds_text(f.checkpoint_window_s if f else None)))
@@ -179,13 +178,13 @@ def link_table(view: ChainView, width: int) -> Table:
 def render(report: ChainReport, width: int) -> Group:
     view, now = report.chain, report.taken_at
     head = Text()
-    head.append(visible(view.name), style="bold")
+    head.append(inert(view.name), style="bold")
     head.append(f"  {view.chain_id}  {view.owner}  {view.state.value}  attempt {view.attempt}")
     if view.attempt_limit is not None:
         head.append(f"/{view.attempt_limit}")
     parts: list[RenderableType] = [head]
     if view.reason:
-        parts.append(Text(visible(view.reason), style="dim"))
+        parts.append(Text(inert(view.reason), style="dim"))
     parts += headline(view, now, width, report.live_memory)
     parts += [Text(), link_table(view, width)]
     if view.economics is not None:
@@ -203,14 +202,33 @@ def handle(args: argparse.Namespace) -> int:
         print_error(str(exc))
         return 2
     if args.json:
-        stdout.print_json(json.dumps(report_json(report)))
+        print_json(report_json(report))
     else:
         stdout.print(render(report, stdout.width))
     return 0
 
 
+DESCRIPTION = """\
+One chain in full: its progress with the rate and the expected finish (--progress or
+--progress-file at submit), per link the queue wait, run time, time lost before it, checkpoint
+window, CPU and memory efficiency (as seff and reportseff print them), peak memory per node and
+GPUs; per chain the shares queued and lost, core- and GPU-hours; a timeline picture; and the
+waste with its fix (fewer CPUs, less memory). A pending link says when Slurm expects it.
+"""
+
+EPILOG = """\
+examples:
+  longrun report train.sh                 a chain by its name (or its id)
+  longrun report 3fa9c2d1 --json          the same for scripts (keys in README.md)
+  longrun report sweep-lr3 --user bob     a colleague's chain, read-only
+"""
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("report", help="one chain's progress, efficiency, waits and timeline")
+    parser = subparsers.add_parser(
+        "report", help="one chain's progress, efficiency, waits and timeline", description=DESCRIPTION,
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )  # fmt: skip
     parser.add_argument("chain", metavar="CHAIN", help="a chain id, or a name no other chain of the user has")
     parser.add_argument("--user", help="a colleague's chain (read-only)")
     parser.add_argument("--json", action="store_true", help="machine-readable output (keys in README.md)")

@@ -166,7 +166,8 @@ def guard_notes(options: list[str], policy: Policy, explicit: bool, script: str 
         return [
             f"with --time={limit_text}{signal}, a link may get its warning signal (or its end) at any second "
             f"(Slurm may send it up to {EARLY_SLACK_SECONDS} s earlier than asked): the no-progress guard cannot "
-            "tell a short link from a healthy one and counts none as short; --progress or --progress-file guards such a chain"
+            "tell a short link from a healthy one and counts none as short; --progress or --progress-file guards "
+            "such a chain"
         ]
     if explicit and policy.min_link_seconds > earliest:
         return [

@@ -11,6 +11,7 @@ from rich.style import Style
 from rich.text import Text
 
 from app.model.economics import ChainEconomics
+from app.model.text import inert
 from app.model.units import Duration
 from app.model.usage import LiveMemory
 from app.pictures.bars import efficiency_lines, finish_text, progress_line
@@ -31,7 +32,7 @@ def next_link_line(chain: ChainView, now: datetime) -> Text | None:
     if last is None or not (last.expected_start or last.waiting_for):
         return None
     expected = f"expected {finish_text(last.expected_start, now)}" if last.expected_start else "waiting"
-    return Text(f"next link {expected}" + (f" ({last.waiting_for})" if last.waiting_for else ""))
+    return Text(f"next link {expected}" + (f" ({inert(last.waiting_for)})" if last.waiting_for else ""))
 
 
 def memory_line(memory: LiveMemory) -> Text:

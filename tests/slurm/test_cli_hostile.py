@@ -79,6 +79,9 @@ def commands(corpus: dict[str, str]) -> list[tuple[str, list[str]]]:
         for action in (["cancel", ref], ["stop", ref], ["signal", ref, "USR1"], ["resubmit", ref, "--mem=1G"],
                        ["reinit", ref], ["archive", ref]):  # fmt: skip
             out.append(("alice", action))
+    for ref in refs:  # a colleague's chain by its hostile name, and his own (reports of pending links)
+        out += [("alice", ["report", ref, "--user", "bob"]), ("alice", ["report", ref, "--user", "bob", "--json"]),
+                ("bob", ["report", ref])]  # fmt: skip
     out += [("alice", ["explain", job_id]) for job_id in corpus.values()]
     out += [("alice", ["explain", job_id, "--json"]) for job_id in corpus.values()]
     out.append(("bob", ["stop", HOSTILE_NAMES["markup_style"]]))  # by name: his own chain

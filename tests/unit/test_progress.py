@@ -186,7 +186,8 @@ def test_estimate_as_of_the_last_report_while_a_link_runs() -> None:
 
 def test_a_policy_checks_its_pattern() -> None:
     """`longrun submit --progress` and a stored spec both go through the Policy's check."""
-    from app.commands.submit import UsageError, parse_submit_argv
+    from app.commands.longrun_args import UsageError
+    from app.commands.submit import parse_submit_argv
     from app.model.chain import Policy, PolicyError
 
     assert Policy(progress_regex=r"(?P<done>\d+)").progress_regex == r"(?P<done>\d+)"
