@@ -9,12 +9,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.diagnose.chainstory import ChainStory
+    from app.diagnose.family import FamilySummary
+    from app.diagnose.fixes import TimeAdvice
+    from app.diagnose.live import PendingFacts
+    from app.diagnose.memory import MemoryFacts
+    from app.diagnose.steps import FailedStep
 
 
 class DiagnosisKind(StrEnum):
     """Stable ids for how a job ended (or where it is now). Never rename a value."""
 
     COMPLETED = "completed"
+    STEP_FAILED = "step_failed"  # COMPLETED (the script exited 0), but a step failed or was killed
     STOPPED_EARLY = "stopped_early"  # COMPLETED right after the warning signal: saved, not finished
     CHECKPOINTED = "checkpointed"  # exited 75 (EX_TEMPFAIL): "checkpoint saved, continue me"
     PENDING = "pending"
@@ -35,6 +45,7 @@ class DiagnosisKind(StrEnum):
     EXIT_AMBIGUOUS = "exit_ambiguous"  # sacct N:0 could be N or 128+N and nothing tells which
     KILLED_BY_SIGNAL = "killed_by_signal"  # ExitCode 0:N: the batch script itself died of signal N
     OUTPUT_NOT_CREATABLE = "output_not_creatable"  # -o/-e path could not be opened; nothing ran
+    ARRAY = "array"  # `explain 123` of an array: how its tasks ended (see `family`)
     UNKNOWN = "unknown"
 
 
@@ -90,6 +101,23 @@ class Diagnosis:
     signal: str | None = None  # e.g. "SIGKILL", when a signal is part of the story
     cancelled_by: str | None = None  # user name (or "uid N") that cancelled the job
     handler_snippet: str | None = None  # a bash trap to add when the job has no warning-signal handler
+    failed_steps: tuple[FailedStep, ...] = ()  # steps that did not succeed, when the job's processes decided
+    memory: MemoryFacts | None = None  # request and peak per node, the unit it asked in
+    time: TimeAdvice | None = None  # time advice within the partition's MaxTime (time-related endings)
+    pending: PendingFacts | None = None  # why a pending job waits, Slurm's start estimate
+    chain: ChainStory | None = None  # the longrun chain the job is a link of
+    family: FamilySummary | None = None  # the tasks of an array, the components of a heterogeneous job
+
+    def details(self) -> list[str]:
+        """The further facts in plain sentences, as `longrun explain` and the Diagnosis pane show them."""
+        lines = [f"Did not succeed: {step.sentence()}" for step in self.failed_steps]
+        if self.pending is not None:
+            lines += self.pending.sentences()
+        if self.family is not None:
+            lines += self.family.sentences()
+        if self.chain is not None:
+            lines += self.chain.sentences()
+        return lines
 
     @property
     def continues_chain(self) -> bool:
@@ -110,6 +138,13 @@ class Diagnosis:
             "cancelled_by": self.cancelled_by,
             "handler_snippet": self.handler_snippet,
             "continues_chain": self.continues_chain,
+            "failed_steps": [step.as_json() for step in self.failed_steps],
+            "memory": self.memory.as_json() if self.memory else None,
+            "time": self.time.as_json() if self.time else None,
+            "pending": self.pending.as_json() if self.pending else None,
+            "chain": self.chain.as_json() if self.chain else None,
+            "family": self.family.as_json() if self.family else None,
+            "details": self.details(),
         }
 
 

@@ -1,5 +1,6 @@
 """Endings Slurm decides: memory limit, time limit, preemption, node and boot failure, deadline,
-cancellation, plain success (or "stopped early" at the warning signal), and live jobs.
+cancellation, and success (or "stopped early" at the warning signal, or a step that failed under a
+script that went on). Live jobs are in live.py.
 """
 
 from __future__ import annotations
@@ -7,9 +8,7 @@ from __future__ import annotations
 from app.diagnose import fixes, logscan
 from app.diagnose.diagnosis import Diagnosis, DiagnosisKind
 from app.diagnose.facts import JobFacts
-from app.model.pending import pending_reason_words
-from app.model.states import JobState
-from app.model.units import Duration
+from app.diagnose.memory import after_out_of_memory, trimmed
 
 CHAIN_HINT = "run it as a chain with `longrun submit`, which resubmits by itself and continues from the last checkpoint"
 
@@ -19,38 +18,47 @@ def _diag(facts: JobFacts, kind: DiagnosisKind, title: str, explanation: str, **
 
 
 def out_of_memory(facts: JobFacts, form: str) -> Diagnosis:
-    """`form`: how Slurm showed it ("cgroup": OUT_OF_MEMORY; "kill": FAILED 0:9; "exit": 137; "log")."""
+    """`form`: how Slurm showed it ("cgroup": OUT_OF_MEMORY; "kill": FAILED 0:9; "exit": 137; "log";
+    "step": a step OUT_OF_MEMORY under a job its script ended otherwise)."""
     facts.cite_memory()
     for line in logscan.log_lines(facts.logs, logscan.OUT_OF_MEMORY)[-2:]:
         facts.evidence.append(line.evidence())
-    peak, req = facts.peak_rss, facts.requested_memory
+    oom_steps = [step for step in facts.failed_steps if step.out_of_memory]
+    for step in oom_steps:
+        facts.cite("sacct", f"{step.step_id} State", f"{step.state} {step.exit_code}")
     how = {
         "cgroup": "Slurm's memory limit (the job's cgroup) stopped it: the kernel's out-of-memory killer ended it",
         "kill": "it was killed with SIGKILL by the system (batch step CANCELLED by 0) while at its memory limit; "
         "this is how Slurm reports an over-memory job on clusters without cgroup enforcement",
         "exit": "a command in it was killed with SIGKILL (exit 137 = 128 + 9) while the job was at its memory limit",
         "log": "the program reported that it could not allocate memory",
+        "step": "the out-of-memory killer stopped "
+        + ", ".join(f"step {step.step_id} ({step.name})" for step in oom_steps)
+        + f" at the job's memory limit; the job itself ended {facts.state.value} because its script went on",
     }[form]
-    explanation = f"The job needed more memory than it asked for (--mem): {how}."
+    explanation = f"The job needed more memory than it asked for: {how}."
+    memory = facts.memory
     ambiguous: list[str] = []
-    new = fixes.memory_request(peak, req, ran_out=True)
     fix: dict[str, str] = {}
-    if new is not None:
-        fix["mem"] = new.sbatch_value()
-        if req is not None and (peak is None or peak < req):
-            recorded = f"the recorded peak ({peak})" if peak is not None else "no recorded peak"
-            suggestion = (
-                f"Ask for --mem={fix['mem']}: the {req} request +25 %, rounded up. Accounting shows {recorded} "
-                "below the request because Slurm samples memory and missed the spike that hit the limit."
+    advice = after_out_of_memory(memory, facts.context, facts.partition) if memory is not None else None
+    if advice is not None and memory is not None:
+        fix[advice.option] = advice.value
+        explanation += " " + advice.why
+        per = "per CPU" if advice.option == "mem-per-cpu" else "per node"
+        suggestion = f"Ask for --{advice.option}={advice.value} ({per})."
+        if memory.unit_source is None:
+            ambiguous.append(
+                "Accounting (Slurm 21.08 and later) does not record whether the job asked with --mem or "
+                "--mem-per-cpu; the advice is per node (--mem)."
             )
-            ambiguous.append("The real need is unknown (the peak was not recorded): +25 % is a first step.")
-        else:
-            suggestion = f"Ask for --mem={fix['mem']}: the peak ({peak}) +25 % headroom, rounded up."
+        if memory.usage.request.nodes > 1:
+            suggestion += f" The job ran on {memory.usage.request.nodes} nodes: --mem is per node."
     else:
         suggestion = "Ask for more memory with --mem (accounting recorded neither a peak nor the request)."
     suggestion += " Or make the program use less (smaller batches, streaming instead of loading everything)."
-    if facts.job is not None and facts.job.req_mem_per_cpu:
-        ambiguous.append("The request was per CPU (--mem-per-cpu); the fix is for the whole job (--mem).")
+    chain = facts.context.chain
+    if chain is not None and chain.spec.policy.grow_mem_factor is None:
+        suggestion += " A chain can grow its memory by itself after such a kill: `longrun submit --grow-mem 2 ...`."
     return _diag(
         facts,
         DiagnosisKind.OUT_OF_MEMORY,
@@ -76,9 +84,9 @@ def timeout(facts: JobFacts) -> Diagnosis:
         "waited KillWait seconds, then killed it with SIGKILL."
     )
     fix: dict[str, str] = {}
-    new_time = fixes.wall_time(limit, facts.elapsed)
-    if new_time is not None:
-        fix["time"] = new_time.slurm_format()
+    advice = facts.time_advice()
+    if advice.new is not None:
+        fix["time"] = advice.new.slurm_format()
     snippet = None
     if handled:
         lead = facts.script.signal_lead_seconds or 60
@@ -93,8 +101,15 @@ def timeout(facts: JobFacts) -> Diagnosis:
             f"Catch the warning: add --signal={fix['signal']} and a trap that saves a checkpoint and "
             "exits 75 (snippet below)"
         )
-    if "time" in fix:
-        suggestion += f"; then either ask for --time={fix['time']} (the limit x1.5) or {CHAIN_HINT}."
+    if advice.at_max:
+        explanation += f" The job already had the partition's maximum (MaxTime {advice.max_time})."
+        suggestion += f"; {advice.words()}: {CHAIN_HINT}, each link within the maximum."
+    elif advice.capped:
+        suggestion += f"; then {advice.words()}, and as even that may not be enough, {CHAIN_HINT}."
+    elif advice.new is not None:
+        suggestion += f"; then either {advice.words()} or {CHAIN_HINT}."
+    else:
+        suggestion += f"; then {CHAIN_HINT}."
     return _diag(
         facts,
         DiagnosisKind.TIMEOUT,
@@ -104,12 +119,15 @@ def timeout(facts: JobFacts) -> Diagnosis:
         fix_options=fix,
         handler_snippet=snippet,
         signal="SIGTERM",
+        time=advice,
     )
 
 
 def completed(facts: JobFacts) -> Diagnosis:
-    """COMPLETED 0:0: finished, or stopped early after catching the warning signal."""
+    """COMPLETED 0:0: finished; or stopped early after catching the warning signal; or a step failed."""
     facts.cite_time()
+    if facts.failed_steps:
+        return step_failed(facts)
     signal_lines = logscan.log_lines(facts.logs, logscan.CANCELLED_BANNER) + logscan.log_lines(
         facts.logs, logscan.WARNING_SIGNAL
     )
@@ -121,51 +139,78 @@ def completed(facts: JobFacts) -> Diagnosis:
     if facts.script.signal_option:
         facts.cite("script", "#SBATCH --signal", facts.script.signal_option)
     if signal_lines or near_end:
-        for line in sorted(signal_lines, key=lambda x: x.number)[:3]:
-            facts.evidence.append(line.evidence())
-        ambiguous: tuple[str, ...] = ()
-        if not signal_lines:
-            ambiguous = (
-                "Only the timing suggests it: the job ended within "
-                f"{limit.seconds - elapsed.seconds} s of its limit and no log line says it "  # type: ignore[union-attr]
-                "caught a signal; it may simply have finished.",
-            )
-        new_time = fixes.wall_time(limit, elapsed)
-        early_fix = {"time": new_time.slurm_format()} if new_time else {}
-        more = f" or ask for --time={early_fix['time']} to finish in one job" if early_fix else ""
-        return _diag(
-            facts,
-            DiagnosisKind.STOPPED_EARLY,
-            "Stopped early at the warning signal",
-            "The job ended COMPLETED (exit 0), but right after Slurm's warning signal: it caught the signal, "
-            "saved its state and exited. The work is probably not finished.",
-            suggestion=(
-                "Resubmit it to continue from its checkpoint" + more + f", or {CHAIN_HINT}. Have the handler "
-                "exit 75 instead of 0, so that a finished job and a saved one look different."
-            ),
-            fix_options=early_fix,
-            ambiguous=ambiguous,
-            signal="SIGTERM",
-        )
+        return stopped_early(facts, signal_lines)
     facts.cite_memory()
     suggestion = None
     fix: dict[str, str] = {}
-    peak, req = facts.peak_rss, facts.requested_memory
-    if peak is not None and req is not None and req.mib >= 1024 and peak.percent_of(req) < 25:
-        new = fixes.memory_request(peak, req, ran_out=False)
-        if new is not None and new < req:
-            fix["mem"] = new.sbatch_value()
-            suggestion = (
-                f"It used {peak} of the {req} it asked for: --mem={fix['mem']} would do "
-                "(peak +25 %) and lets it start sooner."
-            )
+    smaller = trimmed(facts.memory) if facts.memory is not None else None
+    if smaller is not None:
+        fix[smaller.option] = smaller.value
+        suggestion = smaller.why
     return _diag(
         facts,
         DiagnosisKind.COMPLETED,
         "Completed",
-        "The job's script ran to the end and exited 0.",
+        "The job's script ran to the end and exited 0, and every step succeeded.",
         suggestion=suggestion,
         fix_options=fix,
+    )
+
+
+def stopped_early(facts: JobFacts, signal_lines: list[logscan.LogLine]) -> Diagnosis:
+    for line in sorted(signal_lines, key=lambda x: x.number)[:3]:
+        facts.evidence.append(line.evidence())
+    limit, elapsed = facts.time_limit, facts.elapsed
+    ambiguous: tuple[str, ...] = ()
+    if not signal_lines and limit is not None and elapsed is not None:
+        ambiguous = (
+            f"Only the timing suggests it: the job ended within {limit.seconds - elapsed.seconds} s of its limit "
+            "and no log line says it caught a signal; it may simply have finished.",
+        )
+    advice = facts.time_advice()
+    early_fix = {"time": advice.new.slurm_format()} if advice.new else {}
+    more = f" or {advice.words()} to finish in one job" if advice.new else ""
+    if advice.at_max:
+        more = f" ({advice.words()})"
+    return _diag(
+        facts,
+        DiagnosisKind.STOPPED_EARLY,
+        "Stopped early at the warning signal",
+        "The job ended COMPLETED (exit 0), but right after Slurm's warning signal: it caught the signal, "
+        "saved its state and exited. The work is probably not finished.",
+        suggestion=(
+            "Resubmit it to continue from its checkpoint" + more + f", or {CHAIN_HINT}. Have the handler "
+            "exit 75 instead of 0, so that a finished job and a saved one look different."
+        ),
+        fix_options=early_fix,
+        ambiguous=ambiguous,
+        signal="SIGTERM",
+        time=advice,
+    )
+
+
+def step_failed(facts: JobFacts) -> Diagnosis:
+    """COMPLETED 0:0 (the script's last command succeeded) while a step failed or was killed."""
+    steps = facts.failed_steps
+    for step in steps:
+        facts.cite("sacct", f"{step.step_id} State", f"{step.state} {step.exit_code}")
+    if any(step.out_of_memory for step in steps):
+        return out_of_memory(facts, "step")
+    named = ", ".join(step.step_id for step in steps)
+    first = steps[0]
+    title = (
+        f"Completed, but step {first.step_id} failed"
+        if len(steps) == 1
+        else f"Completed, but {len(steps)} steps failed"
+    )
+    return _diag(
+        facts,
+        DiagnosisKind.STEP_FAILED,
+        title,
+        f"Slurm recorded the job COMPLETED 0:0 because its batch script exited 0, but {named} did not succeed "
+        f"({first.meaning}). The script went on after the failure, so the work is probably incomplete.",
+        suggestion="Read the step's output in the log. Make the script stop at a failed step (`set -e`, or "
+        "`srun ... || exit $?`), so that the job's state tells the truth and a chain does not take it for finished.",
     )
 
 
@@ -257,42 +302,4 @@ def cancelled(facts: JobFacts) -> Diagnosis:
         f"The job was cancelled{when} by {by}.",
         suggestion="Nothing to fix if that was intended; resubmit it otherwise.",
         cancelled_by=who,
-    )
-
-
-def live(facts: JobFacts) -> Diagnosis:
-    state = facts.state
-    reason = facts.controller.reason if facts.controller else (facts.job.reason if facts.job else None)
-    if reason and reason != "None":
-        facts.cite("scontrol" if facts.controller else "sacct", "Reason", reason)
-    facts.cite("scontrol" if facts.controller else "sacct", "State", state.value)
-    if state is JobState.PENDING:
-        meaning = pending_reason_words(reason)
-        why = f" ({reason}: {meaning})" if meaning else (f" ({reason})" if reason and reason != "None" else "")
-        suggestion = None
-        if reason == "DependencyNeverSatisfied":
-            suggestion = "Cancel it and resubmit without the dependency (or fix the job it waits for)."
-        elif reason == "PartitionTimeLimit":
-            suggestion = "Cancel it and resubmit with a --time within the partition's limit, or as a chain."
-        return _diag(
-            facts, DiagnosisKind.PENDING, "Pending", f"The job is waiting to start{why}.", suggestion=suggestion
-        )
-    if state in (JobState.REQUEUED, JobState.REQUEUE_HOLD, JobState.REQUEUE_FED):
-        return _diag(
-            facts,
-            DiagnosisKind.REQUEUED,
-            "Requeued",
-            "Slurm put the job back in the queue; the same job id will run again.",
-        )
-    limit, elapsed = facts.time_limit, facts.elapsed
-    used = f" for {elapsed}" if elapsed else ""
-    of = f" of its {limit} limit" if limit else ""
-    left = ""
-    if limit and elapsed:
-        left = f"; {Duration(max(0, limit.seconds - elapsed.seconds))} left"
-    return _diag(
-        facts,
-        DiagnosisKind.RUNNING,
-        "Running" if state.value == "RUNNING" else state.value.title(),
-        f"The job has not ended: it is {state.value.lower()}{used}{of}{left}.",
     )

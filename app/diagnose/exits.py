@@ -210,9 +210,9 @@ def _exit_signal(facts: JobFacts, code: int) -> Diagnosis:
             "else look for who ran kill -9."
         )
     elif name == "SIGXCPU":
-        new_time = fixes.wall_time(facts.time_limit, facts.elapsed)
-        if new_time is not None:
-            fix["time"] = new_time.slurm_format()
+        advice = facts.time_advice()
+        if advice.new is not None:
+            fix["time"] = advice.new.slurm_format()
         suggestion = (
             "A CPU-time limit ended a command: check `ulimit -t` in the job and any per-step --time "
             "(workflow tools such as Torc set one); give it more time."

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
+from app.diagnose.context import EMPTY, DiagnosisContext
 from app.diagnose.diagnosis import Evidence, LogTail
+from app.diagnose.fixes import TimeAdvice, time_advice
 from app.diagnose.logscan import ScriptFacts, script_facts
 from app.diagnose.meanings import user_name
+from app.diagnose.memory import MemoryFacts, memory_facts
+from app.diagnose.steps import FailedStep, failed_steps
 from app.model.exit_status import ExitStatus
 from app.model.states import JobState
-from app.model.units import Duration, MemorySize
-from app.slurm.records import ControllerJob, JobAccounting, SacctRow
+from app.model.units import Duration
+from app.slurm.records import ControllerJob, JobAccounting, Partition, SacctRow
 
 NEAR_LIMIT_PERCENT = 90  # MaxRSS at or above this share of the request counts as "at the limit"
 
@@ -31,6 +36,7 @@ class JobFacts:
     logs: tuple[LogTail, ...]
     script: ScriptFacts
     name_of_uid: Callable[[int], str]
+    context: DiagnosisContext = EMPTY
     evidence: list[Evidence] = field(default_factory=list)
 
     @classmethod
@@ -41,10 +47,12 @@ class JobFacts:
         logs: Sequence[LogTail],
         script_text: str | None,
         name_of_uid: Callable[[int], str] | None,
+        context: DiagnosisContext | None = None,
     ) -> JobFacts:
         if accounting is None and controller is None:
             raise NothingToDiagnose("no accounting record and no controller record")
-        return cls(accounting, controller, tuple(logs), script_facts(script_text), name_of_uid or user_name)
+        return cls(accounting, controller, tuple(logs), script_facts(script_text), name_of_uid or user_name,
+                   context or EMPTY)  # fmt: skip
 
     # ---- identity -------------------------------------------------------------------------
     @property
@@ -106,30 +114,37 @@ class JobFacts:
         elapsed = self.elapsed
         return elapsed is None or elapsed.seconds == 0
 
-    # ---- memory --------------------------------------------------------------------------
-    @property
-    def peak_rss(self) -> MemorySize | None:
-        return self.accounting.peak_rss if self.accounting else None
-
-    @property
-    def requested_memory(self) -> MemorySize | None:
-        return self.accounting.requested_memory if self.accounting else None
-
-    def peak_step(self) -> SacctRow | None:
-        if self.accounting is None:
-            return None
-        steps = [s for s in self.accounting.steps if s.max_rss is not None]
-        return max(steps, key=lambda s: s.max_rss or MemorySize(0)) if steps else None
+    # ---- memory (per node, from app/model/usage.py) -----------------------------------------
+    @cached_property
+    def memory(self) -> MemoryFacts | None:
+        return memory_facts(self.accounting, self.controller, self.context)
 
     def memory_percent(self) -> int | None:
-        peak, req = self.peak_rss, self.requested_memory
-        if peak is None or req is None or req.bytes == 0:
+        """Peak per node as a share of the request per node (whole percent, rounded down)."""
+        memory = self.memory
+        if memory is None or memory.peak_per_node is None or not memory.limit_per_node:
             return None
-        return peak.percent_of(req)
+        return memory.peak_per_node.percent_of(memory.limit_per_node)
 
     def memory_at_limit(self) -> bool:
         percent = self.memory_percent()
         return percent is not None and percent >= NEAR_LIMIT_PERCENT
+
+    @cached_property
+    def failed_steps(self) -> tuple[FailedStep, ...]:
+        return failed_steps(self.accounting, self.name_of_uid)
+
+    @cached_property
+    def partition(self) -> Partition | None:
+        """The job's partition's limits, looked up once, only by the rules that need them."""
+        lookup = self.context.partition_lookup
+        return lookup() if lookup is not None else None
+
+    def time_advice(self) -> TimeAdvice:
+        advice = time_advice(self.time_limit, self.elapsed, self.partition)
+        if self.partition is not None:
+            self.cite("scontrol", f"partition {self.partition.name} MaxTime", self.partition.max_time or "UNLIMITED")
+        return advice
 
     def steps_cancelled_by(self, uid: int) -> list[SacctRow]:
         if self.accounting is None:
@@ -158,15 +173,20 @@ class JobFacts:
                 self.cite("scontrol", "Reason", self.controller.reason)
 
     def cite_memory(self) -> None:
-        step = self.peak_step()
-        if step is not None and step.max_rss is not None:
-            self.cite("sacct", f"{step.step_id} MaxRSS", step.max_rss)
-        if self.requested_memory is not None and self.job is not None:
-            raw = f"{self.job.req_mem}" + (" per CPU" if self.job.req_mem_per_cpu else "")
-            self.cite("sacct", "ReqMem", raw)
+        memory = self.memory
+        if memory is None:
+            return
+        peak = memory.usage.peak
+        if peak is not None:
+            self.cite("sacct", f"{self.job_id}.{peak.step} peak per node", f"{peak.per_node} ({peak.how})")
+        request = memory.usage.request
+        if request.per_node is not None:
+            self.cite("sacct", "request per node", f"{request.per_node} ({request.source})")
+        if memory.unit_source is not None:
+            self.cite("longrun", "asked per", f"{memory.unit} ({memory.unit_source})")
         percent = self.memory_percent()
         if percent is not None:
-            self.cite("longrun", "peak / request", f"{percent}%")
+            self.cite("longrun", "peak / request per node", f"{percent}%")
 
     def cite_time(self) -> None:
         if self.elapsed is not None:

@@ -5,7 +5,14 @@ controller's record while it holds the job). The dashboard has the accounting fr
 its own cache of controller records (app.explain.focus). Both then run `complete()`: the chain
 the job is a link of (its comment tag `longrun:<chain>:<attempt>`, looked up in the owner's
 registry when readable), the batch script (scontrol's Command while held, else the chain's
-script), the output files (app.explain.logpaths: Slurm's rules) and their tails (app.explain.files).
+script), the sbatch options it was submitted with (the chain's command line, the script's #SBATCH
+lines), the output files (app.explain.logpaths: Slurm's rules) and their tails (app.explain.files),
+and a lookup of its partition's limits (app.explain.partitions; called only if a rule needs them).
+
+An id that names an array (`123` for tasks `123_1`, ...) gathers the tasks' accounting only (no
+controller record, no logs: `diagnose_family` summarises them); a heterogeneous job (`123+0`,
+`123+1`) gathers component +0 as above (it runs the batch script) and the other components'
+accounting.
 """
 
 from __future__ import annotations
@@ -13,16 +20,21 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from app.diagnose import Diagnosis, LogTail, diagnose
+from app.diagnose import Diagnosis, DiagnosisContext, LogTail, diagnose, diagnose_family
+from app.diagnose.context import EMPTY as EMPTY_CONTEXT
+from app.diagnose.family import family_kind
 from app.explain.logpaths import JobIdentity, LogPath, LogPaths, Submission, chain_submission, resolve_logs
+from app.explain.partitions import PartitionCache
+from app.explain.sbatch_options import merged
 from app.explain.scripts import read_script
 from app.explain.tail import read_tail
 from app.model.chain import ChainStatus, Link, parse_comment_tag
 from app.registry import Registry, RegistryError, default_home
 from app.slurm.client import SlurmClient
 from app.slurm.errors import SlurmUnavailable, UnknownJob
+from app.slurm.jobid import family_of, parse_job_ref
 from app.slurm.records import ControllerJob, JobAccounting
 
 MAX_DIR_ENTRIES = 5000  # a working directory with more files is not scanned further for log names
@@ -31,7 +43,7 @@ JOB_ID_RE = re.compile(r"^\d+(?:_\d+)?(?:\+\d+)?$")
 
 
 class JobNotFound(Exception):
-    """Neither accounting nor the controller knows the id (or it names a whole array)."""
+    """Neither accounting nor the controller knows the id."""
 
 
 @dataclass(frozen=True)
@@ -54,22 +66,27 @@ class Gathered:
     script_text: str | None
     notes: tuple[str, ...]  # things we could not look at, for the human output
     chain: ChainLink | None = None
+    context: DiagnosisContext = EMPTY_CONTEXT
+    family: tuple[JobAccounting, ...] = ()  # an array's tasks or a heterogeneous job's components
 
 
-def gather(client: SlurmClient, job_id: str) -> Gathered:
+def gather(client: SlurmClient, job_id: str, partitions: PartitionCache | None = None) -> Gathered:
     """Everything `longrun explain JOBID` shows; JobNotFound, SlurmUnavailable when it cannot."""
     notes: list[str] = []
+    partitions = partitions or PartitionCache(client.partitions)
     found = client.accounting([job_id])
-    accounting = found.get(job_id)
-    if accounting is None and found:
-        if len(found) == 1:
-            accounting = next(iter(found.values()))
-        else:
-            tasks = ", ".join(sorted(found)[:3])
-            raise JobNotFound(f"job {job_id} is an array of {len(found)} tasks; explain one task, e.g. {tasks}")
+    members = family_of(found, job_id) or list(found.values())
+    kind = family_kind(members) if len(members) > 1 else None
+    if kind == "array":
+        notes.append(
+            "an array: each task is summarised from accounting; explain a task for its log and controller record"
+        )
+        context = DiagnosisContext(partition_lookup=partitions.lookup(members[0].job.partition))
+        return Gathered(job_id, None, None, (), None, tuple(notes), context=context, family=tuple(members))
+    accounting = members[0] if members else None
     controller: ControllerJob | None = None
     try:
-        controller = client.show_job(accounting.job_id if accounting else job_id)
+        controller = client.show_job(_controller_id(job_id, accounting, kind is not None))
     except UnknownJob:
         controller = None
     except SlurmUnavailable as exc:
@@ -78,7 +95,18 @@ def gather(client: SlurmClient, job_id: str) -> Gathered:
         notes.append(f"the controller did not answer ({exc}); explained from accounting only")
     if accounting is None and controller is None:
         raise JobNotFound(f"job {job_id} is not known to Slurm (not in accounting, not held by the controller)")
-    return complete(accounting.job_id if accounting else job_id, accounting, controller, tuple(notes))
+    shown = job_id if kind is not None or accounting is None else accounting.job_id
+    gathered = complete(shown, accounting, controller, tuple(notes), partitions=partitions)
+    return replace(gathered, family=tuple(members) if kind is not None else ())
+
+
+def _controller_id(job_id: str, accounting: JobAccounting | None, family: bool) -> str:
+    """The id to ask scontrol about: sbatch's id for a family (it shows component +0 first) and for a
+    task still in the pending tasks' record (`123_[4-9]` is no id scontrol takes), else sacct's."""
+    if accounting is None or family:
+        return job_id
+    ref = parse_job_ref(accounting.job_id)
+    return job_id if ref is not None and ref.pending_tasks else accounting.job_id
 
 
 def complete(
@@ -87,8 +115,9 @@ def complete(
     controller: ControllerJob | None,
     notes: tuple[str, ...] = (),
     find: ChainFinder | None = None,
+    partitions: PartitionCache | None = None,
 ) -> Gathered:
-    """The shared part of both entry points: chain, script, log paths and tails for these records."""
+    """The shared part of both entry points: chain, script, options, log paths and tails for these records."""
     chain = (find or find_chain)(accounting, controller)
     command = controller.raw.get("Command") if controller else None
     held_script = command if command and os.path.isabs(command) else None
@@ -103,12 +132,25 @@ def complete(
     ident = JobIdentity.of(job_id, accounting, controller)
     paths = resolve_logs(ident, submission, controller)
     logs = find_logs(job_id, paths, ident.work_dir or (submission.cwd if submission else None))
-    return Gathered(job_id, accounting, controller, logs, script.text if script else None, notes, chain)
+    partition = (accounting.job.partition if accounting else None) or (
+        controller.raw.get("Partition") if controller else None
+    )
+    context = DiagnosisContext(
+        partition_lookup=partitions.lookup(partition) if partitions is not None else None,
+        chain=chain.status if chain else None,
+        link=chain.link if chain else None,
+        options=merged(submission.options if submission else (), script.directives if script else ()),
+    )
+    return Gathered(job_id, accounting, controller, logs, script.text if script else None, notes, chain, context)
 
 
 def diagnose_gathered(gathered: Gathered) -> Diagnosis:
     """The diagnosis of what was gathered (NothingToDiagnose when there are no records)."""
-    return diagnose(gathered.accounting, gathered.controller, gathered.logs, gathered.script_text)
+    if gathered.family:
+        return diagnose_family(gathered.job_id, gathered.family, gathered.controller, gathered.logs,
+                               gathered.script_text, context=gathered.context)  # fmt: skip
+    return diagnose(gathered.accounting, gathered.controller, gathered.logs, gathered.script_text,
+                    context=gathered.context)  # fmt: skip
 
 
 def find_chain(accounting: JobAccounting | None, controller: ControllerJob | None) -> ChainLink | None:

@@ -38,7 +38,7 @@ class ChainReading(ChainDiscovery):
     @cached_property
     def explainer(self) -> FocusExplainer:
         """The selected job's explain pipeline; it keeps controller records between snapshots."""
-        return FocusExplainer(lambda job_id: self.slurm.show_job(job_id))
+        return FocusExplainer(lambda job_id: self.slurm.show_job(job_id), partitions=self.slurm.partitions)
 
     @cached_property
     def live_facts(self) -> LiveFacts:

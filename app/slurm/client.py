@@ -21,6 +21,7 @@ from app.slurm.records import (
     ControllerJob,
     JobAccounting,
     LiveStep,
+    Partition,
     QueueRecord,
     RecordList,
     StartEstimate,
@@ -30,7 +31,7 @@ from app.slurm.runner import QUERY_ENV, CommandRunner
 from app.slurm.sacct import is_placeholder, parse_sacct, sacct_argv_for_jobs, sacct_argv_for_user
 from app.slurm.sbatch import parse_sbatch_output, sbatch_argv
 from app.slurm.scancel import scancel_argv, scancel_failure
-from app.slurm.scontrol import parse_show_job, show_job_argv
+from app.slurm.scontrol import parse_show_job, parse_show_partitions, show_job_argv, show_partition_argv
 from app.slurm.squeue import parse_squeue, parse_squeue_start, squeue_argv, squeue_start_argv
 from app.slurm.sstat import parse_sstat, sstat_argv, sstat_failure
 
@@ -172,6 +173,11 @@ class SlurmClient:
         (checked,) = _check_ids([job_id])
         result = self.runner.run(show_job_argv(checked), env=QUERY_ENV)
         return parse_show_job(result.stdout, checked)
+
+    def partitions(self) -> dict[str, Partition]:
+        """`scontrol show partition`: every partition the user may see, by name (their time and size limits)."""
+        result = self.runner.run(show_partition_argv(), env=QUERY_ENV)
+        return parse_show_partitions(result.stdout)
 
     def cancel(self, job_id: str, signal: str | None = None, batch_only: bool = False, full: bool = False) -> None:
         """Cancel, or with `signal` send it (to the batch shell only with batch_only, or to all

@@ -201,3 +201,19 @@ class ControllerJob:
     requeue: bool | None = None
     restarts: int = 0
     raw: dict[str, str] = field(default_factory=dict)  # every Key=Value pair as printed
+
+
+@dataclass(frozen=True)
+class Partition:
+    """`scontrol show partition`: the limits a job in this partition lives under (None: unlimited)."""
+
+    name: str
+    max_time: Duration | None  # MaxTime: the longest --time a job may have here
+    default_time: Duration | None = None  # DefaultTime: the limit of a job that gave no --time
+    max_nodes: int | None = None
+    max_mem_per_node: MemorySize | None = None
+    max_mem_per_cpu: MemorySize | None = None
+    state: str | None = None  # UP, DOWN, DRAIN, INACTIVE
+    nodes: str | None = None
+    total_nodes: int | None = None
+    raw: dict[str, str] = field(default_factory=dict)  # every Key=Value pair as printed

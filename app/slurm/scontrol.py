@@ -1,4 +1,4 @@
-"""scontrol: `show job` parsed into ControllerJob.
+"""scontrol: `show job` parsed into ControllerJob, `show partition` into Partition.
 
 `scontrol show job` prints `Key=Value` pairs, several per line. Values may contain spaces and
 `=` (a Comment, a Command or StdOut path), so a pair ends only where the next `Key=` starts
@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from app.model.exit_status import ExitStatus
+from app.model.units import Duration, MemorySize
 from app.slurm.convert import (
     parse_base_state,
     parse_duration_cell,
@@ -20,7 +21,7 @@ from app.slurm.convert import (
     text_or_none,
 )
 from app.slurm.errors import SlurmParseError
-from app.slurm.records import ControllerJob
+from app.slurm.records import ControllerJob, Partition
 
 _KEY = re.compile(r"(?:(?<=\s)|^)([A-Za-z][A-Za-z0-9_:/.]*)=")
 REST_OF_LINE_KEYS = frozenset(
@@ -47,17 +48,22 @@ def _pairs(line: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def parse_show_job_blocks(text: str) -> list[dict[str, str]]:
-    """Each job's Key=Value pairs, in order; a `JobId=` key starts a new job."""
-    jobs: list[dict[str, str]] = []
+def _blocks(text: str, first_key: str, command: str) -> list[dict[str, str]]:
+    """Each record's Key=Value pairs, in order; a `first_key=` key starts a new record."""
+    records: list[dict[str, str]] = []
     for line in text.split("\n"):
         for key, value in _pairs(line):
-            if key == "JobId":
-                jobs.append({})
-            if not jobs:
-                raise SlurmParseError("scontrol show job printed text before any JobId=", text[:2000])
-            jobs[-1].setdefault(key, value)
-    return jobs
+            if key == first_key:
+                records.append({})
+            if not records:
+                raise SlurmParseError(f"{command} printed text before any {first_key}=", text[:2000])
+            records[-1].setdefault(key, value)
+    return records
+
+
+def parse_show_job_blocks(text: str) -> list[dict[str, str]]:
+    """Each job's Key=Value pairs, in order; a `JobId=` key starts a new job."""
+    return _blocks(text, "JobId", "scontrol show job")
 
 
 def _controller_job(raw: dict[str, str]) -> ControllerJob:
@@ -103,3 +109,56 @@ def parse_show_job(text: str, job_id: str | None = None) -> ControllerJob:
                 chosen = block
                 break
     return _controller_job(chosen)
+
+
+def show_partition_argv() -> list[str]:
+    """Every partition the user may see, in one call (`-o`: one line per partition)."""
+    return ["scontrol", "-o", "show", "partition"]
+
+
+_UNLIMITED = frozenset({"UNLIMITED", "INFINITE", "NONE", "(null)", "N/A", ""})
+
+
+def _limit_duration(text: str | None) -> Duration | None:
+    if text is None or text in _UNLIMITED:
+        return None
+    return parse_duration_cell(text)
+
+
+def _limit_count(text: str | None) -> int | None:
+    return int(text) if text is not None and text.isdigit() else None
+
+
+def _limit_megabytes(text: str | None) -> MemorySize | None:
+    """`DefMemPerCPU=2150`, `MaxMemPerNode=UNLIMITED`: scontrol prints these limits in MB."""
+    return MemorySize.mebibytes(int(text)) if text is not None and text.isdigit() else None
+
+
+def _partition(raw: dict[str, str]) -> Partition:
+    return Partition(
+        name=raw["PartitionName"],
+        max_time=_limit_duration(raw.get("MaxTime")),
+        default_time=_limit_duration(raw.get("DefaultTime")),
+        max_nodes=_limit_count(raw.get("MaxNodes")),
+        max_mem_per_node=_limit_megabytes(raw.get("MaxMemPerNode")),
+        max_mem_per_cpu=_limit_megabytes(raw.get("MaxMemPerCPU")),
+        state=text_or_none(raw.get("State", "")),
+        nodes=text_or_none(raw.get("Nodes", "")),
+        total_nodes=_limit_count(raw.get("TotalNodes")),
+        raw=dict(raw),
+    )
+
+
+def parse_show_partitions(text: str) -> dict[str, Partition]:
+    """`scontrol [-o] show partition` text -> Partition by name. A block whose limits cannot be
+    read is left out (its partition is then unknown, as if hidden), never a reason to fail."""
+    found: dict[str, Partition] = {}
+    if not text.strip() or text.lstrip().startswith("No partitions"):
+        return found
+    for raw in _blocks(text, "PartitionName", "scontrol show partition"):
+        try:
+            part = _partition(raw)
+        except SlurmParseError:
+            continue
+        found[part.name] = part
+    return found

@@ -97,7 +97,9 @@ def test_both_entry_points_give_the_same_diagnosis(key: str, held: bool, tmp_pat
     assert (shown.kind, shown.title, shown.suggestion, dict(shown.fix_options)) == (
         cli.kind.value, cli.title, cli.suggestion, cli.fix_options,
     )  # fmt: skip
-    assert shown.evidence == tuple(str(e) for e in cli.evidence) and shown.explanation == cli.explanation
+    details = "".join(f"\n{line}" for line in cli.details())
+    assert shown.evidence == tuple(str(e) for e in cli.evidence)
+    assert shown.explanation == cli.explanation + (f"\n{details}" if details else "")
 
 
 @pytest.mark.parametrize(("key", "code", "signal"), [("exit137", 137, "SIGKILL"), ("exit152", 152, "SIGXCPU")])

@@ -1,0 +1,82 @@
+"""A chain link's place in its chain: which chain, which attempt, what the supervisor decided and
+why, and the next link's job id (or why there is none). Pure: read from the chain's derived
+status (app.model.chain), as the owner's registry records it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.model.chain import ChainState, ChainStatus, Link
+
+
+@dataclass(frozen=True)
+class ChainStory:
+    chain_id: str
+    name: str
+    owner: str
+    attempt: int
+    attempt_limit: int | None  # the highest attempt the restart budget allows; None: no limit
+    chain_state: str  # ChainState value: RUNNING, CONTINUING, DONE, STOPPED, WAITING
+    chain_reason: str | None
+    decision: str | None  # the supervisor's decision on this link, e.g. "continue: time limit"
+    next_attempt: int | None
+    next_job_id: str | None
+    next_state: str | None
+    why_no_next: str | None  # when there is no next link
+
+    def sentences(self) -> list[str]:
+        limit = f" of at most {self.attempt_limit}" if self.attempt_limit is not None else ""
+        lines = [f"Link {self.attempt}{limit} of longrun chain {self.name} ({self.chain_id}), owner {self.owner}."]
+        if self.decision:
+            lines.append(f"The supervisor decided: {self.decision}.")
+        if self.next_attempt is not None:
+            job = f"job {self.next_job_id}" if self.next_job_id else "job id not recorded yet"
+            lines.append(f"Next link: attempt {self.next_attempt}, {job} ({self.next_state}).")
+        else:
+            lines.append(f"No next link: {self.why_no_next}.")
+        return lines
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "chain_id": self.chain_id, "name": self.name, "owner": self.owner, "attempt": self.attempt,
+            "attempt_limit": self.attempt_limit, "chain_state": self.chain_state, "chain_reason": self.chain_reason,
+            "decision": self.decision, "next_attempt": self.next_attempt, "next_job_id": self.next_job_id,
+            "next_state": self.next_state, "why_no_next": self.why_no_next,
+        }  # fmt: skip
+
+
+def _why_no_next(status: ChainStatus, link: Link) -> str:
+    if link.is_live:
+        return "this link has not ended yet"
+    state, reason = status.state, status.reason
+    if link.decision is None:
+        return ("the supervisor has not decided on this link's ending yet (it does at its next poll; "
+                "`longrun supervise --ensure` starts it if it is not running)")  # fmt: skip
+    if state is ChainState.CONTINUING:
+        return "the supervisor decided to continue and is about to submit it"
+    if state is ChainState.DONE:
+        return "the chain is done" + (f" ({reason})" if reason else "")
+    if state is ChainState.STOPPED:
+        return f"the chain stopped: {reason or 'it needs a person'} (`longrun resubmit` or `longrun reinit` goes on)"
+    return f"the chain is {state.value.lower()}" + (f": {reason}" if reason else "")
+
+
+def chain_story(status: ChainStatus, link: Link) -> ChainStory:
+    later = [other for other in status.links if other.attempt > link.attempt]
+    following = min(later, key=lambda other: other.attempt) if later else None
+    limit = status.spec.policy.max_restarts
+    return ChainStory(
+        chain_id=status.chain_id,
+        name=status.spec.name,
+        owner=status.spec.owner,
+        attempt=link.attempt,
+        attempt_limit=None if limit is None else status.restart_base + limit + 1,
+        chain_state=status.state.value,
+        chain_reason=status.reason,
+        decision=link.decision,
+        next_attempt=following.attempt if following else None,
+        next_job_id=following.job_id if following else None,
+        next_state=following.state if following else None,
+        why_no_next=None if following else _why_no_next(status, link),
+    )
