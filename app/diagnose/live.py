@@ -19,6 +19,10 @@ from app.model.states import JobState
 from app.model.units import Duration
 
 _NULL = frozenset({"", "(null)", "N/A", "None", "Unknown"})
+LAGGING_REASON = (
+    "The reason is accounting's, which is recorded when the job is submitted or updated and can lag the "
+    "controller's (seen: Dependency for DependencyNeverSatisfied, None for JobHeldAdmin)."
+)
 _RESOLVES = {
     Resolves.YES: "Resolves by itself: yes, waiting is enough.",
     Resolves.NO: "Resolves by itself: no, someone must change the job or its limits.",
@@ -58,7 +62,7 @@ class PendingFacts:
         if self.expected_start is not None:
             lines.append(f"Slurm's start estimate: {self.expected_start.isoformat(sep=' ')}.")
         else:
-            lines.append("Slurm has no start estimate for it (yet).")
+            lines.append("Slurm has no start estimate for it.")
         return lines
 
     def as_json(self) -> dict[str, object]:
@@ -93,6 +97,8 @@ def pending_facts(facts: JobFacts, reason: str | None) -> PendingFacts:
     dependency = raw.get("Dependency")
     info = reason_info(reason)
     partition = facts.partition if info is not None and info.code == "PartitionTimeLimit" else None
+    if info is not None and info.resolves is Resolves.NO:
+        start = None  # a held job's StartTime is its --begin, not an estimate: it starts only when someone acts
     return PendingFacts(
         job_id=controller.job_id if controller else facts.job_id,
         reason_text=reason,
@@ -132,6 +138,9 @@ def pending(facts: JobFacts, reason: str | None) -> Diagnosis:
     fix: dict[str, str] = {}
     if info is not None and info.code == "PartitionTimeLimit" and found.max_time is not None:
         fix["time"] = found.max_time.slurm_format()
+    ambiguous: tuple[str, ...] = ()
+    if facts.controller is None:
+        ambiguous = (LAGGING_REASON,)
     return _diag(
         facts,
         DiagnosisKind.PENDING,
@@ -139,6 +148,7 @@ def pending(facts: JobFacts, reason: str | None) -> Diagnosis:
         explanation + when,
         suggestion=found.action,
         fix_options=fix,
+        ambiguous=ambiguous,
         pending=found,
     )
 

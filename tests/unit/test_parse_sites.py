@@ -20,7 +20,7 @@ def test_at_least_fifteen_captures_each_with_its_source() -> None:
     for capture in CAPTURES.values():
         assert capture.text(), capture.file
         assert capture.source and capture.slurm and capture.command and capture.shows
-        assert capture.kind in ("sacct", "squeue", "scontrol", "sstat")
+        assert capture.kind in ("sacct", "squeue", "scontrol", "sstat", "scontrol-partition", "reasons")
 
 
 @pytest.mark.parametrize("name", sorted(n for n, c in CAPTURES.items() if c.kind == "sacct"))

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from app.slurm.records import AccountingMap, ControllerJob, LiveStep, QueueRecord, RecordList
+from app.slurm.records import AccountingMap, ControllerJob, LiveStep, Partition, QueueRecord, RecordList
 from app.slurm.sacct import parse_sacct
-from app.slurm.scontrol import parse_show_job, parse_show_job_blocks
+from app.slurm.scontrol import parse_show_job, parse_show_job_blocks, parse_show_partitions
 from app.slurm.squeue import SEPARATOR, SQUEUE_CODES, parse_squeue
 from app.slurm.sstat import parse_sstat
 
@@ -77,6 +77,16 @@ class SiteCapture:
         assert self.kind == "sstat", self.file
         _, fields, body = self.cells()
         return parse_sstat(body, fields)
+
+    def partitions(self) -> dict[str, Partition]:
+        assert self.kind == "scontrol-partition", self.file
+        return parse_show_partitions(self.text())
+
+    def reason_codes(self) -> list[str]:
+        """The reason names of a `reasons` capture, each once, in order."""
+        assert self.kind == "reasons", self.file
+        lines = (line.strip() for line in self.text().splitlines())
+        return list(dict.fromkeys(line for line in lines if line and not line.startswith("#")))
 
     def scontrol(self) -> list[ControllerJob]:
         assert self.kind == "scontrol", self.file

@@ -1,0 +1,7 @@
+# user: alice
+# how the job was made
+# argv (JSON): ["sbatch", "--parsable", "-D", "/tmp/longrun-tests/alice/diag-capture-7b12c57b", "-o", "/tmp/longrun-tests/alice/diag-capture-7b12c57b/%j.out", "-J", "lrd-node_limit", "--nodes=2", "/tmp/longrun-tests/alice/diag-capture-7b12c57b/sleeper.sh"]
+sbatch --parsable -D /tmp/longrun-tests/alice/diag-capture-7b12c57b -o /tmp/longrun-tests/alice/diag-capture-7b12c57b/%j.out -J lrd-node_limit --nodes=2 /tmp/longrun-tests/alice/diag-capture-7b12c57b/sleeper.sh
+# script:
+#   #!/bin/bash
+#   sleep ${1:-300}

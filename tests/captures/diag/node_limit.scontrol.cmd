@@ -1,0 +1,5 @@
+# user: alice
+# exit status: 0
+# captured: stdout, Slurm 22.05.8, cluster longrun-test
+# argv (JSON): ["scontrol", "show", "job", "2348"]
+scontrol show job 2348
