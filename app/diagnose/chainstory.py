@@ -33,7 +33,7 @@ class ChainStory:
         if self.next_attempt is not None:
             job = f"job {self.next_job_id}" if self.next_job_id else "job id not recorded yet"
             lines.append(f"Next link: attempt {self.next_attempt}, {job} ({self.next_state}).")
-        else:
+        elif self.why_no_next != LIVE:  # a running link has no next one yet: nothing to tell
             lines.append(f"No next link: {self.why_no_next}.")
         return lines
 
@@ -46,9 +46,12 @@ class ChainStory:
         }  # fmt: skip
 
 
+LIVE = "this link has not ended yet"
+
+
 def _why_no_next(status: ChainStatus, link: Link) -> str:
     if link.is_live:
-        return "this link has not ended yet"
+        return LIVE
     state, reason = status.state, status.reason
     if link.decision is None:
         return ("the supervisor has not decided on this link's ending yet (it does at its next poll; "

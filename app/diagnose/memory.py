@@ -141,7 +141,8 @@ def after_out_of_memory(facts: MemoryFacts, context: DiagnosisContext, partition
     factor = Fraction(policy.grow_mem_factor).limit_denominator(100) if policy and policy.grow_mem_factor else None
     growth = factor if factor is not None and factor > 1 else OOM_GROWTH
     grown = MemorySize(-(-base.bytes * growth.numerator // growth.denominator)).round_up_sane()
-    how = f"growing it by the chain's --grow-mem factor (x{float(growth):g})" if growth is factor else "doubling it"
+    doubled = "twice the limit" if base is limit else "twice the peak"
+    how = f"the chain's --grow-mem factor (x{float(growth):g})" if growth is factor else doubled
     capped = None
     if policy is not None and policy.grow_mem_cap is not None and grown > policy.grow_mem_cap:
         grown, capped = policy.grow_mem_cap, f"the chain's --grow-mem cap ({policy.grow_mem_cap})"
@@ -151,17 +152,16 @@ def after_out_of_memory(facts: MemoryFacts, context: DiagnosisContext, partition
     option, value = facts.option(grown)
     at = f"{limit} per node" if limit is not None else "its limit"
     if peak is not None and peak.bytes == 0:
-        seen = "no peak was recorded (0: it ended before Slurm's first memory sample)"
+        seen = "no peak was recorded (it ended before Slurm's first memory sample)"
     elif peak is not None and limit is not None and peak >= limit:
-        seen = f"its recorded peak ({peak} per node) is the limit, reached"
+        seen = f"its recorded peak ({peak}) is that limit, reached"
     elif peak is not None and limit is not None:
-        seen = (f"its recorded peak ({peak} per node) is below the limit only because Slurm samples memory "
-                "and missed the last spike")  # fmt: skip
+        seen = f"its recorded peak ({peak}) is lower only because Slurm samples memory and missed the last spike"
     else:
         seen = "no peak was recorded"
-    why = (f"The job was stopped when it reached {at}: {seen}, so what it really needs is unknown, only that it is "
-           f"more. A margin on the peak would fail again; {how} ({grown} per node) is a step that can succeed, "
-           "and if it is killed again, grow it again.")  # fmt: skip
+    why = (f"It was stopped at its limit of {at}; {seen}. So it needs more, how much is unknown, and a margin on "
+           f"the peak would fail again: {how} ({grown} per node) can succeed; if it is killed again, grow it "
+           "again.")  # fmt: skip
     if capped:
         why += f" Limited by {capped}: if that is not enough, the program must use less memory."
     return Advice(option, value, grown, why, capped)

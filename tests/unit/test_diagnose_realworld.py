@@ -52,7 +52,7 @@ def test_a_four_task_step_killed_at_the_memory_limit(key: str) -> None:
         value = found.fix_options["mem"]
         assert value.endswith("M") and int(value[:-1]) >= 2 * int(MT_REQUEST[:-1])  # at least twice the limit
         assert [s.step_id for s in found.failed_steps] == [step.step_id] and found.failed_steps[0].out_of_memory
-        assert "is unknown, only that it is more" in found.explanation and "doubling" in found.explanation
+        assert "how much is unknown" in found.explanation and "twice the" in found.explanation
         assert f"the job itself ended {accounting.job.state.value}" in found.explanation
 
 
