@@ -39,10 +39,11 @@ def log_evidence(data: dict[str, Any]) -> list[str]:
 
 
 def expected_mem(data: dict[str, Any]) -> str:
-    """Peak MaxRSS (or the request, if higher) +25 %, rounded up to 64M: computed here independently."""
+    """Killed at its limit: the request (or the peak, if it overshot) x2, rounded up to 64M; computed here
+    independently (a one-task job: its peak per node is its MaxRSS)."""
     peak = max((s["max_rss_bytes"] or 0) for s in data["steps"])
     base = max(peak, OOM_REQUEST_MIB * MIB)
-    mib = math.ceil(base * 5 / 4 / MIB)
+    mib = math.ceil(base * 2 / MIB)
     return f"{math.ceil(mib / 64) * 64}M"
 
 
