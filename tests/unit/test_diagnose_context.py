@@ -13,13 +13,13 @@ import pytest
 from app.diagnose import DiagnosisContext, DiagnosisKind, diagnose
 from app.model.chain import ChainSpec, ChainState, Policy
 from app.model.units import Duration, MemorySize
-from app.registry import Registry, derive
-from app.slurm.client import SlurmClient
+from app.registry import Registry
 from app.slurm.records import JobAccounting
 from app.slurm.scontrol import parse_show_partitions
-from app.supervisor.engine import Supervisor
+from app.supervisor.endings import record_end
 from tests.captures import capture_text, parse_sacct_capture
 from tests.captures.sites import site_captures
+from tests.events import record
 
 SITES = site_captures()
 DAY = 86400
@@ -40,14 +40,14 @@ def chain_with_oom_link(tmp_path: Path, policy: Policy, capture: str = "per_cpu_
     reg = Registry(tmp_path)
     reg.create_chain(ChainSpec(chain_id="c1", name="train", owner="alice", script="/bin/true",
                                workdir=str(tmp_path), policy=policy))  # fmt: skip
-    reg.append_event("c1", "submit_intent", attempt=1)
-    reg.append_event("c1", "submitted", attempt=1, job_id=accounting.job_id)
-    Supervisor(reg, SlurmClient(), "alice").record_end(derive(reg.load_spec("c1"), reg.read_events("c1")), accounting)
+    record(reg, "c1", "submit_intent", attempt=1)
+    record(reg, "c1", "submitted", attempt=1, job_id=accounting.job_id)
+    record_end(reg, reg.status("c1"), accounting)
     return reg, accounting
 
 
 def explain_link(reg: Registry, accounting: JobAccounting, attempt: int = 1) -> tuple[dict[str, object], list[str]]:
-    status = derive(reg.load_spec("c1"), reg.read_events("c1"))
+    status = reg.status("c1")
     link = next(link for link in status.links if link.attempt == attempt)
     found = diagnose(accounting, context=DiagnosisContext(chain=status, link=link))
     data = found.as_json()
@@ -64,8 +64,8 @@ def test_a_link_says_which_chain_what_was_decided_and_its_next_link(tmp_path: Pa
     assert chain["next_job_id"] is None and "about to submit" in str(chain["why_no_next"])
     # Explain's advice is the supervisor's growth: 200M x1.5 per node, rounded as the chain rounds it.
     assert data["fix_options"] == {"mem": "320M"} and "--grow-mem factor (x1.5)" in str(data["explanation"])
-    reg.append_event("c1", "submit_intent", attempt=2, options=["--mem=320M"])
-    reg.append_event("c1", "submitted", attempt=2, job_id="9999")
+    record(reg, "c1", "submit_intent", attempt=2, options=["--mem=320M"])
+    record(reg, "c1", "submitted", attempt=2, job_id="9999")
     data, details = explain_link(reg, accounting)
     assert isinstance(data["chain"], dict) and data["chain"]["next_job_id"] == "9999"
     assert "Next link: attempt 2, job 9999 (PENDING)." in details
@@ -74,7 +74,7 @@ def test_a_link_says_which_chain_what_was_decided_and_its_next_link(tmp_path: Pa
 
 def test_a_link_that_stopped_its_chain_says_why_there_is_no_next(tmp_path: Path) -> None:
     reg, accounting = chain_with_oom_link(tmp_path, Policy(max_restarts=0))
-    status = derive(reg.load_spec("c1"), reg.read_events("c1"))
+    status = reg.status("c1")
     assert status.state is ChainState.STOPPED
     data, _details = explain_link(reg, accounting)
     chain = data["chain"]
@@ -89,7 +89,7 @@ def test_the_chains_decision_is_shown_as_recorded_even_when_explain_sees_more(tm
     (from the step); the supervisor decided on the job's row. Both are shown, neither is rewritten."""
     reg, accounting = chain_with_oom_link(tmp_path, Policy(max_restarts=0), capture="mt_oom_last")
     data, details = explain_link(reg, accounting)
-    status = derive(reg.load_spec("c1"), reg.read_events("c1"))
+    status = reg.status("c1")
     assert isinstance(data["chain"], dict) and data["chain"]["decision"] == status.links[0].decision
     assert data["kind"] == "out_of_memory" and f"The supervisor decided: {status.links[0].decision}." in details
 
