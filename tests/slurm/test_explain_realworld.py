@@ -123,8 +123,10 @@ def test_pending_jobs_in_plain_words(alice_dir: Path) -> None:
         cancel_all(sub)
 
 
-@pytest.mark.skipif(not has_partition(SHORT_PARTITION), reason="the running test cluster has no `short` partition "
-                    "(scripts/test-cluster adds it; restart the cluster with it to run this)")  # fmt: skip
+NO_SHORT = "the test cluster has no `short` partition (`PartitionName=short Nodes=lr1 MaxTime=1 State=UP`)"
+
+
+@pytest.mark.skipif(not has_partition(SHORT_PARTITION), reason=NO_SHORT)
 def test_the_partitions_maximum_time(alice_dir: Path) -> None:
     sub = Submitted(alice_dir)
     waits = submit(alice_dir, Scenario("too_long", "sleeper", ("-p", SHORT_PARTITION, "--time=5")), sub)

@@ -2,8 +2,9 @@
 
 Shared by tests/slurm/test_explain_realworld.py (which makes them happen and runs `longrun explain`)
 and make_diag.py here (which saves their sacct/scontrol output and logs as captures). Everything
-runs as alice on the debug partition (lr1), and `short` (lr1, MaxTime 1 minute) when the running
-cluster has it (scripts/test-cluster adds it; a cluster started before that has not). The
+runs as alice on the debug partition (lr1), and `short` (lr1, MaxTime 1 minute) when the cluster
+has it (the line `PartitionName=short Nodes=lr1 MaxTime=1 State=UP` in scripts/test-cluster; not
+there yet: a shared cluster's configuration changes only when everybody's branch has it). The
 heterogeneous job needs two nodes (Slurm puts its components on different nodes: both on debug it
 waits for Resources forever), so its second component runs on lr2, under the lr2 lock that the
 preemption and node-failure tests take.
