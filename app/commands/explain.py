@@ -138,7 +138,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     job_id = str(args.job_id).strip()
     if not JOB_ID_RE.match(job_id):
-        print_error(f"not a Slurm job id: {job_id!r} (expected e.g. 1234 or 1234_7)")
+        print_error(f"not a Slurm job id: {job_id!r} (expected e.g. 1234, 1234_7 or 1234+1)")
         return 2
     try:
         gathered = gather(default_client(), job_id)
