@@ -4,7 +4,7 @@
 (an array's tasks, a heterogeneous job's components). They do no I/O except looking up user
 names of uids (injectable). The rules live in endings.py (what Slurm decided), exits.py (what the
 job's processes decided) and live.py (jobs not ended); facts.py decides which source wins when
-sacct and scontrol disagree; memory.py, steps.py, reasons.py, chainstory.py and family.py add the
+sacct and scontrol disagree; memory.py, steps.py, chainstory.py and family.py (and app/model/pending.py) add the
 facts around the ending (memory per node, failed steps, pending reasons, the chain, the family).
 """
 

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from app.diagnose.diagnosis import Diagnosis, DiagnosisKind
 from app.diagnose.facts import JobFacts
-from app.diagnose.reasons import ReasonInfo, Resolves, reason_info
+from app.model.pending import ReasonInfo, Resolves, reason_info
 from app.model.states import JobState
 from app.model.units import Duration
 

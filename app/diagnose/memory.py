@@ -167,6 +167,11 @@ def after_out_of_memory(facts: MemoryFacts, context: DiagnosisContext, partition
     return Advice(option, value, grown, why, capped)
 
 
+def with_headroom(peak: MemorySize) -> MemorySize:
+    """A request for a job whose peak is known and was not cut short: the peak +25 %, rounded up."""
+    return MemorySize(-(-peak.bytes * HEADROOM.numerator // HEADROOM.denominator)).round_up_sane()
+
+
 def trimmed(facts: MemoryFacts) -> Advice | None:
     """A smaller request for a job that used under a quarter of a request of at least 1 GiB per node."""
     limit, peak = facts.limit_per_node, facts.peak_per_node
@@ -174,7 +179,7 @@ def trimmed(facts: MemoryFacts) -> Advice | None:
         return None
     if facts.peak_nodes is not None and facts.peak_nodes < facts.usage.request.nodes:
         return None  # its peak step ran on fewer nodes than the job has: the others' use was not measured
-    new = MemorySize(-(-peak.bytes * HEADROOM.numerator // HEADROOM.denominator)).round_up_sane()
+    new = with_headroom(peak)
     if new >= limit:
         return None
     option, value = facts.option(new)

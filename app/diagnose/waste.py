@@ -1,11 +1,11 @@
 """Waste in a chain's links, with the fix: fewer CPUs, less memory (the numbers as the diagnosis
-writes them: app/diagnose/fixes.py). Pure; judged only on links whose efficiency is known (ended)."""
+writes them: app/diagnose/memory.py). Pure; judged only on links whose efficiency is known (ended)."""
 
 from __future__ import annotations
 
 import math
 
-from app.diagnose import fixes
+from app.diagnose.memory import with_headroom
 from app.model.economics import WASTE_BELOW, ChainEconomics
 
 CPU_HEADROOM = 1.25  # cores to ask for: the cores kept busy on average, plus a quarter
@@ -32,8 +32,8 @@ def waste_fixes(economics: ChainEconomics) -> tuple[str, ...]:
     request = next((e.request_per_node for e in reversed(economics.links) if e.request_per_node), None)
     if mem is not None and mem < WASTE_BELOW and peaks and request is not None:
         peak = max(peaks)
-        new = fixes.memory_request(peak, request, ran_out=False)
-        less = f" --mem={new.sbatch_value()} (the peak + 25 %) would do" if new is not None and new < request else ""
+        new = with_headroom(peak)
+        less = f" --mem={new.sbatch_value()} (the peak + 25 %) would do" if new < request else ""
         found.append(
             f"Memory efficiency {mem:g} %: the highest peak was {peak} of the {request} asked for per node;"
             f" ask for less memory{':' if less else ''}{less}."

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from app.diagnose import DiagnosisKind, diagnose
-from app.diagnose.reasons import REASONS, Resolves, reason_info
+from app.model.pending import REASONS, SHORT, Resolves, pending_reason_words, reason_info
 from app.slurm.scontrol import parse_show_job
 from tests.captures import parse_sacct_capture, parse_squeue_capture
 from tests.captures.sites import site_captures
@@ -137,3 +137,12 @@ def test_toil_req_node_not_avail_on_another_cluster() -> None:
     assert found.pending is not None and found.pending.info is not None
     assert found.pending.info.code == "ReqNodeNotAvail" and "wn-db-05" in " ".join(found.details())
     assert found.as_json()["pending"]["resolves_by_itself"] == "maybe"  # type: ignore[index]
+
+
+def test_the_chain_list_reads_the_same_table_in_few_words() -> None:
+    assert pending_reason_words("Priority") == SHORT["Priority"]
+    assert pending_reason_words("ReqNodeNotAvail,_UnavailableNodes:lr2") == SHORT["ReqNodeNotAvail"]
+    limit = reason_info("AssocGrpCPUMinutesLimit")
+    assert limit is not None and pending_reason_words("AssocGrpCPUMinutesLimit") == limit.meaning
+    assert pending_reason_words("None") is None and pending_reason_words("SomethingNew") is None
+    assert set(SHORT) <= set(CODES)
