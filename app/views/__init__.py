@@ -37,6 +37,11 @@ class LinkView:
     log_problem: str | None = None  # why log_path is None or only a guess (e.g. %N before the job starts)
     expected_start: datetime | None = None  # pending: when Slurm expects it to start (squeue --start)
     waiting_for: str | None = None  # pending: Slurm's reason and what it means (`Priority: other jobs come first`)
+    # Set by chain_view for a link whose ending continued the chain: why it continued ("time
+    # limit", "checkpointed (exit 75)") and the job id of the link that took over (None while
+    # that link is being submitted).
+    continued_because: str | None = None
+    next_job_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,7 @@ class ChainView:
     economics: ChainEconomics | None = None  # per link and per chain: waits, efficiencies, core-hours
     progress: Estimate | None = None  # the newest progress, its rate and the chain's expected finish
     advice: tuple[str, ...] = ()  # waste (under 50 % CPU or memory efficiency) with the fix
+    needs_attention: bool = False  # stopped and waiting for a person (not cancelled nor stopped by its owner)
 
     @property
     def attempt_limit(self) -> int | None:

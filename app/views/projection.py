@@ -8,6 +8,7 @@ functions only combine them. Slurm's record types are referenced for typing only
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -114,6 +115,7 @@ def chain_view(
         economics = chain_economics(
             facts, moment, finished=status.state.is_final, warning_s=warning_seconds(spec.sbatch_options)
         )
+    links = with_continuations(links)
     total = sum((lv.elapsed.seconds for lv in links if lv.elapsed), 0)
     time_left = None
     last = links[-1] if links else None
@@ -139,6 +141,9 @@ def chain_view(
         changes=status.changes,
         economics=economics,
         progress=chain_estimate(progress, status.state, links, economics, moment),
+        needs_attention=needs_attention(
+            status.state, status.cancel_requested or status.stop_requested_by is not None, links[-1] if links else None
+        ),
     )
 
 
@@ -190,6 +195,29 @@ def chain_estimate(
             so_far = (now - local_time(last.end)).total_seconds()
         waiting = economics.gap_s - so_far
     return estimate(progress, economics.pace(None, None if waiting is None else max(0.0, waiting)), now)
+
+
+CONTINUE_PREFIX = LinkOutcome.CONTINUE.value + ": "  # a recorded decision label: `continue: time limit`
+
+
+def with_continuations(links: tuple[LinkView, ...]) -> tuple[LinkView, ...]:
+    """Links whose ending continued the chain, marked with why and with the next link's job id."""
+    marked = list(links)
+    for index, link in enumerate(links):
+        if link.decision and link.decision.startswith(CONTINUE_PREFIX):
+            following = links[index + 1] if index + 1 < len(links) else None
+            marked[index] = replace(
+                link, continued_because=link.decision[len(CONTINUE_PREFIX) :],
+                next_job_id=following.job_id if following else None,
+            )  # fmt: skip
+    return tuple(marked)
+
+
+def needs_attention(state: ChainState, ended_by_person: bool, last: LinkView | None) -> bool:
+    """A stopped chain waits for a person, unless a person ended it (cancel, stop) or it was cancelled."""
+    if state is not ChainState.STOPPED or ended_by_person:
+        return False
+    return not (last is not None and last.decision and last.decision.startswith(LinkOutcome.CANCELLED.value))
 
 
 def superseded_chains(statuses: Sequence[ChainStatus]) -> set[str]:

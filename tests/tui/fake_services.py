@@ -15,6 +15,8 @@ fixed, so screens are deterministic. Nothing here calls Slurm.
 
 from __future__ import annotations
 
+import json
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -23,14 +25,16 @@ from typing import Any
 
 from app.explain.focus import FocusExplainer
 from app.explain.gather import ChainLink
+from app.explain.logpaths import LogPath, LogPaths
 from app.model.chain import ChainSpec, ChainState, ChainStatus, Link
 from app.model.units import Duration
+from app.registry import Registry
 from app.services import ActionRefused
 from app.services.api import ChainService
 from app.slurm.errors import SlurmUnavailable
 from app.slurm.records import ControllerJob, JobAccounting
-from app.views import ChainView, DashboardSnapshot, FocusView, LinkView, SupervisorHealth
-from app.views.projection import focus_view
+from app.views import ChainView, DashboardSnapshot, DiagnosisResult, FocusView, LinkView, SupervisorHealth
+from app.views.projection import chain_view, focus_view, needs_attention, with_continuations
 from app.workflows.reinit import ReinitStep
 from tests.captures import parse_sacct_capture
 
@@ -43,6 +47,8 @@ LOG_SOURCES = {
     "train-2.out": DATA / "train-2.out",
     "fit-1.out": DATA / "fit-1.out",
 }
+CHECKPOINT_CHAIN = DATA / "checkpoint_chain"  # a real chain of three exit-75 links and a last one (README.md)
+LOG_SOURCES.update({path.name: path for path in sorted(CHECKPOINT_CHAIN.glob("train-*.out"))})
 FIXED_NOW = datetime(2026, 11, 22, 1, 54, 0, tzinfo=UTC)  # the captured jobs ran 01:39-01:53 UTC that night
 
 
@@ -50,6 +56,31 @@ def captured_jobs() -> dict[str, JobAccounting]:
     """The captured jobs, keyed by job NAME (ids change each capture run)."""
     names = ["sacct_scenarios.txt", "endings/oom.sacct.txt", "endings/timeout.sacct.txt"]
     return {acct.job.name: acct for name in names for acct in parse_sacct_capture(name).values()}
+
+
+def checkpoint_jobs() -> dict[str, JobAccounting]:
+    """The captured checkpointing chain's jobs, by job id."""
+    return dict(parse_sacct_capture("../tui/data/checkpoint_chain/sacct.txt"))
+
+
+def checkpoint_chain(home: Path, log_dir: Path | None = None, owner: str = "alice") -> ChainView:
+    """The captured checkpointing chain `sweep[lr=3e-4]`, read by the registry from its recorded
+    files (copied into `home`) and projected by the real projection. Logs from `log_dir` when given."""
+    spec = json.loads((CHECKPOINT_CHAIN / "spec.json").read_text())
+    spec["spec"]["owner"] = owner
+    chain_id = spec["spec"]["chain_id"]
+    registry = Registry(home)
+    registry.ensure_dirs()
+    chain_dir = registry.chain_dir(chain_id)
+    chain_dir.mkdir(parents=True, exist_ok=True)
+    (chain_dir / "spec.json").write_text(json.dumps(spec))
+    shutil.copyfile(CHECKPOINT_CHAIN / "events.jsonl", chain_dir / "events.jsonl")
+    status = registry.status(chain_id)
+    logs = log_dir or CHECKPOINT_CHAIN
+    # as the script's `#SBATCH --output=.../train-%j.out` named them (the script is not kept here)
+    paths = {link.job_id: LogPaths(LogPath(str(logs / f"train-{link.job_id}.out"), "#SBATCH"))
+             for link in status.links if link.job_id}  # fmt: skip
+    return chain_view(status, {}, read_only=False, log_paths=paths)
 
 
 def link_from(
@@ -96,23 +127,25 @@ def sample_chains(owner: str = "alice", log_dir: Path | None = None) -> tuple[Ch
         workflow: str | None = None,
         left: int | None = None,
     ) -> ChainView:
+        links = with_continuations(links)
         total = sum(lk.elapsed.seconds for lk in links if lk.elapsed)
         return ChainView(cid, name, owner, state, reason, len(links), max_restarts, Duration(total),
-                         Duration(left) if left is not None else None, workflow, links, read_only=False)  # fmt: skip
+                         Duration(left) if left is not None else None, workflow, links, read_only=False,
+                         needs_attention=needs_attention(state, False, links[-1] if links else None))  # fmt: skip
 
     return (
         chain("c-train", "train-resnet", ChainState.RUNNING, None, (
             link_from(timeout, 1, "TIMEOUT", "continue: time limit", log("timeout.log")),
             link_from(running, 2, None, None, log("train-2.out")),
         ), left=508),
-        chain("c-prep", "preprocess", ChainState.STOPPED, "out of memory", (
-            link_from(oom, 1, "OUT_OF_MEMORY", "needs a person: out of memory", log("oom.log")),
+        chain("c-prep", "preprocess", ChainState.STOPPED, "out of memory (requested 200M)", (
+            link_from(oom, 1, "OUT_OF_MEMORY", "needs_person: out of memory (requested 200M)", log("oom.log")),
         )),
-        chain("c-exit", "bad-config", ChainState.STOPPED, "failed: exit 3", (
-            link_from(exit3, 1, "exit 3", "needs a person: failed with exit 3", None),
+        chain("c-exit", "bad-config", ChainState.STOPPED, "failed with exit code 3", (
+            link_from(exit3, 1, "exit 3", "needs_person: failed with exit code 3", None),
         ), max_restarts=None),
-        chain("c-eval", "eval", ChainState.DONE, None, (link_from(done, 1, "COMPLETED", "finished"),)),
-        chain("c-fetch", "fetch|data", ChainState.DONE, None, (link_from(pipe, 1, "COMPLETED", "finished"),),
+        chain("c-eval", "eval", ChainState.DONE, None, (link_from(done, 1, "COMPLETED", "finished: completed"),)),
+        chain("c-fetch", "fetch|data", ChainState.DONE, None, (link_from(pipe, 1, "COMPLETED", "finished: completed"),),
               workflow="pipeline"),
         chain("c-fit", "fit", ChainState.RUNNING, None, (link_from(pending, 1, None, None, log("fit-1.out")),),
               workflow="pipeline"),
@@ -127,13 +160,14 @@ class FakeServices:
     chains: tuple[ChainView, ...] = field(default_factory=sample_chains)
     viewer: str = "alice"
     accounting: dict[str, JobAccounting] = field(
-        default_factory=lambda: {a.job_id: a for a in captured_jobs().values()}
+        default_factory=lambda: {a.job_id: a for a in captured_jobs().values()} | checkpoint_jobs()
     )
     health: SupervisorHealth | None = field(default_factory=lambda: SupervisorHealth(True, 3.0, 4242))
     cluster: str | None = "longrun-test"
     now: datetime = FIXED_NOW
     down: bool = False
     damaged: tuple[str, ...] = ()
+    diagnosis: DiagnosisResult | None = None  # given: every selected job's diagnosis (else the real one)
     calls: list[tuple[object, ...]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -149,26 +183,29 @@ class FakeServices:
         acct = self.accounting.get(focus_job_id) if focus_job_id else None
         focus: FocusView | None = None
         if acct is not None:
-            focus = focus_view(acct, self.explainer.diagnosis(acct))
+            focus = focus_view(acct, self.diagnosis or self.explainer.diagnosis(acct))
         return DashboardSnapshot(shown, focus, self.health, self.now, user, self.cluster, self.damaged)
 
-    def _act(self, name: str, chain_id: str, *extra: object) -> str:
+    def _act(self, name: str, chain_id: str, *extra: object, job_id: str | None = None) -> str:
         self.calls.append((name, chain_id, *extra))
         chain = next((c for c in self.chains if c.chain_id == chain_id), None)
         if chain is None:
             raise ActionRefused(f"no chain {chain_id}")
         if chain.owner != self.viewer:
             raise ActionRefused(f"chain {chain_id} belongs to {chain.owner}: you can only watch it")
+        live = chain.links[-1].job_id if chain.links else None
+        if job_id is not None and live is not None and live != job_id:  # as app.services.actions refuses
+            raise ActionRefused(f"the chain moved on to job {live} (you chose job {job_id}): nothing was sent")
         return f"{name} {chain_id}: done"
 
     def cancel(self, chain_id: str, job_id: str | None = None) -> str:
-        return self._act("cancel", chain_id, *_given(job_id=job_id))
+        return self._act("cancel", chain_id, *_given(job_id=job_id), job_id=job_id)
 
     def signal(self, chain_id: str, signal: str, full: bool = False, job_id: str | None = None) -> str:
-        return self._act("signal", chain_id, signal, full, *_given(job_id=job_id))
+        return self._act("signal", chain_id, signal, full, *_given(job_id=job_id), job_id=job_id)
 
     def stop(self, chain_id: str, job_id: str | None = None) -> str:
-        return self._act("stop", chain_id, *_given(job_id=job_id))
+        return self._act("stop", chain_id, *_given(job_id=job_id), job_id=job_id)
 
     def resubmit(self, chain_id: str, options: Sequence[str] = (), policy: Mapping[str, Any] | None = None) -> str:
         return self._act("resubmit", chain_id, *_given(options=tuple(options), policy=policy))
@@ -215,7 +252,8 @@ class FakeServices:
         return None
 
     def actions(self) -> list[tuple[object, ...]]:
-        return [c for c in self.calls if c[0] != "snapshot"]
+        """The calls that act on a chain (not the reads: snapshots, suggested options)."""
+        return [c for c in self.calls if c[0] not in ("snapshot", "suggested_options")]
 
 
 def _given(**values: object) -> list[tuple[str, object]]:
