@@ -1,26 +1,43 @@
 """The Chains pane: one row per chain (grouped by workflow), filterable; keeps the cursor on its chain.
 
+The Name and State columns share what the pane's width leaves after Attempt, Run time and Left,
+so every column stays on screen at any width (a long name or reason is cut with `…`; the
+summary and the Diagnosis pane show it in full). A chain that needs a person is marked `!`.
 Refreshes touch only the cells that changed when the rows stay the same, so a poll over a
 thousand chains does not rebuild the table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
+from textual import events
+from textual.binding import BindingType
 from textual.widgets import DataTable
 
 from app.views import ChainView
-from widgets.styling import chain_state_text, duration_text, plain
+from widgets.link_table import VIM_KEYS
+from widgets.styling import chain_state_text, duration_text, plain, tone_style
+from widgets.text import literal
 
 GROUP_PREFIX = "workflow:"
-# A long reason would push Attempt, Run time and Left out of a narrow pane; the Submission chain
-# and Diagnosis panes show it in full.
-STATE_WIDTH = 30
-COLUMNS = ("Name", "State", "Attempt", "Run time", "Left")
+ATTENTION = "!"
 OWNER_COLUMN = "Owner"
+# (label, cell) of the columns after Name and State, which keep their width; a column for more
+# facts (e.g. progress) is one more entry here.
+FIXED_COLUMNS: tuple[tuple[str, Callable[[ChainView], Text]], ...] = (
+    ("Attempt", lambda c: plain(attempt_text(c))),
+    ("Run time", lambda c: duration_text(c.total_run_time)),
+    ("Left", lambda c: duration_text(c.time_left)),
+)
+COLUMNS = ("Name", "State", *(label for label, _cell in FIXED_COLUMNS))
+OWNER_WIDTH = 12
+MIN_NAME, MIN_STATE = 8, 10
+CELL_PADDING = 2  # DataTable's cell padding, both sides
+SCROLLBAR = 2
 
 
 def row_key(chain: ChainView) -> str:
@@ -49,8 +66,17 @@ def attempt_text(chain: ChainView) -> str:
     return f"{chain.attempt}/{limit}"
 
 
+def fit_widths(available: int, longest_name: int, longest_state: int) -> tuple[int, int]:
+    """(name, state) widths for `available` columns: the state text first (up to half), the name the rest."""
+    state = min(longest_state, max(MIN_STATE, available - min(longest_name, max(MIN_NAME, available // 2))))
+    name = max(MIN_NAME, min(longest_name, available - state))
+    return name, state
+
+
 class ChainList(DataTable[Text]):
     """Chains of the viewed user(s)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = VIM_KEYS
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=False)
@@ -61,6 +87,7 @@ class ChainList(DataTable[Text]):
         self._cells: dict[str, tuple[Text, ...]] = {}
         self._order: list[str] = []
         self._with_owner: bool | None = None
+        self._widths = (24, 24)  # Name, State: set from the pane's width (`_fit`)
         self._cell_cache: dict[tuple[str, str, bool | None], tuple[ChainView, tuple[Text, ...]]] = {}
 
     def on_mount(self) -> None:
@@ -70,6 +97,9 @@ class ChainList(DataTable[Text]):
         """Cells carry theme colours: build them again."""
         self._cell_cache.clear()
         self._render_rows(force=True)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit()
 
     def selected_chain(self) -> ChainView | None:
         key = self.selected_key()
@@ -113,7 +143,43 @@ class ChainList(DataTable[Text]):
             self._order, self._cells = [], {}
             for label in (*((OWNER_COLUMN,) if with_owner else ()), *COLUMNS):
                 self.add_column(label, key=label)
-        self._render_rows(force=False)
+        if not self._fit():
+            self._render_rows(force=False)
+
+    def _fixed_width(self) -> int:
+        """Columns taken by the columns that keep their width (Owner, Attempt, Run time, Left), padding included."""
+        fixed = sum(
+            max([len(label), *(cell(c).cell_len for c in self._chains)]) + CELL_PADDING for label, cell in FIXED_COLUMNS
+        )
+        if self._with_owner:
+            fixed += max([len(OWNER_COLUMN), *(min(OWNER_WIDTH, len(c.owner)) for c in self._chains)]) + CELL_PADDING
+        return fixed
+
+    def _longest(self) -> tuple[int, int]:
+        """The widest Name and State cells the chains would need."""
+        names = [len(c.name) + 4 for c in self._chains]  # the mark and a workflow's indent
+        names += [len(c.workflow) + 2 for c in self._chains if c.workflow]
+        states = [len(c.state.value) + (len(c.reason) + 2 if c.reason else 0) for c in self._chains]
+        return max(names, default=MIN_NAME), max([*states, len("1/10 finished (+1 older)")])
+
+    def wanted_width(self) -> int:
+        """The pane width (border included) that shows every column, names up to 32 and states up to 48 wide."""
+        name, state = self._longest()
+        return 2 + SCROLLBAR + self._fixed_width() + min(name, 32) + min(state, 48) + 2 * CELL_PADDING
+
+    def _fit(self) -> bool:
+        """Share the pane's width between Name and State; True when the rows were drawn again."""
+        width = self.size.width
+        if not width or not self._chains:
+            return False
+        available = width - SCROLLBAR - self._fixed_width() - 2 * CELL_PADDING
+        widths = fit_widths(available, *self._longest())
+        if widths == self._widths:
+            return False
+        self._widths = widths
+        self._cell_cache.clear()
+        self._render_rows(force=True)
+        return True
 
     def _render_rows(self, force: bool) -> None:
         rows = self._rows_to_show()
@@ -122,7 +188,10 @@ class ChainList(DataTable[Text]):
         if not force and order == self._order:
             self._update_changed(rows)
             return
-        self.clear()
+        self.clear(columns=force)
+        if force:
+            for label in (*((OWNER_COLUMN,) if self._with_owner else ()), *COLUMNS):
+                self.add_column(label, key=label)
         self._order = order
         self._cells = dict(rows)
         for key, cells in rows:
@@ -169,20 +238,20 @@ class ChainList(DataTable[Text]):
         return cells
 
     def _chain_cells(self, chain: ChainView, indent: str = "") -> tuple[Text, ...]:
+        name_width, state_width = self._widths
+        name = Text()
+        name.append(ATTENTION + " " if chain.needs_attention else "  ", style=tone_style(self.app, "error", bold=True))
+        name.append_text(literal(indent + chain.name, width=name_width - 2))
         state = chain_state_text(self.app, chain.state, chain.reason)
-        state.truncate(STATE_WIDTH, overflow="ellipsis")
-        cells = (
-            Text(indent + chain.name),
-            state,
-            plain(attempt_text(chain)),
-            duration_text(chain.total_run_time),
-            duration_text(chain.time_left),
-        )
-        return (plain(chain.owner), *cells) if self._with_owner else cells
+        state.truncate(state_width, overflow="ellipsis")
+        cells = (name, state, *(cell(chain) for _label, cell in FIXED_COLUMNS))
+        return (plain(chain.owner, width=OWNER_WIDTH), *cells) if self._with_owner else cells
 
     def _group_cells(self, workflow: str, members: list[ChainView], older: int) -> tuple[Text, ...]:
         done = sum(1 for c in members if c.state.is_final)
-        head = Text(f"▾ {workflow}", style=Style(bold=True))
+        name_width, state_width = self._widths
+        head = literal(f"▾ {workflow}", Style(bold=True), width=name_width)
         summary = f"{done}/{len(members)} finished" + (f" (+{older} older)" if older else "")
-        cells = (head, Text(summary, style=Style(dim=True)), Text(), Text(), Text())
+        blanks = tuple(Text() for _ in FIXED_COLUMNS)
+        cells = (head, literal(summary, Style(dim=True), width=state_width), *blanks)
         return (Text(), *cells) if self._with_owner else cells

@@ -1,11 +1,14 @@
-"""Modal dialogs: confirm a destructive action, pick a signal, choose whose chains to view.
+"""Modal dialogs: confirm a destructive action, pick a signal, resubmit with options, choose whose
+chains to view.
 
-Each returns its answer through `dismiss`; escape always means "no" / "never mind".
+Each returns its answer through `dismiss`; escape always means "no" / "never mind". Every text
+that holds a name, a reason or what a person typed is shown literally (widgets.text.literal).
 """
 
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -15,6 +18,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static
+
+from widgets.text import literal
 
 COMMON_SIGNALS = ("TERM", "USR1", "USR2", "INT", "KILL")
 _SIGNAL_NAME = re.compile(r"^(?:SIG)?([A-Z][A-Z0-9+-]*|\d{1,2})$")
@@ -48,11 +53,11 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
-            yield Static(self.question, classes="dialog-question", markup=False)
+            yield Static(literal(self.question, multiline=True), classes="dialog-question", markup=False)
             if self.detail:
-                yield Static(self.detail, classes="dialog-detail", markup=False)
+                yield Static(literal(self.detail, multiline=True), classes="dialog-detail", markup=False)
             with Horizontal(classes="dialog-buttons"):
-                yield Button(f"{self.confirm_label} (y)", id="yes", variant="error")
+                yield Button(literal(f"{self.confirm_label} (y)"), id="yes", variant="error")
                 yield Button("No (n)", id="no", variant="primary")
 
     def on_mount(self) -> None:
@@ -77,15 +82,15 @@ class SignalScreen(ModalScreen[SignalRequest | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=False)]
 
-    def __init__(self, chain_name: str) -> None:
+    def __init__(self, chain_name: str, job_id: str) -> None:
         super().__init__(classes="dialog")
         self.chain_name = chain_name
+        self.job_id = job_id
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
-            yield Static(
-                f"Send a signal to the running link of {self.chain_name}", classes="dialog-question", markup=False
-            )
+            question = f"Send a signal to job {self.job_id} of chain {self.chain_name}"
+            yield Static(literal(question), classes="dialog-question", markup=False)
             with RadioSet(id="signal"):
                 for i, name in enumerate(COMMON_SIGNALS):
                     yield RadioButton(f"SIG{name}", value=i == 0, name=name)
@@ -111,7 +116,7 @@ class SignalScreen(ModalScreen[SignalRequest | None]):
         if custom:
             name = normalize_signal(custom)
             if name is None:
-                self.query_one("#signal-error", Label).update(f"not a signal: {custom!r}")
+                self.query_one("#signal-error", Label).update(literal(f"not a signal: {custom!r}"))
                 return
         else:
             pressed = self.query_one("#signal", RadioSet).pressed_button
@@ -141,13 +146,17 @@ class ViewScreen(ModalScreen[ViewChoice | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
-            yield Static("Whose chains?", classes="dialog-question", markup=False)
-            with Horizontal(classes="dialog-buttons"):
-                yield Button(f"Mine ({self.me})", id="me", variant="primary")
-                yield Button("All users", id="all")
+            yield Static("Whose chains? Type a user name and Enter, or choose below.", classes="dialog-question",
+                         markup=False)  # fmt: skip
             other = self.current if self.current not in (None, self.me) else ""
-            yield Input(value=other or "", placeholder="or a user name, then Enter", id="user")
+            yield Input(value=other or "", placeholder="a user name, then Enter", id="user")
             yield Label("", id="user-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(literal(f"Mine ({self.me})"), id="me", variant="primary")
+                yield Button("All users", id="all")
+
+    def on_mount(self) -> None:
+        self.query_one("#user", Input).focus()  # typing a name and Enter works at once
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -167,3 +176,67 @@ class ViewScreen(ModalScreen[ViewChoice | None]):
             self.query_one("#user-error", Label).update("not a user name")
             return
         self.dismiss(ViewChoice(name))
+
+
+@dataclass(frozen=True)
+class ResubmitRequest:
+    options: tuple[str, ...]  # sbatch options for the next links; () resubmits unchanged
+
+
+def parse_options(text: str) -> tuple[str, ...] | str:
+    """The sbatch options typed in the resubmit dialog, or why they cannot be (a one-line message)."""
+    try:
+        words = tuple(shlex.split(text))
+    except ValueError as exc:
+        return f"cannot read the options: {exc}"
+    for word in words:
+        if not word.startswith("-") or word in ("-", "--"):
+            return f"not an sbatch option: {word!r} (write them as --mem=2G --time=2:00:00)"
+    return words
+
+
+class ResubmitScreen(ModalScreen[ResubmitRequest | None]):
+    """Resubmit a chain that stopped, with the sbatch options its diagnosis suggests, editable."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", show=False)]
+
+    def __init__(self, chain_name: str, why: str, options: str) -> None:
+        super().__init__(classes="dialog")
+        self.chain_name = chain_name
+        self.why = why
+        self.options = options
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Static(literal(f"Resubmit chain {self.chain_name}"), classes="dialog-question", markup=False)
+            if self.options:
+                detail = (f"{self.why} Its next link and those after it get these sbatch options (the "
+                          "diagnosis's fix; edit them, or empty the field to resubmit unchanged):")  # fmt: skip
+            else:
+                detail = (f"{self.why} The diagnosis suggests no option. Sbatch options for its next links, "
+                          "if you want to change any (e.g. --mem=2G --time=2:00:00):")  # fmt: skip
+            yield Static(literal(detail, multiline=True), classes="dialog-detail", markup=False)
+            yield Input(value=self.options, placeholder="--mem=2G --time=2:00:00", id="options")
+            yield Label("", id="options-error")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Resubmit (enter)", id="ok", variant="primary")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#options", Input).focus()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted, "#options")
+    @on(Button.Pressed, "#ok")
+    def _accept(self) -> None:
+        parsed = parse_options(self.query_one("#options", Input).value)
+        if isinstance(parsed, str):
+            self.query_one("#options-error", Label).update(literal(parsed))
+            return
+        self.dismiss(ResubmitRequest(parsed))
+
+    @on(Button.Pressed, "#cancel")
+    def _cancelled(self) -> None:
+        self.dismiss(None)

@@ -17,18 +17,20 @@ from textual.widgets import Static
 from widgets.keys import BINDINGS, help_rows, key_label
 
 PANES = (
+    ("Summary", "the selected chain's state, why its last link ended and what to do (always on top)"),
     ("Chains", "every chain of the viewed user(s): state and stop reason, attempt of the limit, "
-     "total run time, time left; grouped by workflow"),
-    ("Submission chain", "the selected chain's links: job id, state, times, elapsed vs limit, exit code, "
-     "why it ended and what the supervisor decided"),
+     "total run time, time left; grouped by workflow; ! marks a chain that needs you"),
+    ("Submission chain", "the selected chain's links: job id, state, elapsed vs limit, exit code, what came "
+     "of each (checkpointed → continued as job N, or why the chain stopped), times"),
     ("Steps", "sacct's step table of the selected link, MaxRSS against the memory request"),
-    ("Diagnosis", "why the selected link ended, the evidence and the fix"),
+    ("Diagnosis", "what the selected link meant for its chain, why its job ended, the fix and the evidence"),
     ("Log", "the selected link's output, followed as it grows"),
 )  # fmt: skip
 _REINIT_KEY = next(key_label(b) for b in BINDINGS if b.action == "reinit")
 NOTES = (
     f"On a workflow's heading, {_REINIT_KEY} reinitializes its failed, stopped and cancelled jobs and everything after "
-    "them (it shows the plan first).\nChains of other users are read-only: their action keys are disabled."
+    "them (it shows the plan first).\nChains of other users are read-only: their action keys are disabled.\n"
+    "Below 120 columns the panes are tabs: tab and shift+tab (or a click on the tab bar) go from one to the next."
 )
 
 

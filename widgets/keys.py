@@ -13,13 +13,22 @@ from textual.keys import format_key
 
 BINDINGS: list[Binding] = [
     Binding("r", "resubmit", "Resubmit", id="resubmit",
-            tooltip="Resubmit the selected chain: submit its next link now"),
+            tooltip="Resubmit the selected chain: its next link now (after an out-of-memory or time-limit stop, "
+                    "with the diagnosis's options, editable)"),
     Binding("c", "cancel_chain", "Cancel", id="cancel",
             tooltip="Cancel the selected chain: scancel its job, submit no further link (asks first)"),
+    Binding("x", "stop", "Stop", id="stop",
+            tooltip="Checkpoint and stop the selected chain: its warning signal now, no further link (asks first)"),
     Binding("s", "signal", "Signal", id="signal",
             tooltip="Send a signal (TERM, USR1, INT, KILL or any name) to the selected chain's job (asks first)"),
     Binding("i", "reinit", "Reinit", id="reinit",
             tooltip="Reinitialize the selected chain or workflow: run it again from attempt 1 (asks first)"),
+    Binding("a", "archive", "Archive", id="archive",
+            tooltip="Archive the selected finished chain: off the dashboard, kept on disk (asks first)"),
+    Binding("o", "open_log", "Open log", id="open-log",
+            tooltip="Open the selected link's log in your $PAGER (the dashboard comes back when it ends)"),
+    Binding("y", "copy_job_id", "Copy id", id="copy-job-id",
+            tooltip="Copy the selected link's job id to the clipboard"),
     Binding("l", "toggle_log", "Log", id="log", tooltip="Show or hide the log pane"),
     Binding("slash", "filter", "Filter", id="filter",
             tooltip="Filter the chains by name, id, state, owner or workflow (escape clears)"),
@@ -29,14 +38,23 @@ BINDINGS: list[Binding] = [
     Binding("q", "quit", "Quit", id="quit", tooltip="Quit the dashboard (the chains go on under the supervisor)"),
     Binding("ctrl+r", "refresh", "Refresh now", show=False, id="refresh",
             tooltip="Refresh now, without waiting for the next poll"),
+    Binding("enter", "drill", "Open", show=False, id="drill",
+            tooltip="Open the selected chain's links, or the selected link's diagnosis"),
+    Binding("tab", "next_pane", "Next pane", show=False, id="next-pane",
+            tooltip="Go to the next pane (on a narrow screen: the next tab)"),
 ]  # fmt: skip
 
-CHAIN_ACTIONS = frozenset({"resubmit", "cancel_chain", "signal", "reinit"})  # need a chain of the viewer's own
+# Actions on a chain of the viewer's own (disabled on a colleague's)
+CHAIN_ACTIONS = frozenset({"resubmit", "cancel_chain", "stop", "signal", "reinit", "archive"})
+# Actions on the selected link, on anybody's chain
+LINK_ACTIONS = frozenset({"open_log", "copy_job_id"})
 ACTIONS = frozenset(binding.action for binding in BINDINGS)
 
 # Keys of the panes and of Textual itself, not actions of the app: listed by the help screen too.
 OTHER_KEYS = (
-    ("↑ ↓ tab", "Move in a pane; tab goes to the next pane"),
+    ("j k ↑ ↓", "Move in a pane"),
+    ("shift+tab", "Go to the previous pane"),
+    ("escape", "Back to the chains (or close the filter)"),
     ("ctrl+p", "Command palette: every action by name"),
 )
 

@@ -1,34 +1,58 @@
-"""The Submission chain pane: one row per link of the selected chain, newest last."""
+"""The Submission chain pane: one row per link of the selected chain, newest last.
+
+A link that continued the chain is shown as what it is, in a calm colour: its State cell says
+`checkpointed` or `time limit` (not Slurm's red FAILED for exit 75) and its Outcome cell
+`checkpointed (exit 75) → continued as job 125`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
 from app.model.states import JobState
 from app.views import LinkView
-from widgets.styling import compact_duration, duration_text, plain, short_time, state_text, tone_style
+from widgets.styling import CALM, compact_duration, duration_text, plain, short_time, state_text, tone_style
+from widgets.text import literal
+from widgets.words import continued_short, outcome_words
 
-# Why a link ended and what was decided come before the times: they are what a narrow pane must show.
-COLUMNS = ("#", "JobID", "State", "Elapsed / limit", "Exit", "Ending", "Decision", "Submit", "Start", "End")
+# Why a link ended and what came of it come before the times: they are what a narrow pane must show.
+COLUMNS = ("#", "JobID", "State", "Outcome", "Exit", "Elapsed / limit", "Submit", "Start", "End")
+STATE_WIDTH = 16
+OUTCOME_WIDTH = 60
+VIM_KEYS: list[BindingType] = [
+    Binding("j", "cursor_down", "Down", show=False),
+    Binding("k", "cursor_up", "Up", show=False),
+]
 
 
 class LinkTable(DataTable[Text]):
     """Links of one chain; the cursor follows the newest link unless the person moved it."""
 
+    BINDINGS: ClassVar[list[BindingType]] = VIM_KEYS
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row")
         self._links: tuple[LinkView, ...] = ()
         self._chain_id: str | None = None
+        self._today: date | None = None
         self._pinned = False  # True once the person picked a link other than the newest
 
     def on_mount(self) -> None:
         for label in COLUMNS:
             self.add_column(label, key=label)
+        self.watch(self.app, "theme", self._theme_changed, init=False)
+
+    def _theme_changed(self) -> None:
+        """Cells carry theme colours: draw them again."""
+        links, self._links = self._links, ()
+        self.show_links(self._chain_id, links, self._today)
 
     def selected_link(self) -> LinkView | None:
         if not self._links or not 0 <= self.cursor_row < len(self._links):
@@ -41,8 +65,9 @@ class LinkTable(DataTable[Text]):
 
     def show_links(self, chain_id: str | None, links: Sequence[LinkView], today: date | None) -> None:
         links = tuple(links)
-        if chain_id == self._chain_id and links == self._links:
+        if chain_id == self._chain_id and links == self._links and today == self._today:
             return
+        self._today = today
         same_chain = chain_id == self._chain_id
         keep = self.cursor_row if same_chain and self._pinned else None
         self._chain_id, self._links = chain_id, links
@@ -56,26 +81,28 @@ class LinkTable(DataTable[Text]):
             self.move_cursor(row=row, animate=False)
 
     def _cells(self, link: LinkView, today: date | None) -> tuple[Text, ...]:
+        continued = link.continued_because is not None
         return (
             plain(link.attempt),
             plain(link.job_id, empty="—"),
-            _state(self, link.state),
-            _elapsed_vs_limit(link),
+            self._state(link),
+            literal(outcome_words(link), tone_style(self.app, CALM) if continued else "", width=OUTCOME_WIDTH),
             plain(link.exit_status, empty="—"),
-            plain(link.ending, empty=""),
-            plain(link.decision, empty=""),
+            _elapsed_vs_limit(link),
             short_time(link.submit, today),
             short_time(link.start, today),
             short_time(link.end, today),
         )
 
-
-def _state(table: LinkTable, state: str) -> Text:
-    base = state.split()[0] if state else ""
-    try:
-        return state_text(table.app, JobState(base), state[len(base) :])
-    except ValueError:
-        return Text(state, style=tone_style(table.app, "muted"))
+    def _state(self, link: LinkView) -> Text:
+        short = continued_short(link)
+        if short is not None:  # a healthy chain's link: not a failure, whatever Slurm called it
+            return literal(short, tone_style(self.app, CALM), width=STATE_WIDTH)
+        base = link.state.split()[0] if link.state else ""
+        try:
+            return state_text(self.app, JobState(base), link.state[len(base) :])
+        except ValueError:
+            return literal(link.state, tone_style(self.app, "muted"), width=STATE_WIDTH)
 
 
 def _elapsed_vs_limit(link: LinkView) -> Text:

@@ -1,5 +1,9 @@
 """The Log pane: follows the selected link's stdout as it grows.
 
+Every line is shown as a terminal would leave it, without its escape sequences and with its other
+controls as escapes (app.model.text.terminal_line): a job's output can colour nothing, set no
+title, clear no screen and write no clipboard here.
+
 An async worker watches the file's directory with watchfiles `awatch` (so creation and rotation
 are seen too) and reads only the new bytes through app.explain.follow.LogFollower, in a thread so that a slow file
 system never stalls the screen. `awatch` also wakes every two seconds, which covers file systems
@@ -16,8 +20,11 @@ from textual.widgets import Log
 from watchfiles import awatch
 
 from app.explain.follow import LogChunk, LogFollower
+from app.model.text import terminal_line
+from widgets.text import set_subtitle, shorten
 
 MAX_LINES = 5000
+MAX_LINE = 10_000  # characters of one line shown (a log without newlines stays cheap to draw)
 WAKE_MS = 2000
 
 
@@ -37,11 +44,11 @@ class LogTail(Log):
         self.following = True
         self.clear()
         if path is None:
-            self.border_subtitle = ""
+            set_subtitle(self, "")
             self.write_line("no log file known for this link")
             self.workers.cancel_group(self, "tail")
             return
-        self.border_subtitle = _shorten(path, 60)
+        set_subtitle(self, _shorten(path, 60))
         self._tail(path)
 
     def stop(self) -> None:
@@ -73,10 +80,11 @@ class LogTail(Log):
         if chunk.reset:
             self.clear()
         if chunk.notice:
-            self.write_line(f"── {chunk.notice} ──")
+            self.write_line(terminal_line(f"── {shorten(chunk.notice, 500)} ──"))
         if chunk.lines:
-            self.write_lines(chunk.lines)
+            self.write_lines([shorten(terminal_line(line), MAX_LINE) for line in chunk.lines])
 
 
 def _shorten(path: str, width: int) -> str:
+    """The end of a long path (its file name matters most)."""
     return path if len(path) <= width else "…" + path[-(width - 1) :]

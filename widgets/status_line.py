@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from widgets.styling import tone_style
+from widgets.text import literal
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,9 @@ class StatusLine(Static):
         stale = info.stale_since is not None
         text = Text(no_wrap=not stale, overflow="fold" if stale else "ellipsis")  # a problem is shown in full
         text.append("viewing ")
-        text.append(info.viewed_user or "all users", style="bold")
+        text.append_text(literal(info.viewed_user or "all users", "bold", width=64))
         if info.cluster:
-            text.append(f" on {info.cluster}")
+            text.append_text(literal(f" on {info.cluster}", width=64))
         if info.damaged:  # early in the line: it must not be cut off on a narrow screen
             plural = "s" if info.damaged > 1 else ""
             text.append(" │ ")
@@ -72,7 +73,7 @@ class StatusLine(Static):
         if info.stale_since is not None:
             text.append(f"stale since {info.stale_since:%H:%M:%S}", style=tone_style(self.app, "error", bold=True))
             if info.problem:
-                text.append(f": {info.problem}")
+                text.append_text(literal(f": {info.problem}", width=500))
         elif info.updated_at is None:
             text.append("loading…")
         else:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from rich.text import Text
+from textual.binding import BindingType
 from textual.widgets import DataTable
 
 from app.views import FocusView, StepView
+from widgets.link_table import VIM_KEYS
 from widgets.styling import duration_text, plain, state_text, tone_style
 
 # Memory right after the state: it explains OOM, and a pane 40 columns wide still shows it.
@@ -17,6 +21,8 @@ NEAR_LIMIT_PERCENT = 90
 
 class StepTable(DataTable[Text]):
     """The job row and its steps; MaxRSS at 90 % of the request or more is highlighted."""
+
+    BINDINGS: ClassVar[list[BindingType]] = VIM_KEYS
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row")
@@ -40,14 +46,14 @@ class StepTable(DataTable[Text]):
     def _cells(self, row: StepView, job: FocusView) -> tuple[Text, ...]:
         by = f" by {row.cancelled_by_uid}" if row.cancelled_by_uid is not None else ""
         return (
-            plain(row.step_id),
+            plain(row.step_id, width=COLUMNS["Step"]),
             state_text(self.app, row.state, by),
             plain(row.max_rss, empty="—"),
             self._percent(row.max_rss_percent),
             plain(job.requested_memory if row.is_job else None, empty="—" if row.is_job else ""),
             plain(row.exit_status),
             duration_text(row.elapsed),
-            plain(row.name),
+            plain(row.name, width=COLUMNS["Name"]),
         )
 
     def _percent(self, percent: int | None) -> Text:

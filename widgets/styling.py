@@ -15,6 +15,7 @@ from textual.app import App
 from app.model.chain import ChainState
 from app.model.states import JobState
 from app.model.units import Duration
+from widgets.text import literal
 
 _TONE_OF_STATE = {
     JobState.RUNNING: "success",
@@ -34,8 +35,11 @@ _TONE_OF_STATE = {
 }
 
 
+CALM = "primary"  # a link that continued its chain: healthy, not a failure (the theme's blue, not red or orange)
+
+
 def tone_style(app: App[object], tone: str, bold: bool = False) -> Style:
-    """A rich Style for `success`, `warning`, `error`, `accent` or `muted` in the current theme."""
+    """A rich Style for `success`, `warning`, `error`, `accent`, `primary` or `muted` in the current theme."""
     variables = app.theme_variables
     if tone == "muted":
         return Style(dim=True, bold=bold)
@@ -47,12 +51,12 @@ def state_text(app: App[object], state: JobState, suffix: str = "") -> Text:
     """A job state, coloured by what it means (plain text is kept as is: names may hold `[`)."""
     tone = _TONE_OF_STATE.get(state)
     style = tone_style(app, tone, bold=tone == "error") if tone else Style()
-    return Text(state.value + suffix, style=style)
+    return literal(state.value + suffix, style)
 
 
-def plain(value: object | None, empty: str = "") -> Text:
-    """A cell that is never read as markup."""
-    return Text(empty if value is None else str(value))
+def plain(value: object | None, empty: str = "", width: int | None = None) -> Text:
+    """A cell that is never read as markup, sanitised (widgets.text.literal)."""
+    return literal(value, empty=empty, width=width)
 
 
 def short_time(moment: datetime | None, today: date | None) -> Text:
@@ -78,7 +82,7 @@ def duration_text(value: Duration | None, empty: str = "—") -> Text:
 
 _TONE_OF_CHAIN = {
     ChainState.RUNNING: "success",
-    ChainState.CONTINUING: "accent",
+    ChainState.CONTINUING: "primary",
     ChainState.WAITING: "muted",
     ChainState.DONE: "success",
     ChainState.STOPPED: "error",
@@ -90,5 +94,5 @@ def chain_state_text(app: App[object], state: ChainState, reason: str | None) ->
     tone = _TONE_OF_CHAIN.get(state)
     text = Text(state.value, style=tone_style(app, tone, bold=state is ChainState.STOPPED) if tone else Style())
     if reason:
-        text.append(f": {reason}")
+        text.append_text(literal(f": {reason}"))
     return text

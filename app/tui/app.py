@@ -2,8 +2,9 @@
 
 Data flows one way: the poller (app/tui/polling.py) gets snapshots from the service layer in a
 thread and posts them to the panes; the panes tell the app which link is selected; the chain
-actions (app/tui/flows.py) confirm, then call the service layer in a thread. The keys are the one
-list in widgets/keys.py.
+actions (app/tui/flows.py) confirm, then call the service layer in a thread; the link actions
+(app/tui/viewing.py) open a log or copy a job id. The keys are the one list in widgets/keys.py.
+Every notification is shown literally and sanitised (`notify`), whatever its caller passed.
 """
 
 from __future__ import annotations
@@ -18,37 +19,41 @@ from typing import ClassVar
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import Worker, WorkerState
 
 from app.hangup import terminal_alive
+from app.model.text import inert
 from app.services.api import ChainService
 from app.tui.flows import ActionFlows
 from app.tui.polling import PollingApp
+from app.tui.viewing import LinkViewing, run_pager
 from styles import STYLES_DIR
 from widgets.commands import DashboardCommands
 from widgets.dashboard import Dashboard
 from widgets.dialogs import ViewChoice, ViewScreen
 from widgets.help_screen import HelpScreen
-from widgets.keys import ACTIONS, BINDINGS, CHAIN_ACTIONS
+from widgets.keys import ACTIONS, BINDINGS, CHAIN_ACTIONS, LINK_ACTIONS
 from widgets.messages import FocusChanged
 from widgets.status_line import StatusInfo, StatusLine
+from widgets.text import shorten
 
 DEFAULT_INTERVAL = 5.0
 TERMINAL_CHECK_SECONDS = 2.0  # how often to ask whether the terminal is still there (app.hangup)
+NOTIFICATION_CHARS = 2000  # a notification quoting a huge name stays readable
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class LongrunApp(ActionFlows, PollingApp):
+class LongrunApp(ActionFlows, LinkViewing, PollingApp):
     """The dashboard."""
 
     TITLE = "longrun-tui"
     CSS_PATH = str(STYLES_DIR / "app.tcss")
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012 (typed by App)
     COMMANDS = App.COMMANDS | {DashboardCommands}
     BINDINGS: ClassVar[list[BindingType]] = list(BINDINGS)
 
@@ -67,10 +72,11 @@ class LongrunApp(ActionFlows, PollingApp):
         self.me = me
         self.interval = interval
         self.clock = clock
+        self.pager = run_pager
         self._show_log = show_log
-        self._actions_enabled: tuple[bool, bool] | None = None  # (on the chain, on the workflow)
+        self._actions_enabled: tuple[object, ...] | None = None  # which action keys act on the selection
         # kept as attributes: `query_one` would search a dialog when one is on top
-        self.dashboard = Dashboard(id="dashboard")
+        self.dashboard = Dashboard(id="dashboard", may_act=self._may_act)
         self.status_line = StatusLine(id="status")
 
     def compose(self) -> ComposeResult:
@@ -80,13 +86,30 @@ class LongrunApp(ActionFlows, PollingApp):
 
     def on_mount(self) -> None:
         self.status_line.update_info(StatusInfo(viewed_user=self.viewed_user), self.clock())
-        show_log = self._show_log if self._show_log is not None else self.size.width >= 120
-        self.dashboard.set_log_visible(show_log)
+        show_log = self._show_log if self._show_log is not None else self.size.width >= 160
+        if show_log:
+            self.dashboard.set_log_visible(True)
         self.set_interval(1.0, self._tick)
         if not self.is_headless and terminal_alive():
             self.set_interval(TERMINAL_CHECK_SECONDS, self._leave_if_terminal_gone)
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
         self._poll_due()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification literally: names and Slurm's words in it can neither be markup nor
+        terminal escapes (`markup` is ignored: nothing here is markup)."""
+        super().notify(
+            shorten(inert(message, multiline=True), NOTIFICATION_CHARS), title=shorten(inert(title), 200),
+            severity=severity, timeout=timeout, markup=False,
+        )  # fmt: skip
 
     def _leave_if_terminal_gone(self) -> None:
         if not terminal_alive():
@@ -116,10 +139,12 @@ class LongrunApp(ActionFlows, PollingApp):
     def _refresh_action_keys(self) -> None:
         """Redraw the footer only when the selected row's actions change (not on every move)."""
         chain = self._selected()
-        enabled = (chain is not None and self._may_act(chain), self._selected_workflow() is not None)
+        enabled = tuple(self.check_action(action, ()) for action in sorted(CHAIN_ACTIONS | LINK_ACTIONS))
         if enabled != self._actions_enabled:
             self._actions_enabled = enabled
             self.refresh_bindings()
+            if chain is not None:
+                self.dashboard.refresh_summary()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.screen_stack:
@@ -130,8 +155,10 @@ class LongrunApp(ActionFlows, PollingApp):
             return True  # on a workflow heading: reinitialize the workflow
         if action in CHAIN_ACTIONS:
             chain = self._selected()
-            if chain is None or not self._may_act(chain):
+            if chain is None or not self._may_act(chain) or not self._chain_action_applies(action, chain):
                 return None  # shown, but disabled
+        if action in LINK_ACTIONS and self._selected_link() is None:
+            return None
         return True
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
@@ -143,7 +170,7 @@ class LongrunApp(ActionFlows, PollingApp):
 
     # -- view actions ----------------------------------------------------------------------------
     def action_toggle_log(self) -> None:
-        self.dashboard.set_log_visible(not self.dashboard.has_class("-log"))
+        self.dashboard.set_log_visible(not self.dashboard.log_shown)
 
     def action_filter(self) -> None:
         self.dashboard.open_filter()
@@ -153,6 +180,15 @@ class LongrunApp(ActionFlows, PollingApp):
 
     def action_refresh(self) -> None:
         self._arm_poll(0)
+
+    def action_drill(self) -> None:
+        """Enter where no pane takes it: go one pane deeper (chains -> links -> diagnosis)."""
+        following = {"chains": "links", "links": "diagnosis"}
+        pane = self.dashboard.pane
+        self.dashboard.show_pane(following.get(pane, pane))
+
+    def action_next_pane(self) -> None:
+        self.dashboard.action_next_pane()
 
     def action_choose_user(self) -> None:
         def chosen(choice: ViewChoice | None) -> None:

@@ -4,6 +4,8 @@ A thread worker calls `ChainService.snapshot` (the Slurm calls of one refresh, b
 selected job's diagnosis) and the app routes the finished worker here. The next poll is armed with
 `set_timer` only when the previous one finished, so slow Slurm answers never pile up. A finished
 job's steps and diagnosis cannot change: they are kept and shown at once when it is selected again.
+When one of the viewer's own chains newly needs a person (it stopped, not cancelled), the terminal
+bell rings once and a notification names it; chains that already needed one at start do not ring.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class PollingApp(App[None]):
     dashboard: Dashboard
     status_line: StatusLine
     viewed_user: str | None
+    me: str
     interval: float
     clock: Callable[[], datetime]
 
@@ -45,6 +48,7 @@ class PollingApp(App[None]):
         self._poll_again = False
         self._damaged_told: tuple[str, ...] = ()  # unreadable chains already notified about
         self._ended: dict[str, FocusView] = {}
+        self._attention: tuple[str | None, frozenset[tuple[str, str]]] | None = None  # (viewed user, chains)
 
     def _arm_poll(self, delay: float) -> None:
         if self._timer is not None:
@@ -82,6 +86,7 @@ class PollingApp(App[None]):
                 now,
             )  # fmt: skip
             self._tell_damaged(snap.damaged)
+            self._ring_for_new_attention(snap)
         elif worker.state is WorkerState.ERROR:
             status.mark_stale(now, describe_error(worker.error))
         self._arm_poll(0.05 if self._poll_again else self.interval)
@@ -93,6 +98,21 @@ class PollingApp(App[None]):
             self.notify(shown + "\nTheir files are left as they are.", title="chains that cannot be read",
                         severity="error", timeout=20, markup=False)  # fmt: skip
         self._damaged_told = damaged
+
+    def _ring_for_new_attention(self, snap: DashboardSnapshot) -> None:
+        waiting = {c for c in snap.chains if c.needs_attention and c.owner == self.me}
+        keys = frozenset((c.owner, c.chain_id) for c in waiting)
+        before = self._attention
+        self._attention = (snap.viewed_user, keys)
+        if before is None or before[0] != snap.viewed_user:
+            return  # the first look at these chains: nothing is new
+        new = [c for c in waiting if (c.owner, c.chain_id) not in before[1]]
+        if new:
+            self.bell()
+            lines = [f"{c.name}: {c.reason or 'stopped'}" for c in new[:3]]
+            if len(new) > 3:
+                lines.append(f"… and {len(new) - 3} more")
+            self.notify("\n".join(lines), title="needs you", severity="warning", timeout=15, markup=False)
 
     def _remember_if_ended(self, focus: FocusView | None) -> None:
         if focus is None or not focus.ended:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import time
 from collections.abc import Callable
 
+from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
@@ -59,3 +61,15 @@ async def drawn(pilot: Pilot[None]) -> None:
     await wait_for(pilot, lambda: not any(getattr(t, "_require_update_dimensions", False) for t in tables),
                    what="table columns sized")  # fmt: skip
     await pilot.pause()
+
+
+def screen_text(app: object) -> str:
+    """What the terminal shows now, as plain text (as Textual's SVG screenshot draws it, without styles)."""
+    from textual.app import App
+
+    assert isinstance(app, App)
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, color_system="truecolor",
+                      record=True, legacy_windows=False, safe_box=False)  # fmt: skip
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    return console.export_text(styles=False)

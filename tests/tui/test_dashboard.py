@@ -127,7 +127,9 @@ async def test_cancel_asks_first_and_no_means_no(fake: FakeServices) -> None:
         assert not isinstance(app.screen, ConfirmScreen)
         assert fake.actions() == []
         await pilot.press("c", "y")
-        await wait_for(pilot, lambda: fake.actions() == [("cancel", "c-train")], what="cancel call")
+        await wait_for(
+            pilot, lambda: fake.actions() == [("cancel", "c-train", ("job_id", RUNNING))], what="cancel call"
+        )
         await wait_for(pilot, lambda: any("cancel c-train: done" in n.message for n in app._notifications))
 
 
@@ -141,7 +143,9 @@ async def test_signal_dialog_offers_common_signals_and_a_typed_name(fake: FakeSe
         await pilot.click("#ok")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")
-        await wait_for(pilot, lambda: ("signal", "c-train", "USR1", False) in fake.actions(), what="USR1")
+        await wait_for(
+            pilot, lambda: ("signal", "c-train", "USR1", False, ("job_id", RUNNING)) in fake.actions(), what="USR1"
+        )
 
         await pilot.press("s")
         app.screen.query_one("#custom", Input).focus()
@@ -152,7 +156,8 @@ async def test_signal_dialog_offers_common_signals_and_a_typed_name(fake: FakeSe
         app.screen.query("#scope RadioButton").last(RadioButton).value = True
         await pilot.click("#ok")
         await pilot.press("y")
-        await wait_for(pilot, lambda: ("signal", "c-train", "HUP", True) in fake.actions(), what="HUP to all steps")
+        await wait_for(pilot, lambda: ("signal", "c-train", "HUP", True, ("job_id", RUNNING)) in fake.actions(),
+                       what="HUP to all steps")  # fmt: skip
 
 
 async def test_reinit_confirms_and_resubmit_acts_directly(fake: FakeServices) -> None:

@@ -15,7 +15,7 @@ from tests.tui.fake_services import FakeServices
 from tests.tui.helpers import make_app, settled, wait_for
 from widgets.commands import DashboardCommands
 from widgets.help_screen import HelpScreen
-from widgets.keys import ACTIONS, BINDINGS, CHAIN_ACTIONS, key_label
+from widgets.keys import ACTIONS, BINDINGS, CHAIN_ACTIONS, LINK_ACTIONS, key_label
 
 
 def plain_text(renderable: object) -> str:
@@ -59,7 +59,7 @@ async def test_help_screen_lists_every_key_with_its_tooltip(fake: FakeServices) 
 async def test_palette_offers_every_binding_and_nothing_else(fake: FakeServices) -> None:
     app = make_app(fake)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settled(pilot, fake)  # the first chain is alice's own: every action is enabled
+        await settled(pilot, fake)  # the first chain is alice's own and running: all but archive act on it
         provider = DashboardCommands(app.screen)
         hits = [hit async for hit in provider.discover()]
         assert all(isinstance(hit, DiscoveryHit) for hit in hits)
@@ -67,12 +67,13 @@ async def test_palette_offers_every_binding_and_nothing_else(fake: FakeServices)
         for hit in hits:
             assert isinstance(hit.command, partial) and hit.command.func == app.run_action
             named.append(hit.command.args[0])
-        assert sorted(named) == sorted(b.action for b in BINDINGS), "a palette entry per binding, no other"
+        assert sorted(named) == sorted(b.action for b in BINDINGS if b.action != "archive"), "one per binding"
         by_action = {b.action: b for b in BINDINGS}
         for hit, action in zip(hits, named, strict=True):
             assert hit.text == by_action[action].tooltip and hit.help == f"key {key_label(by_action[action])}"
         found = [hit async for hit in provider.search("refresh")]
-        assert found and isinstance(found[0], Hit) and found[0].text == by_action["refresh"].tooltip
+        best = max(found, key=lambda hit: hit.score if isinstance(hit, Hit) else 0)  # what the palette shows first
+        assert isinstance(best, Hit) and best.text == by_action["refresh"].tooltip
         system = [command.title for command in app.get_system_commands(app.screen)]
         assert "Quit" not in system and "Theme" in system, "Textual's own Quit would be listed twice"
 
@@ -98,3 +99,14 @@ async def test_a_colleagues_chain_leaves_its_actions_out_of_the_palette() -> Non
         hits = [hit async for hit in DashboardCommands(app.screen).discover()]
         named = {hit.command.args[0] for hit in hits if isinstance(hit.command, partial)}
         assert named == ACTIONS - CHAIN_ACTIONS
+
+
+async def test_link_actions_work_on_a_colleagues_chain_and_chain_actions_do_not() -> None:
+    fake = FakeServices(viewer="bob")
+    app = make_app(fake, user="alice", me="bob")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, fake)
+        for action in CHAIN_ACTIONS:
+            assert app.check_action(action, ()) is None, action
+        for action in LINK_ACTIONS:
+            assert app.check_action(action, ()) is True, action

@@ -12,8 +12,15 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.widgets import Log
 
-from tests.tui.fake_services import FakeServices, captured_jobs, sample_chains
+from app.tui import LongrunApp
+from tests.tui.fake_services import (
+    FakeServices,
+    captured_jobs,
+    checkpoint_chain,
+    sample_chains,
+)
 from tests.tui.helpers import drawn, make_app, settled, wait_for
+from widgets.chain_list import row_key
 from widgets.diagnosis_view import DiagnosisView
 from widgets.status_line import StatusLine
 
@@ -25,6 +32,20 @@ Snap = Callable[..., bool]
 
 def fake_services(logs: Path, viewer: str = "alice") -> FakeServices:
     return FakeServices(chains=sample_chains(log_dir=logs), viewer=viewer)
+
+
+def with_checkpoint_chain(logs: Path, home: Path) -> FakeServices:
+    """The sample chains and the real checkpointing chain `sweep[lr=3e-4]`; stop, archive and options too."""
+    return FakeServices(chains=(*sample_chains(log_dir=logs), checkpoint_chain(home, log_dir=logs)))
+
+
+async def _select(pilot: Pilot[None], fake: FakeServices, name: str, focus_job: str) -> None:
+    app = pilot.app
+    assert isinstance(app, LongrunApp)
+    chains = app.dashboard.chain_list
+    chain = next(c for c in fake.chains if c.name == name)
+    chains.move_cursor(row=chains.get_row_index(row_key(chain)))
+    await settled(pilot, fake, focus_job=focus_job)
 
 
 def _diagnosis_title(pilot: Pilot[None]) -> str | None:
@@ -107,3 +128,61 @@ def test_light_theme_keeps_every_state_readable(snap_compare: Snap, snapshot_log
         await drawn(pilot)
 
     assert snap_compare(app, terminal_size=(160, 60), run_before=ready)
+
+
+# 11.7: one screen per size, each showing the selected chain's state, its last link's ending and what to do
+
+
+def test_layout_80x24_stopped_chain_shows_what_to_do_above_the_tabs(
+    snap_compare: Snap, snapshot_logs: Path, tmp_path: Path
+) -> None:
+    fake = with_checkpoint_chain(snapshot_logs, tmp_path)
+
+    async def ready(pilot: Pilot[None]) -> None:
+        await settled(pilot, fake, focus_job=RUNNING)
+        await _select(pilot, fake, "preprocess", OOM)
+        await drawn(pilot)
+
+    assert snap_compare(make_app(fake, show_log=None), terminal_size=(80, 24), run_before=ready)
+
+
+def test_layout_100x30_checkpointed_links_in_the_links_tab(
+    snap_compare: Snap, snapshot_logs: Path, tmp_path: Path
+) -> None:
+    fake = with_checkpoint_chain(snapshot_logs, tmp_path)
+
+    async def ready(pilot: Pilot[None]) -> None:
+        await settled(pilot, fake, focus_job=RUNNING)
+        await _select(pilot, fake, "sweep[lr=3e-4]", "1534")
+        await pilot.press("enter")
+        await drawn(pilot)
+
+    assert snap_compare(make_app(fake, show_log=None), terminal_size=(100, 30), run_before=ready)
+
+
+def test_layout_160x48_every_pane_with_the_log(snap_compare: Snap, snapshot_logs: Path, tmp_path: Path) -> None:
+    fake = with_checkpoint_chain(snapshot_logs, tmp_path)
+
+    async def ready(pilot: Pilot[None]) -> None:
+        await settled(pilot, fake, focus_job=RUNNING)
+        await _select(pilot, fake, "preprocess", OOM)
+        await _log_has(pilot, "oom-kill")
+
+    assert snap_compare(make_app(fake, show_log=None), terminal_size=(160, 48), run_before=ready)
+
+
+def test_layout_220x60_a_checkpointed_link_and_its_chain(
+    snap_compare: Snap, snapshot_logs: Path, tmp_path: Path
+) -> None:
+    fake = with_checkpoint_chain(snapshot_logs, tmp_path)
+
+    async def ready(pilot: Pilot[None]) -> None:
+        await settled(pilot, fake, focus_job=RUNNING)
+        await _select(pilot, fake, "sweep[lr=3e-4]", "1534")
+        app = pilot.app
+        assert isinstance(app, LongrunApp)
+        app.dashboard.link_table.move_cursor(row=1)
+        await settled(pilot, fake, focus_job="1515")
+        await _log_has(pilot, "caught SIGTERM: checkpoint saved at step 78")
+
+    assert snap_compare(make_app(fake, show_log=None), terminal_size=(220, 60), run_before=ready)
