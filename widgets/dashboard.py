@@ -41,6 +41,7 @@ PANES = ("chains", "links", "steps", "diagnosis", "log")
 PANE_LABELS = {"chains": "Chains", "links": "Links", "steps": "Steps", "diagnosis": "Diagnosis", "log": "Log"}
 DIAGNOSES_KEPT = 256
 MIN_CHAINS_WIDTH = 48
+MAX_CHAINS_SHARE = 0.58  # of the width, side by side: at 160 columns a 40-character state and Run time/Left fit
 
 
 class PaneTabs(Tabs, can_focus=False):
@@ -61,6 +62,7 @@ class Dashboard(Widget):
         self.snapshot: DashboardSnapshot | None = None
         self.may_act = may_act or (lambda chain: not chain.read_only)
         self.pane = "chains"  # the pane shown on a narrow screen, and the one focused last
+        self.show_stderr = False  # the Log pane follows the selected link's stderr file (when separate)
         self._focus: tuple[str | None, str | None] | None = None
         self._diagnoses: dict[str, DiagnosisResult] = {}  # by job id: the newest links' fixes for the summary
         # the panes, held directly: queries fail while the app starts or stops, references do not
@@ -103,12 +105,12 @@ class Dashboard(Widget):
         self._follow_log_if_shown()
 
     def _size_chains_pane(self) -> None:
-        """Side by side, the Chains pane gets what its columns need (at most 55 %); the detail the rest."""
+        """Side by side, the Chains pane gets what its columns need (at most 58 %); the detail the rest."""
         pane = self.chains_pane
         if self.narrow or not self.size.width:
             pane.styles.width = None  # the stylesheet's: the whole width
             return
-        width = max(MIN_CHAINS_WIDTH, min(self.chain_list.wanted_width(), self.size.width * 11 // 20))
+        width = max(MIN_CHAINS_WIDTH, min(self.chain_list.wanted_width(), int(self.size.width * MAX_CHAINS_SHARE)))
         if pane.styles.width is None or pane.styles.width.value != width:
             pane.styles.width = width
 
@@ -325,11 +327,31 @@ class Dashboard(Widget):
             self.show_pane("chains")
         self._follow_log_if_shown()
 
+    def shown_log_path(self) -> str | None:
+        """The file the Log pane shows for the selected link: its stdout, or its separate stderr."""
+        link = self.selected_link()
+        if link is None:
+            return None
+        return link.stderr_path if self.show_stderr and link.stderr_path else link.log_path
+
+    def toggle_stderr(self) -> bool:
+        """Switch the Log pane between stdout and stderr; False when the link has no stderr of its own."""
+        link = self.selected_link()
+        if not self.show_stderr and (link is None or not link.stderr_path):
+            return False
+        self.show_stderr = not self.show_stderr
+        if not self.log_shown:
+            self.set_log_visible(True)
+        self._follow_log_if_shown()
+        return True
+
     def _follow_log_if_shown(self) -> None:
         log = self.log_tail
         if self.log_shown:
             link = self.selected_link()
-            log.follow(link.log_path if link else None)
+            stream = "stderr" if self.show_stderr and link is not None and link.stderr_path else "stdout"
+            set_title(log, title_text(f"Log ({stream})" if link is not None and link.stderr_path else "Log"))
+            log.follow(self.shown_log_path(), link.log_problem if link else None)
         elif log.following:
             log.stop()
 

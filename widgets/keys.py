@@ -30,6 +30,8 @@ BINDINGS: list[Binding] = [
     Binding("y", "copy_job_id", "Copy id", id="copy-job-id",
             tooltip="Copy the selected link's job id to the clipboard"),
     Binding("l", "toggle_log", "Log", id="log", tooltip="Show or hide the log pane"),
+    Binding("e", "toggle_stderr", "Stderr", id="stderr", show=False,
+            tooltip="Show the selected link's stderr in the Log pane (when it has its own file), or stdout again"),
     Binding("slash", "filter", "Filter", id="filter",
             tooltip="Filter the chains by name, id, state, owner or workflow (escape clears)"),
     Binding("u", "choose_user", "User", id="user",
@@ -47,7 +49,7 @@ BINDINGS: list[Binding] = [
 # Actions on a chain of the viewer's own (disabled on a colleague's)
 CHAIN_ACTIONS = frozenset({"resubmit", "cancel_chain", "stop", "signal", "reinit", "archive"})
 # Actions on the selected link, on anybody's chain
-LINK_ACTIONS = frozenset({"open_log", "copy_job_id"})
+LINK_ACTIONS = frozenset({"open_log", "copy_job_id", "toggle_stderr"})
 ACTIONS = frozenset(binding.action for binding in BINDINGS)
 
 # Keys of the panes and of Textual itself, not actions of the app: listed by the help screen too.

@@ -34,18 +34,20 @@ class LogTail(Log):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, max_lines=MAX_LINES, highlight=False, auto_scroll=True)
         self.path: str | None = None
+        self.problem: str | None = None  # why there is no path, when there is none
         self.following = False
 
-    def follow(self, path: str | None) -> None:
-        """Show `path` from its tail and keep following it; None shows nothing."""
-        if path == self.path and self.following:
+    def follow(self, path: str | None, problem: str | None = None) -> None:
+        """Show `path` from its tail and keep following it; None shows why there is none (`problem`)."""
+        if path == self.path and problem == self.problem and self.following:
             return
-        self.path = path
+        self.path, self.problem = path, problem
         self.following = True
         self.clear()
         if path is None:
             set_subtitle(self, "")
-            self.write_line("no log file known for this link")
+            self.write_line(terminal_line(f"no log file known for this link: {problem}" if problem else
+                                          "no log file known for this link"))  # fmt: skip
             self.workers.cancel_group(self, "tail")
             return
         set_subtitle(self, _shorten(path, 60))

@@ -66,6 +66,8 @@ class ChainSummary(Static):
         facts = [f"attempt {attempt_text(chain)}", f"run {compact_duration(chain.total_run_time)}"]
         if chain.time_left is not None:
             facts.append(f"left {compact_duration(chain.time_left)}")
+        if chain.changes:
+            facts.append(f"next links: {chain.changes[-1].describe()}")
         text.append("  " + " · ".join(facts), style=Style(dim=True))
         if chain.read_only:
             text.append_text(literal(f"  (read-only: {chain.owner}'s)", Style(dim=True)))

@@ -98,6 +98,8 @@ def what_to_do(chain: ChainView, diagnosis: DiagnosisResult | None, may_act: boo
         return f"nothing yet: {chain.reason}" if chain.reason else "nothing: its first link is about to be submitted"
     if state is ChainState.CONTINUING:
         return "nothing: the next link is being submitted"
+    if chain.stopping:
+        return "nothing: it was asked to stop; no link follows the one that is running"
     if state is ChainState.RUNNING:
         live = chain.links[-1] if chain.links else None
         if live is not None and live.state.startswith("PENDING"):

@@ -47,6 +47,7 @@ class PollingApp(App[None]):
         self._timer: Timer | None = None
         self._poll_again = False
         self._damaged_told: tuple[str, ...] = ()  # unreadable chains already notified about
+        self._notes_told: tuple[str, ...] = ()  # how the view was built (a colleague's registry unreadable...)
         self._ended: dict[str, FocusView] = {}
         self._attention: tuple[str | None, frozenset[tuple[str, str]]] | None = None  # (viewed user, chains)
 
@@ -86,6 +87,7 @@ class PollingApp(App[None]):
                 now,
             )  # fmt: skip
             self._tell_damaged(snap.damaged)
+            self._tell_notes(snap.notes)
             self._ring_for_new_attention(snap)
         elif worker.state is WorkerState.ERROR:
             status.mark_stale(now, describe_error(worker.error))
@@ -98,6 +100,13 @@ class PollingApp(App[None]):
             self.notify(shown + "\nTheir files are left as they are.", title="chains that cannot be read",
                         severity="error", timeout=20, markup=False)  # fmt: skip
         self._damaged_told = damaged
+
+    def _tell_notes(self, notes: tuple[str, ...]) -> None:
+        """How the view was built (e.g. a colleague's registry could not be read: chains from Slurm),
+        told once when it changes."""
+        if notes and notes != self._notes_told:
+            self.notify("\n".join(notes[:5]), title="about this view", timeout=15, markup=False)
+        self._notes_told = notes
 
     def _ring_for_new_attention(self, snap: DashboardSnapshot) -> None:
         waiting = {c for c in snap.chains if c.needs_attention and c.owner == self.me}

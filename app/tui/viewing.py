@@ -68,11 +68,12 @@ class LinkViewing(App[None]):
         link = self._selected_link()
         if link is None:
             return
-        problem = log_problem(link.log_path, link.job_id)
-        if problem is not None or link.log_path is None:
+        path = self.dashboard.shown_log_path()
+        problem = log_problem(path, link.job_id)
+        if problem is not None or path is None:
             self.notify(problem or "no log", title="open log", severity="warning", markup=False)
             return
-        argv = pager_argv(link.log_path)
+        argv = pager_argv(path)
         try:
             with self.suspend():
                 status = self.pager(argv)
@@ -85,6 +86,11 @@ class LinkViewing(App[None]):
             return
         if status not in (0, None):
             self.notify(f"{argv[0]} ended with status {status}", title="open log", severity="warning", markup=False)
+
+    def action_toggle_stderr(self) -> None:
+        if not self.dashboard.toggle_stderr():
+            self.notify("the selected link writes its stderr to its log file (no -e file of its own)",
+                        title="stderr", markup=False)  # fmt: skip
 
     def action_copy_job_id(self) -> None:
         link = self._selected_link()

@@ -167,6 +167,7 @@ class FakeServices:
     now: datetime = FIXED_NOW
     down: bool = False
     damaged: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # how the view was built (DashboardSnapshot.notes)
     diagnosis: DiagnosisResult | None = None  # given: every selected job's diagnosis (else the real one)
     calls: list[tuple[object, ...]] = field(default_factory=list)
 
@@ -184,7 +185,7 @@ class FakeServices:
         focus: FocusView | None = None
         if acct is not None:
             focus = focus_view(acct, self.diagnosis or self.explainer.diagnosis(acct))
-        return DashboardSnapshot(shown, focus, self.health, self.now, user, self.cluster, self.damaged)
+        return DashboardSnapshot(shown, focus, self.health, self.now, user, self.cluster, self.damaged, self.notes)
 
     def _act(self, name: str, chain_id: str, *extra: object, job_id: str | None = None) -> str:
         self.calls.append((name, chain_id, *extra))

@@ -29,6 +29,7 @@ from tests.tui.helpers import drawn, make_app, screen_text, settled, wait_for
 from widgets.chain_list import ATTENTION, ChainList, row_key
 from widgets.dialogs import ConfirmScreen, ResubmitScreen, SignalScreen, ViewScreen
 from widgets.link_table import LinkTable
+from widgets.text import shown_title
 
 JOBS = captured_jobs()
 RUNNING, OOM, TIMEOUT = JOBS["lrcap-running"].job_id, JOBS["lrx-oom"].job_id, JOBS["lrx-timeout"].job_id
@@ -142,7 +143,9 @@ async def test_at_every_size_the_state_the_last_ending_and_the_fix_are_on_screen
             text = " ".join(screen_text(app).split())
             assert "preprocess STOPPED: out of memory (requested 200M)" in text, size
             assert f"Last link: job {OOM} ended OUT_OF_MEMORY → the chain stopped" in text, size
-            assert "What to do: Fix: Ask for --mem=" in text and "(r: resubmit with its options, editable)" in text, size
+            assert "What to do: Fix: Ask for --mem=" in text and "(r: resubmit with its options, editable)" in text, (
+                size
+            )
             chains = app.query_one(ChainList)
             if size[0] >= 120:  # side by side: Run time and Left and the whole state text are there
                 assert "STOPPED: out of memory (requested 200M)" in str(chains.get_row(row_key(fake.chains[1]))[1])
@@ -389,3 +392,52 @@ async def test_a_colleagues_chain_that_stops_does_not_ring() -> None:
                        *fake.chains[1:])  # fmt: skip
         await poll_again(pilot, fake)
         assert rings == []
+
+
+# -- 11.2 (the dashboard's part): a separate stderr file, and why a log is not known ---------------------
+async def test_e_shows_the_separate_stderr_file_and_back(tmp_path: Path) -> None:
+    out, err = tmp_path / "train-36.out", tmp_path / "train-36.err"
+    out.write_text("epoch 1/40\n")
+    err.write_text("Traceback (most recent call last):\n")
+    train = sample_chains()[0]
+    live = replace(train.links[-1], log_path=str(out), stderr_path=str(err))
+    fake = FakeServices(chains=(replace(train, links=(*train.links[:-1], live)), *sample_chains()[1:]))
+    app = make_app(fake, show_log=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settled(pilot, fake, focus_job=RUNNING)
+        pane = app.dashboard.log_tail
+        await wait_for(pilot, lambda: "epoch 1/40" in pane.lines, what="stdout in the Log pane")
+        assert shown_title(pane) == "Log (stdout)"
+        await pilot.press("e")
+        await wait_for(pilot, lambda: "Traceback (most recent call last):" in pane.lines, what="stderr")
+        assert shown_title(pane) == "Log (stderr)" and pane.path == str(err)
+        await pilot.press("e")
+        await wait_for(pilot, lambda: pane.path == str(out), what="stdout again")
+        await select(pilot, app, "preprocess")  # its log holds stderr too: e says so
+        await pilot.press("e")
+        assert "no -e file of its own" in last_notification(app)
+
+
+async def test_a_link_whose_log_is_unknown_says_why(fake: FakeServices) -> None:
+    train = fake.chains[0]
+    unknown = replace(train.links[-1], log_path=None, log_problem="%N names the node, unknown before the job starts")
+    fake.chains = (replace(train, links=(*train.links[:-1], unknown)), *fake.chains[1:])
+    app = make_app(fake, show_log=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settled(pilot, fake, focus_job=RUNNING)
+        pane = app.dashboard.log_tail
+        await wait_for(pilot, lambda: any("%N names the node" in line for line in pane.lines), what="the reason")
+
+
+async def test_how_the_view_was_built_is_told_once_and_a_stopping_chain_says_so(fake: FakeServices) -> None:
+    fake.notes = ("bob's registry cannot be read (/home/bob/.local/state/longrun: permission denied): "
+                  "his chains come from Slurm accounting",)  # fmt: skip
+    train = fake.chains[0]
+    fake.chains = (replace(train, stopping=True), *fake.chains[1:])
+    app = make_app(fake, interval=60)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, fake)
+        await poll_again(pilot, fake)
+        told = [n for n in app._notifications if n.title == "about this view"]
+        assert len(told) == 1 and "from Slurm accounting" in told[0].message
+        assert "no link follows the one that is running" in " ".join(screen_text(app).split())
