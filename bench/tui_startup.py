@@ -98,7 +98,7 @@ async def measure(services: Services, slurm: SlurmClient, user: str, moves: int)
                 await pilot.press(key)
                 drawn.append(time.perf_counter() - t0)
                 t0 = time.perf_counter()
-                await pilot.press("x")
+                await pilot.press("z")  # bound to nothing
                 idle.append(time.perf_counter() - t0)
         await app.workers.wait_for_complete()
         calls_before = slurm.calls

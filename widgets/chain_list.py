@@ -88,6 +88,7 @@ class ChainList(DataTable[Text]):
         self._order: list[str] = []
         self._with_owner: bool | None = None
         self._widths = (24, 24)  # Name, State: set from the pane's width (`_fit`)
+        self._measured: tuple[tuple[ChainView, ...], bool | None, tuple[int, int, int]] | None = None
         self._cell_cache: dict[tuple[str, str, bool | None], tuple[ChainView, tuple[Text, ...]]] = {}
 
     def on_mount(self) -> None:
@@ -146,6 +147,13 @@ class ChainList(DataTable[Text]):
         if not self._fit():
             self._render_rows(force=False)
 
+    def _measures(self) -> tuple[int, int, int]:
+        """(fixed columns' width, longest name, longest state) of the chains shown, computed once per refresh."""
+        key = (self._chains, self._with_owner)
+        if self._measured is None or self._measured[0] is not key[0] or self._measured[1] != key[1]:
+            self._measured = (self._chains, self._with_owner, (self._fixed_width(), *self._longest()))
+        return self._measured[2]
+
     def _fixed_width(self) -> int:
         """Columns taken by the columns that keep their width (Owner, Attempt, Run time, Left), padding included."""
         fixed = sum(
@@ -164,16 +172,16 @@ class ChainList(DataTable[Text]):
 
     def wanted_width(self) -> int:
         """The pane width (border included) that shows every column, names up to 32 and states up to 48 wide."""
-        name, state = self._longest()
-        return 2 + SCROLLBAR + self._fixed_width() + min(name, 32) + min(state, 48) + 2 * CELL_PADDING
+        fixed, name, state = self._measures()
+        return 2 + SCROLLBAR + fixed + min(name, 32) + min(state, 48) + 2 * CELL_PADDING
 
     def _fit(self) -> bool:
         """Share the pane's width between Name and State; True when the rows were drawn again."""
         width = self.size.width
         if not width or not self._chains:
             return False
-        available = width - SCROLLBAR - self._fixed_width() - 2 * CELL_PADDING
-        widths = fit_widths(available, *self._longest())
+        fixed, name, state = self._measures()
+        widths = fit_widths(width - SCROLLBAR - fixed - 2 * CELL_PADDING, name, state)
         if widths == self._widths:
             return False
         self._widths = widths

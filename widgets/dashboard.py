@@ -25,6 +25,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Tab, Tabs
 
+from app.model.chain import ChainState
 from app.views import ChainView, DashboardSnapshot, DiagnosisResult, LinkView
 from widgets.chain_list import ChainList
 from widgets.diagnosis_view import DiagnosisView, LinkContext
@@ -188,7 +189,8 @@ class Dashboard(Widget):
         links = self.link_table
         today = _today(snapshot)
         if links_changed:
-            links.show_links(chain.chain_id if chain else None, chain.links if chain else (), today)
+            by_person = chain is not None and chain.state is ChainState.STOPPED and not chain.needs_attention
+            links.show_links(chain.chain_id if chain else None, chain.links if chain else (), today, by_person)
         set_title(links, title_text("Submission chain: ", chain.name) if chain else title_text("Submission chain"))
         link = links.selected_link() if chain else None
         job_id = link.job_id if link else None

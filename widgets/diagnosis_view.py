@@ -54,6 +54,8 @@ def chain_side(context: LinkContext) -> tuple[str, str]:
         words = decision_words(link.decision)
         last = bool(chain.links) and link.attempt == chain.links[-1].attempt
         if link.decision.startswith("needs_person") and last:
+            if not chain.needs_attention:  # a person ended it here (stop, cancel)
+                return "muted", f"{where}: {link.decision.partition(': ')[2]}."
             return "error", f"{where} stopped the chain: {words}."
         return ("success" if link.decision.startswith("finished") else "muted"), f"{where}: {words}."
     return "muted", f"{where}: {link.ending or link.state}."

@@ -2,7 +2,8 @@
 
 A link that continued the chain is shown as what it is, in a calm colour: its State cell says
 `checkpointed` or `time limit` (not Slurm's red FAILED for exit 75) and its Outcome cell
-`checkpointed (exit 75) → continued as job 125`.
+`checkpointed (exit 75) → continued as job 125`. The last link of a chain a person ended (stop,
+cancel) is muted too: it is not a failure to look into.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class LinkTable(DataTable[Text]):
         self._links: tuple[LinkView, ...] = ()
         self._chain_id: str | None = None
         self._today: date | None = None
+        self._by_person = False  # a person ended the chain at its last link (stop, cancel)
         self._pinned = False  # True once the person picked a link other than the newest
 
     def on_mount(self) -> None:
@@ -52,7 +54,7 @@ class LinkTable(DataTable[Text]):
     def _theme_changed(self) -> None:
         """Cells carry theme colours: draw them again."""
         links, self._links = self._links, ()
-        self.show_links(self._chain_id, links, self._today)
+        self.show_links(self._chain_id, links, self._today, self._by_person)
 
     def selected_link(self) -> LinkView | None:
         if not self._links or not 0 <= self.cursor_row < len(self._links):
@@ -63,30 +65,36 @@ class LinkTable(DataTable[Text]):
         """Remember that the person chose this row (a refresh will not jump to the newest link)."""
         self._pinned = self.cursor_row != len(self._links) - 1
 
-    def show_links(self, chain_id: str | None, links: Sequence[LinkView], today: date | None) -> None:
+    def show_links(
+        self, chain_id: str | None, links: Sequence[LinkView], today: date | None, by_person: bool = False
+    ) -> None:
+        """`by_person`: a person ended the chain at its last link (it is shown muted, not as a failure)."""
         links = tuple(links)
-        if chain_id == self._chain_id and links == self._links and today == self._today:
+        if chain_id == self._chain_id and links == self._links and (today, by_person) == (self._today, self._by_person):
             return
-        self._today = today
+        self._today, self._by_person = today, by_person
         same_chain = chain_id == self._chain_id
         keep = self.cursor_row if same_chain and self._pinned else None
         self._chain_id, self._links = chain_id, links
         self.clear()
-        for link in links:
-            self.add_row(*self._cells(link, today), key=str(link.attempt))
+        for index, link in enumerate(links):
+            last_by_person = by_person and index == len(links) - 1
+            self.add_row(*self._cells(link, today, last_by_person), key=str(link.attempt))
         if not same_chain:
             self._pinned = False
         if links:
             row = keep if keep is not None and keep < len(links) else len(links) - 1
             self.move_cursor(row=row, animate=False)
 
-    def _cells(self, link: LinkView, today: date | None) -> tuple[Text, ...]:
+    def _cells(self, link: LinkView, today: date | None, by_person: bool) -> tuple[Text, ...]:
         continued = link.continued_because is not None
+        outcome = literal(outcome_words(link, by_person), tone_style(self.app, CALM) if continued else "",
+                          width=OUTCOME_WIDTH)  # fmt: skip
         return (
             plain(link.attempt),
             plain(link.job_id, empty="—"),
-            self._state(link),
-            literal(outcome_words(link), tone_style(self.app, CALM) if continued else "", width=OUTCOME_WIDTH),
+            self._state(link, by_person),
+            outcome,
             plain(link.exit_status, empty="—"),
             _elapsed_vs_limit(link),
             short_time(link.submit, today),
@@ -94,10 +102,12 @@ class LinkTable(DataTable[Text]):
             short_time(link.end, today),
         )
 
-    def _state(self, link: LinkView) -> Text:
+    def _state(self, link: LinkView, by_person: bool) -> Text:
         short = continued_short(link)
         if short is not None:  # a healthy chain's link: not a failure, whatever Slurm called it
             return literal(short, tone_style(self.app, CALM), width=STATE_WIDTH)
+        if by_person:
+            return literal(link.state, tone_style(self.app, "muted"), width=STATE_WIDTH)
         base = link.state.split()[0] if link.state else ""
         try:
             return state_text(self.app, JobState(base), link.state[len(base) :])

@@ -51,13 +51,14 @@ def continued_words(link: LinkView) -> str | None:
     return f"{why} → " + (f"continued as job {link.next_job_id}" if link.next_job_id else "continuing")
 
 
-def outcome_words(link: LinkView) -> str:
-    """The Outcome cell: how a link's ending was answered; empty while it is live."""
+def outcome_words(link: LinkView, by_person: bool = False) -> str:
+    """The Outcome cell: how a link's ending was answered; empty while it is live. `by_person`: a
+    person ended the chain at this link (stop, cancel): the reason alone, not "needs a person"."""
     continued = continued_words(link)
     if continued is not None:
         return continued
     if link.decision:
-        return decision_words(link.decision)
+        return link.decision.partition(": ")[2] if by_person else decision_words(link.decision)
     return link.ending or ""
 
 
@@ -108,7 +109,7 @@ def what_to_do(chain: ChainView, diagnosis: DiagnosisResult | None, may_act: boo
     if state is ChainState.DONE:
         return chain.reason if chain.reason else "nothing: the chain finished"
     if not chain.needs_attention:
-        return f"nothing: {chain.reason or 'stopped'}" + (" (i: run it again)" if may_act else "")
+        return f"nothing: {chain.reason or 'stopped'}" + (" (r: resubmit, i: reinitialize)" if may_act else "")
     last = chain.links[-1] if chain.links else None
     fix = first_sentence(diagnosis.suggestion) if diagnosis is not None and diagnosis.suggestion else None
     keys = ""

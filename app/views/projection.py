@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from app.model.chain import ChainSpec, ChainState, ChainStatus, Link, Policy, parse_comment_tag, warning_seconds
 from app.model.economics import ChainEconomics, LinkFacts, chain_economics, local_time
-from app.model.outcome import ChainHistory, LinkEnding, LinkOutcome, decide
+from app.model.outcome import ChainHistory, Decision, LinkEnding, LinkOutcome, decide
 from app.model.pending import pending_reason_words
 from app.model.progress import Estimate, Progress, estimate
 from app.model.states import JobState
@@ -270,21 +270,27 @@ def statuses_from_accounting(jobs: Sequence[JobAccounting], queued: Sequence[Que
     for (owner, chain_id), by_attempt in grouped.items():
         name, workdir = names[(owner, chain_id)]
         spec = ChainSpec(chain_id=chain_id, name=name, owner=owner, script="?", workdir=workdir)
-        links = [by_attempt[a] for a in sorted(by_attempt)]
-        last = links[-1]
-        if not last.ended:
+        # every ended link judged by the default rules, so that a checkpointed link reads as one
+        in_order = [by_attempt[attempt] for attempt in sorted(by_attempt)]
+        decided = [(link, _default_decision(link) if link.ended else None) for link in in_order]
+        links = [link.with_(decision=d.label) if d is not None else link for link, d in decided]
+        last_decision = decided[-1][1]
+        if last_decision is None:
             state, reason = ChainState.RUNNING, None
         else:
-            ending = LinkEnding(JobState[last.state], last.exit_status, last.elapsed, last.time_limit)
-            decision = decide(ending, Policy(), ChainHistory())
             state = {
                 LinkOutcome.FINISHED: ChainState.DONE,
                 LinkOutcome.CONTINUE: ChainState.CONTINUING,
-            }.get(decision.outcome, ChainState.STOPPED)
-            reason = decision.reason
-            links[-1] = last.with_(decision=decision.label)
+            }.get(last_decision.outcome, ChainState.STOPPED)
+            reason = last_decision.reason
         statuses.append(ChainStatus(spec=spec, state=state, reason=reason, links=tuple(links)))
     return statuses
+
+
+def _default_decision(link: Link) -> Decision:
+    """What the default policy decides for a link's recorded ending (the chain's own policy is unknown)."""
+    return decide(LinkEnding(JobState[link.state], link.exit_status, link.elapsed, link.time_limit), Policy(),
+                  ChainHistory())  # fmt: skip
 
 
 def focus_view(

@@ -441,3 +441,21 @@ async def test_how_the_view_was_built_is_told_once_and_a_stopping_chain_says_so(
         told = [n for n in app._notifications if n.title == "about this view"]
         assert len(told) == 1 and "from Slurm accounting" in told[0].message
         assert "no link follows the one that is running" in " ".join(screen_text(app).split())
+
+
+async def test_a_chain_its_owner_stopped_is_not_shown_as_a_failure(tmp_path: Path) -> None:
+    """`x` then the link checkpoints: STOPPED "stopped by alice", last link muted, no `!`, no red."""
+    chain = checkpoint_chain(tmp_path)
+    last = replace(chain.links[-1], state="FAILED", ending="exit 75",
+                   decision="needs_person: stopped by alice; the link ended: checkpointed (exit 75)")  # fmt: skip
+    stopped = replace(chain, state=ChainState.STOPPED, reason="stopped by alice", links=(*chain.links[:-1], last))
+    fake = FakeServices(chains=(stopped,))
+    app = make_app(fake)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settled(pilot, fake, focus_job="1534")
+        table = app.query_one(LinkTable)
+        state, outcome = table.get_row_at(3)[2], table.get_row_at(3)[3]
+        assert str(outcome) == "stopped by alice; the link ended: checkpointed (exit 75)"
+        assert app.theme_variables["text-error"].lower() not in str(state.style).lower()
+        assert not str(app.query_one(ChainList).get_row(row_key(stopped))[0]).startswith(ATTENTION)
+        assert "Link 4 of chain sweep[lr=3e-4]: stopped by alice" in diagnosis_text(app)

@@ -15,8 +15,8 @@ import pytest
 from app.model.chain import ChainState
 from app.services import ActionRefused, Services
 from app.slurm.client import SlurmClient
-from app.views.projection import chain_view, needs_attention, with_continuations
-from tests.tui.fake_services import CHECKPOINT_CHAIN, captured_jobs, checkpoint_chain, link_from
+from app.views.projection import chain_view, needs_attention, statuses_from_accounting, with_continuations
+from tests.tui.fake_services import CHECKPOINT_CHAIN, captured_jobs, checkpoint_chain, checkpoint_jobs, link_from
 from widgets.words import continued_words, decision_words, last_link_words, outcome_words, what_to_do
 
 CHAIN_ID = json.loads((CHECKPOINT_CHAIN / "spec.json").read_text())["spec"]["chain_id"]
@@ -121,3 +121,14 @@ def test_the_projection_of_the_captured_chain_matches_what_the_registry_recorded
     assert view.links[-1].continued_because is None and view.state is ChainState.RUNNING
     stopped = replace(status, state=ChainState.STOPPED, reason="out of memory")
     assert chain_view(stopped, {}, read_only=False).needs_attention
+
+
+def test_a_colleagues_chain_rebuilt_from_accounting_shows_its_checkpointed_links_as_continued() -> None:
+    """Read from the captured links' job comments (as for a colleague whose registry is private)."""
+    jobs = checkpoint_jobs()
+    (status,) = statuses_from_accounting(list(jobs.values()))
+    view = chain_view(status, {}, read_only=True)
+    assert view.chain_id == CHAIN_ID and view.owner == "alice" and view.state is ChainState.DONE
+    assert [link.continued_because for link in view.links] == ["checkpointed (exit 75)"] * 3 + [None]
+    assert continued_words(view.links[1]) == "checkpointed (exit 75) → continued as job 1523"
+    assert decision_words(view.links[-1].decision) == "finished"
