@@ -256,11 +256,11 @@ def drive(action: str, chain_id: str) -> dict[str, Any]:
             keys = {"signal": ("s", "down", "enter"), "cancel": ("c", "y"), "reinit": ("i", "y"), "resubmit": ("r",),
                     "reinit-workflow": ("i",)}  # fmt: skip
             await pilot.press(*keys[action])
-            if action == "reinit-workflow":  # the plan is read in a thread before the dialog opens
-                opened_by = time.monotonic() + 30
+            if action in ("reinit-workflow", "resubmit"):  # the plan (the suggested options) is read in a
+                opened_by = time.monotonic() + 30  # thread before the dialog opens
                 while not app.screen.is_modal and time.monotonic() < opened_by:
                     await pilot.pause(0.1)
-                await pilot.press("y")
+                await pilot.press("y" if action == "reinit-workflow" else "enter")
             if action == "signal":
                 await pilot.click("#ok")
                 await pilot.press("y")
