@@ -1,7 +1,8 @@
 """The Chains pane: one row per chain (grouped by workflow), filterable; keeps the cursor on its chain.
 
-The Name and State columns share what the pane's width leaves after Attempt, Run time and Left,
-so every column stays on screen at any width (a long name or reason is cut with `…`; the
+The Name and State columns share what the pane's width leaves after Attempt, Run time, Left and
+(when a chain reports its progress) Progress, a bar with its percent and finish time, so every
+column stays on screen at any width (a long name or reason is cut with `…`; the
 summary and the Diagnosis pane show it in full). A chain that needs a person is marked `!`.
 Refreshes touch only the cells that changed when the rows stay the same, so a poll over a
 thousand chains does not rebuild the table.
@@ -10,6 +11,7 @@ thousand chains does not rebuild the table.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import ClassVar
 
 from rich.style import Style
@@ -18,6 +20,7 @@ from textual import events
 from textual.binding import BindingType
 from textual.widgets import DataTable
 
+from app.pictures.bars import progress_cell
 from app.views import ChainView
 from widgets.link_table import VIM_KEYS
 from widgets.styling import chain_state_text, duration_text, plain, tone_style
@@ -27,13 +30,14 @@ GROUP_PREFIX = "workflow:"
 ATTENTION = "!"
 OWNER_COLUMN = "Owner"
 # (label, cell) of the columns after Name and State, which keep their width; a column for more
-# facts (e.g. progress) is one more entry here.
-FIXED_COLUMNS: tuple[tuple[str, Callable[[ChainView], Text]], ...] = (
-    ("Attempt", lambda c: plain(attempt_text(c))),
-    ("Run time", lambda c: duration_text(c.total_run_time)),
-    ("Left", lambda c: duration_text(c.time_left)),
+# facts is one more entry here. The cell gets the chain and the time of the data.
+Cell = Callable[[ChainView, datetime], Text]
+FIXED_COLUMNS: tuple[tuple[str, Cell], ...] = (
+    ("Attempt", lambda c, now: plain(attempt_text(c))),
+    ("Run time", lambda c, now: duration_text(c.total_run_time)),
+    ("Left", lambda c, now: duration_text(c.time_left)),
 )
-COLUMNS = ("Name", "State", *(label for label, _cell in FIXED_COLUMNS))
+PROGRESS_COLUMN: tuple[str, Cell] = ("Progress", lambda c, now: progress_cell(c.progress, now, bar_width=6))
 OWNER_WIDTH = 12
 MIN_NAME, MIN_STATE = 8, 10
 CELL_PADDING = 2  # DataTable's cell padding, both sides
@@ -87,9 +91,11 @@ class ChainList(DataTable[Text]):
         self._cells: dict[str, tuple[Text, ...]] = {}
         self._order: list[str] = []
         self._with_owner: bool | None = None
+        self._with_progress = False  # a Progress column: some chain reports its progress
+        self._now = datetime.now()  # the time of the data shown (finish times are printed against it)
         self._widths = (24, 24)  # Name, State: set from the pane's width (`_fit`)
         self._measured: tuple[tuple[ChainView, ...], bool | None, tuple[int, int, int]] | None = None
-        self._cell_cache: dict[tuple[str, str, bool | None], tuple[ChainView, tuple[Text, ...]]] = {}
+        self._cell_cache: dict[tuple[str, str, bool | None, bool], tuple[ChainView, tuple[Text, ...]]] = {}
 
     def on_mount(self) -> None:
         self.watch(self.app, "theme", self._theme_changed, init=False)
@@ -134,18 +140,27 @@ class ChainList(DataTable[Text]):
         self.filter_text = text.strip()
         self._render_rows(force=False)
 
-    def show_chains(self, chains: Sequence[ChainView], with_owner: bool) -> None:
+    def show_chains(self, chains: Sequence[ChainView], with_owner: bool, now: datetime | None = None) -> None:
         self._chains = tuple(chains)
+        self._now = now or self._now
         self._by_id = {c.chain_id: c for c in self._chains}
         self._by_key = {row_key(c): c for c in self._chains}
-        if with_owner != self._with_owner:
-            self._with_owner = with_owner
-            self.clear(columns=True)
-            self._order, self._cells = [], {}
-            for label in (*((OWNER_COLUMN,) if with_owner else ()), *COLUMNS):
-                self.add_column(label, key=label)
+        with_progress = any(c.progress is not None for c in self._chains)
+        if (with_owner, with_progress) != (self._with_owner, self._with_progress):
+            self._with_owner, self._with_progress = with_owner, with_progress
+            self._add_columns()
         if not self._fit():
             self._render_rows(force=False)
+
+    def _columns(self) -> tuple[tuple[str, Cell], ...]:
+        return (*FIXED_COLUMNS, *((PROGRESS_COLUMN,) if self._with_progress else ()))
+
+    def _add_columns(self) -> None:
+        self.clear(columns=True)
+        self._order, self._cells = [], {}
+        labels = ("Name", "State", *(label for label, _cell in self._columns()))
+        for label in (*((OWNER_COLUMN,) if self._with_owner else ()), *labels):
+            self.add_column(label, key=label)
 
     def _measures(self) -> tuple[int, int, int]:
         """(fixed columns' width, longest name, longest state) of the chains shown, computed once per refresh."""
@@ -157,7 +172,8 @@ class ChainList(DataTable[Text]):
     def _fixed_width(self) -> int:
         """Columns taken by the columns that keep their width (Owner, Attempt, Run time, Left), padding included."""
         fixed = sum(
-            max([len(label), *(cell(c).cell_len for c in self._chains)]) + CELL_PADDING for label, cell in FIXED_COLUMNS
+            max([len(label), *(cell(c, self._now).cell_len for c in self._chains)]) + CELL_PADDING
+            for label, cell in self._columns()
         )
         if self._with_owner:
             fixed += max([len(OWNER_COLUMN), *(min(OWNER_WIDTH, len(c.owner)) for c in self._chains)]) + CELL_PADDING
@@ -196,10 +212,10 @@ class ChainList(DataTable[Text]):
         if not force and order == self._order:
             self._update_changed(rows)
             return
-        self.clear(columns=force)
         if force:
-            for label in (*((OWNER_COLUMN,) if self._with_owner else ()), *COLUMNS):
-                self.add_column(label, key=label)
+            self._add_columns()
+        else:
+            self.clear()
         self._order = order
         self._cells = dict(rows)
         for key, cells in rows:
@@ -237,7 +253,7 @@ class ChainList(DataTable[Text]):
 
     def _cached_cells(self, chain: ChainView, indent: str) -> tuple[Text, ...]:
         """Cells of an unchanged chain are reused: a poll over 1,000 chains rebuilds only what changed."""
-        key = (row_key(chain), indent, self._with_owner)
+        key = (row_key(chain), indent, self._with_owner, self._with_progress)
         cached = self._cell_cache.get(key)
         if cached is not None and cached[0] == chain:
             return cached[1]
@@ -252,7 +268,7 @@ class ChainList(DataTable[Text]):
         name.append_text(literal(indent + chain.name, width=name_width - 2))
         state = chain_state_text(self.app, chain.state, chain.reason)
         state.truncate(state_width, overflow="ellipsis")
-        cells = (name, state, *(cell(chain) for _label, cell in FIXED_COLUMNS))
+        cells = (name, state, *(cell(chain, self._now) for _label, cell in self._columns()))
         return (plain(chain.owner, width=OWNER_WIDTH), *cells) if self._with_owner else cells
 
     def _group_cells(self, workflow: str, members: list[ChainView], older: int) -> tuple[Text, ...]:
@@ -260,6 +276,6 @@ class ChainList(DataTable[Text]):
         name_width, state_width = self._widths
         head = literal(f"▾ {workflow}", Style(bold=True), width=name_width)
         summary = f"{done}/{len(members)} finished" + (f" (+{older} older)" if older else "")
-        blanks = tuple(Text() for _ in FIXED_COLUMNS)
+        blanks = tuple(Text() for _ in self._columns())
         cells = (head, literal(summary, Style(dim=True), width=state_width), *blanks)
         return (Text(), *cells) if self._with_owner else cells

@@ -1,11 +1,11 @@
-"""The dashboard body: the chain summary and the Chains, Submission chain, Steps, Diagnosis and Log
-panes, how they are laid out for the terminal's size, and the selection.
+"""The dashboard body: the chain summary and the Chains, Economics, Submission chain, Steps,
+Diagnosis and Log panes, how they are laid out for the terminal's size, and the selection.
 
-Layout: at 120 columns and more every pane is on screen (the Steps and Diagnosis panes side by
-side from 200 columns, stacked below that); narrower, the summary stays on top and the panes
-become tabs, one shown at a time. In both, Tab / shift+Tab go from pane to pane (a tab is shown
-when its pane is reached), Enter drills in (chain -> its links -> the link's diagnosis) and
-escape goes back to the chains.
+Layout: at 120 columns and more every pane is on screen (the Economics pane under the chains, the
+Steps and Diagnosis panes side by side from 200 columns, stacked below that); narrower, the
+summary stays on top and the panes become tabs, one shown at a time. In both, Tab / shift+Tab go
+from pane to pane (a tab is shown when its pane is reached), Enter drills in (chain -> its links
+-> the link's diagnosis) and escape goes back to the chains.
 
 It receives data only as `SnapshotArrived` messages from the app's poller, keeps the selected
 chain and link across refreshes, and tells the app (`FocusChanged`) which link is selected so the
@@ -21,7 +21,7 @@ from typing import ClassVar
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import DataTable, Input, Tab, Tabs
 
@@ -29,17 +29,21 @@ from app.model.chain import ChainState
 from app.views import ChainView, DashboardSnapshot, DiagnosisResult, LinkView
 from widgets.chain_list import ChainList
 from widgets.diagnosis_view import DiagnosisView, LinkContext
+from widgets.economics_view import EconomicsView
 from widgets.link_table import LinkTable
 from widgets.log_tail import LogTail
 from widgets.messages import FocusChanged, SnapshotArrived
-from widgets.step_table import StepTable
+from widgets.step_table import StepTable, usage_text
 from widgets.summary import ChainSummary
-from widgets.text import set_title, title_text
+from widgets.text import set_subtitle, set_title, title_text
 
 NARROW_BELOW = 120  # columns: tabs below, every pane on screen from here
 SIDE_BY_SIDE_FROM = 200  # columns: Steps and Diagnosis side by side
-PANES = ("chains", "links", "steps", "diagnosis", "log")
-PANE_LABELS = {"chains": "Chains", "links": "Links", "steps": "Steps", "diagnosis": "Diagnosis", "log": "Log"}
+PANES = ("chains", "links", "steps", "diagnosis", "economics", "log")
+PANE_LABELS = {
+    "chains": "Chains", "links": "Links", "steps": "Steps", "diagnosis": "Diagnosis", "economics": "Economics",
+    "log": "Log",
+}  # fmt: skip
 DIAGNOSES_KEPT = 256
 MIN_CHAINS_WIDTH = 48
 MAX_CHAINS_SHARE = 0.58  # of the width, side by side: at 160 columns a 40-character state and Run time/Left fit
@@ -72,6 +76,8 @@ class Dashboard(Widget):
         self.filter_box = Input(placeholder="filter: name, id, state, owner, workflow", id="filter")
         self.chain_list = ChainList(id="chains")
         self.chains_pane = Vertical(self.filter_box, self.chain_list, id="chains-pane", classes="pane")
+        self.economics_view = EconomicsView(id="economics")
+        self.economics_pane = VerticalScroll(self.economics_view, id="economics-pane", classes="pane")
         self.link_table = LinkTable(id="links")
         self.step_table = StepTable(id="steps")
         self.diagnosis_view = DiagnosisView(id="diagnosis")
@@ -82,7 +88,9 @@ class Dashboard(Widget):
         yield self.summary
         yield self.tabs
         with Horizontal(id="main"):
-            yield self.chains_pane
+            with Vertical(id="left"):
+                yield self.chains_pane
+                yield self.economics_pane
             with Vertical(id="detail"):
                 yield self.link_table
                 with Horizontal(id="lower"):
@@ -92,6 +100,7 @@ class Dashboard(Widget):
 
     def on_mount(self) -> None:
         set_title(self.chains_pane, "Chains")
+        set_title(self.economics_pane, "Economics")
         set_title(self.link_table, "Submission chain")
         set_title(self.step_table, "Steps")
         set_title(self.diagnosis_view, "Diagnosis")
@@ -107,7 +116,7 @@ class Dashboard(Widget):
 
     def _size_chains_pane(self) -> None:
         """Side by side, the Chains pane gets what its columns need (at most 58 %); the detail the rest."""
-        pane = self.chains_pane
+        pane = self.query_one("#left") if self.is_mounted else self.chains_pane
         if self.narrow or not self.size.width:
             pane.styles.width = None  # the stylesheet's: the whole width
             return
@@ -129,7 +138,7 @@ class Dashboard(Widget):
             if len(self._diagnoses) >= DIAGNOSES_KEPT:
                 self._diagnoses.pop(next(iter(self._diagnoses)))
             self._diagnoses[focus.job_id] = focus.diagnosis
-        self.chain_list.show_chains(snapshot.chains, with_owner=snapshot.viewed_user is None)
+        self.chain_list.show_chains(snapshot.chains, with_owner=snapshot.viewed_user is None, now=snapshot.taken_at)
         self._size_chains_pane()
         self._title_chains()
         self._show_selection()
@@ -198,12 +207,17 @@ class Dashboard(Widget):
         steps = self.step_table
         diagnosis = self.diagnosis_view
         context = LinkContext(chain, link) if chain is not None and link is not None else None
-        if job_id is not None and focus is not None and focus.job_id == job_id:
+        selected_focus = focus if job_id is not None and focus is not None and focus.job_id == job_id else None
+        if snapshot is not None:
+            self.economics_view.show(chain, selected_focus, snapshot.taken_at)
+        if selected_focus is not None and focus is not None:
             steps.show_job(focus)
+            set_subtitle(steps, usage_text(focus.usage, self.app))
             set_title(steps, title_text(f"Steps of job {job_id}"))
             diagnosis.show(focus.diagnosis, waiting_for=None if focus.diagnosis else job_id, context=context)
         else:
             steps.show_job(None)
+            set_subtitle(steps, "")
             set_title(steps, title_text(f"Steps of job {job_id}" if job_id else "Steps"))
             workflow = self.chain_list.selected_workflow() if chain is None else None
             if workflow is not None:
@@ -214,7 +228,8 @@ class Dashboard(Widget):
             self.summary.show_workflow(*workflow_heading)
         else:
             newest = chain.links[-1].job_id if chain is not None and chain.links else None
-            self.summary.show(chain, self.diagnosis_of(newest), chain is not None and self.may_act(chain))
+            now = snapshot.taken_at if snapshot is not None else None
+            self.summary.show(chain, self.diagnosis_of(newest), chain is not None and self.may_act(chain), now)
         self._follow_log_if_shown()
         wanted = (chain.chain_id if chain else None, job_id)
         if wanted != self._focus:
@@ -229,7 +244,7 @@ class Dashboard(Widget):
     def pane_widget(self, pane: str) -> Widget:
         return {
             "chains": self.chain_list, "links": self.link_table, "steps": self.step_table,
-            "diagnosis": self.diagnosis_view, "log": self.log_tail,
+            "diagnosis": self.diagnosis_view, "economics": self.economics_pane, "log": self.log_tail,
         }[pane]  # fmt: skip
 
     def _reachable(self) -> list[str]:

@@ -38,4 +38,6 @@ class EconomicsView(Static):
         picture = chain_picture(chain, now, self.content_size.width or 80, memory)
         if problem is not None and memory is None:
             picture.renderables.append(Text(f"live memory: {problem}", style=Style(dim=True)))
+        if not picture.renderables:
+            picture.renderables.append(Text("nothing measured for this chain yet", style=Style(dim=True)))
         self.update(picture)

@@ -1,13 +1,18 @@
-"""The Steps pane: sacct's step table of the selected link, with MaxRSS against the memory request."""
+"""The Steps pane: sacct's step table of the selected link, with MaxRSS against the memory request;
+its subtitle holds the job's CPU and memory efficiency, in the warning colour when under 50 % (waste:
+the Economics pane has the fix)."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
 from rich.text import Text
+from textual.app import App
 from textual.binding import BindingType
 from textual.widgets import DataTable
 
+from app.model.economics import WASTE_BELOW
+from app.model.usage import JobUsage
 from app.views import FocusView, StepView
 from widgets.link_table import VIM_KEYS
 from widgets.styling import duration_text, plain, state_text, tone_style
@@ -64,3 +69,26 @@ class StepTable(DataTable[Text]):
         if percent >= NEAR_LIMIT_PERCENT:
             return Text(f"{percent} %", style=tone_style(self.app, "warning", bold=True))
         return Text(f"{percent} %")
+
+
+def usage_text(usage: JobUsage | None, app: App[object]) -> Text:
+    """`CPU 12 % · memory 34 % of 1G per node · 2 GPUs 80 %`; a share under 50 % in the warning colour."""
+    text = Text()
+    if usage is None:
+        return text
+
+    def share(label: str, percent: float | None, after: str = "") -> None:
+        if percent is None:
+            return
+        if text:
+            text.append(" · ")
+        waste = percent < WASTE_BELOW
+        text.append(f"{label} {percent:g} %", style=tone_style(app, "warning", bold=True) if waste else "")
+        text.append(after)
+
+    per_node = usage.request.per_node
+    share("CPU", usage.cpu_efficiency)
+    share("memory", usage.mem_efficiency, f" of {per_node} per node" if per_node else "")
+    if usage.gpus:
+        share(f"{usage.gpus} GPU{'s' if usage.gpus > 1 else ''}", usage.gpu_utilization)
+    return text

@@ -66,3 +66,8 @@ def shown_title(widget: Widget) -> str:
     """The border title as plain text (what a person reads)."""
     text = _titles.get(widget)
     return text.plain if text is not None else str(widget.border_title or "")
+
+
+def shown_subtitle(widget: Widget) -> Text:
+    """The border subtitle as set (its plain text and styles)."""
+    return _subtitles.get(widget) or Text(str(widget.border_subtitle or ""))

@@ -26,10 +26,13 @@ from tests.tui.fake_services import (
     sample_chains,
 )
 from tests.tui.helpers import drawn, make_app, screen_text, settled, wait_for
+from tests.unit.test_report import NOW as REPORT_NOW
+from tests.unit.test_report import chain_id as report_chain_id
+from tests.unit.test_report import services_with_captured_chain
 from widgets.chain_list import ATTENTION, ChainList, row_key
 from widgets.dialogs import ConfirmScreen, ResubmitScreen, SignalScreen, ViewScreen
 from widgets.link_table import LinkTable
-from widgets.text import shown_title
+from widgets.text import shown_subtitle, shown_title
 
 JOBS = captured_jobs()
 RUNNING, OOM, TIMEOUT = JOBS["lrcap-running"].job_id, JOBS["lrx-oom"].job_id, JOBS["lrx-timeout"].job_id
@@ -162,7 +165,7 @@ async def test_narrow_screens_make_the_panes_tabs_and_tab_reaches_every_one(fake
             dashboard = app.dashboard
             assert dashboard.narrow and dashboard.tabs.display
             seen = []
-            for _ in range(5):
+            for _ in range(6):
                 await pilot.press("tab")
                 await drawn(pilot)
                 pane = dashboard.pane
@@ -170,7 +173,7 @@ async def test_narrow_screens_make_the_panes_tabs_and_tab_reaches_every_one(fake
                 assert widget.has_focus and widget.region.height > 2, (size, pane)
                 assert dashboard.tabs.active == f"tab-{pane}"
                 seen.append(pane)
-            assert seen == ["links", "steps", "diagnosis", "log", "chains"], size
+            assert seen == ["links", "steps", "diagnosis", "economics", "log", "chains"], size
             await pilot.press("shift+tab")
             assert dashboard.pane == "log"
             await pilot.press("escape")
@@ -459,3 +462,26 @@ async def test_a_chain_its_owner_stopped_is_not_shown_as_a_failure(tmp_path: Pat
         assert app.theme_variables["text-error"].lower() not in str(state.style).lower()
         assert not str(app.query_one(ChainList).get_row(row_key(stopped))[0]).startswith(ATTENTION)
         assert "Link 4 of chain sweep[lr=3e-4]: stopped by alice" in diagnosis_text(app)
+
+
+# -- 12.6: progress, economics and efficiencies in the dashboard ---------------------------------------
+async def test_progress_in_the_chain_list_economics_pane_and_efficiencies_of_the_steps(tmp_path: Path) -> None:
+    """The real chain of tests/captures/chain_report (branch econ's capture), projected by the service layer."""
+    services, _ = services_with_captured_chain(tmp_path)
+    econ = services.report(report_chain_id(), now=REPORT_NOW).chain
+    fake = FakeServices(chains=(econ, *sample_chains()))
+    app = make_app(fake, show_log=False)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settled(pilot, fake)
+        chains = app.query_one(ChainList)
+        assert "Progress" in [str(c.label) for c in chains.columns.values()]
+        assert "100%" in str(chains.get_row(row_key(econ))[-1])
+        text = " ".join(screen_text(app).split())
+        assert "4 links, ran 1:44" in text and "CPU eff" in text and "Peak mem" in text, "totals and sparklines"
+        assert "#4 1814" in text and "running" in text, "the timeline"
+        await select(pilot, app, "preprocess")
+        await settled(pilot, fake, focus_job=OOM)
+        shown = shown_subtitle(app.dashboard.step_table)
+        assert shown.plain == "memory 0 % of 256M per node", "the job's efficiency (no CPU time recorded: none)"
+        warning = app.theme_variables["text-warning"].lower()
+        assert any(warning in str(span.style).lower() for span in shown.spans), "waste in the warning colour"

@@ -20,6 +20,9 @@ from tests.tui.fake_services import (
     sample_chains,
 )
 from tests.tui.helpers import drawn, make_app, settled, wait_for
+from tests.unit.test_report import NOW as REPORT_NOW
+from tests.unit.test_report import chain_id as report_chain_id
+from tests.unit.test_report import services_with_captured_chain
 from widgets.chain_list import row_key
 from widgets.diagnosis_view import DiagnosisView
 from widgets.status_line import StatusLine
@@ -186,3 +189,17 @@ def test_layout_220x60_a_checkpointed_link_and_its_chain(
         await _log_has(pilot, "caught SIGTERM: checkpoint saved at step 78")
 
     assert snap_compare(make_app(fake, show_log=None), terminal_size=(220, 60), run_before=ready)
+
+
+def test_economics_of_a_chain_in_the_dashboard_160x48(snap_compare: Snap, snapshot_logs: Path, tmp_path: Path) -> None:
+    """12.6: the progress column, and the Economics pane (totals, sparklines, timeline, waste with its fix)
+    of the real chain branch econ captured (tests/captures/chain_report)."""
+    services, _ = services_with_captured_chain(tmp_path)
+    econ = services.report(report_chain_id(), now=REPORT_NOW).chain
+    fake = FakeServices(chains=(econ, *sample_chains(log_dir=snapshot_logs)))
+
+    async def ready(pilot: Pilot[None]) -> None:
+        await settled(pilot, fake)
+        await drawn(pilot)
+
+    assert snap_compare(make_app(fake, show_log=False), terminal_size=(160, 48), run_before=ready)
