@@ -48,7 +48,7 @@ def assert_steps_continuous(log: str, total: int) -> None:
 def test_checkpointing_job_completes_over_several_links(
     chain_dir: Path, exit_on_term: int, extra: list[str], time: str, total: int, step: str
 ) -> None:
-    job = copy_job(chain_dir, "checkpoint_job.py", "alice")
+    job = copy_job(chain_dir, "checkpoint_job.sh", "alice")
     log = chain_dir / "run.log"
     chain_id, first_job = submit(
         "alice", chain_dir, *extra, f"--time={time}", "--signal=B:TERM@30", "-o", str(log),
@@ -71,7 +71,8 @@ def test_checkpointing_job_completes_over_several_links(
     assert_steps_continuous(text, total)
     headers = log_headers(text)
     ids = submitted_ids(chain_dir, chain_id)
-    assert len(ids) >= 3 and len(chain["links"]) == len(ids)
+    # Two links at least: Slurm sends the warning at its 30-s check, or, for a link still starting then, at the next.
+    assert len(ids) >= 2 and len(chain["links"]) == len(ids)
     assert [h["job"] for h in headers] == ids, "every link wrote to the one appended log"
     assert [h["attempt"] for h in headers] == [str(i) for i in range(1, len(ids) + 1)]
     assert all(h["chain"] == chain_id for h in headers)

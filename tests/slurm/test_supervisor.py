@@ -61,7 +61,7 @@ def link_running(chain_id: str) -> bool:
 
 
 def test_preempted_link_is_resubmitted(chain_dir: Path, bob_dir: Path) -> None:
-    job = copy_job(chain_dir, "checkpoint_job.py", "alice")
+    job = copy_job(chain_dir, "checkpoint_job.sh", "alice")
     with lr2_exclusive():
         chain_id, _ = submit(
             "alice", chain_dir, "--min-link-seconds", "0", "-p", "preemptible", "-c", "8", "--time=2",
@@ -84,7 +84,7 @@ def test_preempted_link_is_resubmitted(chain_dir: Path, bob_dir: Path) -> None:
 
 
 def test_node_failure_link_is_resubmitted(chain_dir: Path) -> None:
-    job = copy_job(chain_dir, "checkpoint_job.py", "alice")
+    job = copy_job(chain_dir, "checkpoint_job.sh", "alice")
     with lr2_exclusive():
         chain_id, _ = submit(
             "alice", chain_dir, "--min-link-seconds", "0", "-p", "preemptible", "--no-requeue", "--time=2",
@@ -160,7 +160,7 @@ def start_supervisor(directory: Path, env: dict[str, str]) -> subprocess.Popen[b
 
 
 def test_chaos_supervisor_killed_at_random_moments(chain_dir: Path) -> None:
-    job = copy_job(chain_dir, "checkpoint_job.py", "alice")
+    job = copy_job(chain_dir, "checkpoint_job.sh", "alice")
     log = chain_dir / "run.log"
     total = 150
     chain_id, _ = submit(
