@@ -1,17 +1,32 @@
 #!/usr/bin/python3
 """ml_pipeline step 2: gradient descent, one step a second, checkpointed so it survives time-outs.
 
-On SIGTERM (Slurm's warning signal, --signal=B:TERM@30) it saves its checkpoint and exits 75,
+On SIGTERM (Slurm's warning signal, --signal=B:TERM@20) it saves its checkpoint and exits 75,
 which longrun reads as "checkpointed, continue": the next Slurm job resumes from the checkpoint.
 Exit 0 means "finished". The checkpoint is written atomically (tmp file + rename) after every step.
+
+Slurm may send the signal at any moment (up to 60 s before the time --signal asks for): the handler
+is set first, before the imports, and only takes note; the loop looks between steps, so a checkpoint
+always holds whole steps and is never written by two hands at once.
 """
 
-import argparse
-import json
-import os
 import signal
-import sys
-import time
+
+stop_requested = False
+
+
+def on_term(signum: int, _frame: object) -> None:
+    global stop_requested
+    stop_requested = True
+
+
+signal.signal(signal.SIGTERM, on_term)
+
+import argparse  # noqa: E402  (after the handler: the signal may come while Python starts)
+import json  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
 
 CONTINUE = 75  # EX_TEMPFAIL: longrun's "checkpointed, continue"
 
@@ -46,16 +61,7 @@ def main() -> None:
         print(f"train: resuming at step {state['step']}", flush=True)
     state["links"] += 1
     attempt = os.environ.get("LONGRUN_ATTEMPT", "?")
-
-    def on_term(signum: int, _frame: object) -> None:
-        save(checkpoint, state)
-        print(
-            f"train: SIGTERM at step {state['step']} (attempt {attempt}): checkpoint saved, exit {CONTINUE}", flush=True
-        )
-        sys.exit(CONTINUE)
-
-    signal.signal(signal.SIGTERM, on_term)
-    while state["step"] < args.steps:
+    while state["step"] < args.steps and not stop_requested:
         grad_w = grad_b = 0.0
         for x, y in data:
             err = state["w"] * x + state["b"] - y
@@ -66,6 +72,12 @@ def main() -> None:
         state["step"] += 1
         save(checkpoint, state)
         time.sleep(1)
+    if state["step"] < args.steps:
+        save(checkpoint, state)
+        print(
+            f"train: SIGTERM at step {state['step']} (attempt {attempt}): checkpoint saved, exit {CONTINUE}", flush=True
+        )
+        sys.exit(CONTINUE)
     save(
         os.path.join(out, "model.json"),
         {"w": state["w"], "b": state["b"], "steps": state["step"], "links": state["links"]},

@@ -19,9 +19,11 @@ from tests.captures.endings.scenarios import (
     TIMED,
     controller_forgot,
     explain,
+    explain_each,
     preempt_and_fail_lr2,
     submit_all,
     wait_ended,
+    wait_ended_in_controller,
     wait_running,
 )
 from tests.conftest import make_user_dir, run_as, wait_until
@@ -52,19 +54,18 @@ def test_quick_endings_are_explained_with_their_fixes(alice_dir: Path) -> None:
     jobs = sub.jobs
 
     # While the controller still holds them (MinJobAge=30 s), scontrol's exact exit code decides:
-    # explain these first, as soon as they end.
-    wait_ended([jobs["exit137"], jobs["exit152"], jobs["no_output"]], 60)
-    held_137 = explain("alice", jobs["exit137"])
-    held_152 = explain("alice", jobs["exit152"])
-    held_out = explain("alice", jobs["no_output"])
+    # explain these first, at once, as soon as the controller says they ended.
+    held = [jobs["exit137"], jobs["exit152"], jobs["no_output"]]
+    wait_ended_in_controller(held, 300)
+    held_137, held_152, held_out = explain_each("alice", held)
     assert held_137["controller_exit_code"] == "137:0" and held_137["exit_code"] == "9:0"
     assert kind(held_137) == "exit_signal"
     assert held_137["diagnosis"]["exit_codes"] == [137] and held_137["diagnosis"]["signal"] == "SIGKILL"
     assert held_152["controller_exit_code"] == "152:0" and held_152["exit_code"] == "24:0"
     assert kind(held_152) == "exit_signal" and held_152["diagnosis"]["signal"] == "SIGXCPU"
     assert kind(held_out) == "output_not_creatable"
-    # The open fails at once; a busy node may still account one second of it.
-    assert held_out["exit_code"] == "0:53" and held_out["elapsed"] in ("00:00:00", "00:00:01")
+    # The open fails at once (a loaded node may account a few seconds of it: no exact figure).
+    assert held_out["exit_code"] == "0:53" and held_out["elapsed"].startswith("00:00:")
     stdout_evidence = {"source": "scontrol", "item": "StdOut", "value": "/nonexistent/longrun-dir/x.out"}
     assert stdout_evidence in held_out["diagnosis"]["evidence"]
 
@@ -75,7 +76,7 @@ def test_quick_endings_are_explained_with_their_fixes(alice_dir: Path) -> None:
     assert kind(explain("bob", jobs["cancelled"])) == "running"
     run_as("alice", ["scancel", jobs["cancelled"]], check=True)
 
-    wait_ended(list(jobs.values()), 90)
+    wait_ended(list(jobs.values()), 300)
 
     oom = explain("alice", jobs["oom"])
     assert oom["state"] == "OUT_OF_MEMORY" and oom["exit_code"] == "0:125"
@@ -115,7 +116,7 @@ def test_quick_endings_are_explained_with_their_fixes(alice_dir: Path) -> None:
     assert kind(explain("alice", jobs["completed"])) == "completed"
 
     # Once the controller forgets them only sacct's N-128 is left: say "N or 128+N", do not guess.
-    wait_until(lambda: controller_forgot(jobs["exit137"]) and controller_forgot(jobs["exit152"]), 150, 2,
+    wait_until(lambda: controller_forgot(jobs["exit137"]) and controller_forgot(jobs["exit152"]), 300, 2,
                what="the controller to forget the exit jobs (MinJobAge)")  # fmt: skip
     late_137 = explain("alice", jobs["exit137"])
     late_152 = explain("alice", jobs["exit152"])
@@ -129,7 +130,7 @@ def test_quick_endings_are_explained_with_their_fixes(alice_dir: Path) -> None:
 
 def test_time_limit_endings_with_and_without_a_handler(alice_dir: Path) -> None:
     jobs = submit_all(alice_dir, TIMED).jobs
-    states = wait_ended(list(jobs.values()), 150)
+    states = wait_ended(list(jobs.values()), 300)
     assert states[jobs["timeout"]] == "TIMEOUT"
     assert states[jobs["trap"]] == "COMPLETED"
 
@@ -184,7 +185,7 @@ def test_help_teaches_with_examples() -> None:
 
 def test_human_output_shows_diagnosis_and_step_table(alice_dir: Path) -> None:
     jobs = submit_all(alice_dir, [s for s in QUICK if s.key == "exit127"]).jobs
-    wait_ended(list(jobs.values()), 60)
+    wait_ended(list(jobs.values()), 300)
     proc = run_as("bob", ["longrun", "explain", jobs["exit127"]], env={"COLUMNS": "140"}, check=True)
     out = proc.stdout
     assert "Command not found (exit 127)" in out and "kind: command_not_found" in out

@@ -63,7 +63,7 @@ def test_a_scripts_own_sbatch_output_and_error_are_the_log_everywhere(alice_dir:
     home = alice_dir / "reg"
     try:
         chain_id, job_id = submit("alice", alice_dir, "--max-restarts", "0", "train.sh")
-        wait_ended([job_id], 120)
+        wait_ended([job_id], 300)
         real_out, real_err = f"{out}/train-{job_id}.out", f"{out}/train-{job_id}.err"
         assert Path(real_out).read_text() == "starting step 1\n" and "loss is nan" in Path(real_err).read_text()
         quoted = f"train-{job_id}.err:1: error: loss is nan at step 1"
@@ -94,7 +94,7 @@ def test_a_fifo_or_a_device_as_a_colleagues_log_never_hangs_explain(alice_dir: P
     # Slurm's default name: the same file whether scontrol still tells it or it is guessed later.
     script = write_script(alice_dir, "quick.sh", "#!/bin/bash\necho done\n", owner="alice")
     job_id = run_as("alice", ["sbatch", "--parsable", "-D", str(alice_dir), str(script)], check=True).stdout.strip()
-    wait_ended([job_id], 90)
+    wait_ended([job_id], 300)
     log = alice_dir / f"slurm-{job_id}.out"
     assert log.read_text() == "done\n"
     run_as("alice", ["rm", str(log)], check=True)

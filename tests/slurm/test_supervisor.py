@@ -61,13 +61,13 @@ def link_running(chain_id: str) -> bool:
 
 
 def test_preempted_link_is_resubmitted(chain_dir: Path, bob_dir: Path) -> None:
-    job = copy_job(chain_dir, "checkpoint_job.sh", "alice")
+    job = copy_job(chain_dir, "first_link_waits.sh", "alice")  # however late the preemption comes
     with lr2_exclusive():
         chain_id, _ = submit(
             "alice", chain_dir, "--min-link-seconds", "0", "-p", "preemptible", "-c", "8", "--time=2",
-            "-o", str(chain_dir / "run.log"), str(job), str(chain_dir / "state"), "15", "1", "75",
+            "-o", str(chain_dir / "run.log"), str(job),
         )  # fmt: skip
-        wait_until(lambda: link_running(chain_id), timeout=60, what="first link running on lr2")
+        wait_until(lambda: link_running(chain_id), timeout=300, what="first link running on lr2")
         urgent = run_as(
             "bob", ["sbatch", "--parsable", "-p", "urgent", "-c", "8", "--time=1", "-o", "/dev/null",
                     "--wrap", "sleep 10"], cwd=bob_dir, check=True,
@@ -84,13 +84,13 @@ def test_preempted_link_is_resubmitted(chain_dir: Path, bob_dir: Path) -> None:
 
 
 def test_node_failure_link_is_resubmitted(chain_dir: Path) -> None:
-    job = copy_job(chain_dir, "checkpoint_job.sh", "alice")
+    job = copy_job(chain_dir, "first_link_waits.sh", "alice")  # however late the node goes down
     with lr2_exclusive():
         chain_id, _ = submit(
             "alice", chain_dir, "--min-link-seconds", "0", "-p", "preemptible", "--no-requeue", "--time=2",
-            "-o", str(chain_dir / "run.log"), str(job), str(chain_dir / "state"), "15", "1", "75",
+            "-o", str(chain_dir / "run.log"), str(job),
         )  # fmt: skip
-        wait_until(lambda: link_running(chain_id), timeout=60, what="first link running on lr2")
+        wait_until(lambda: link_running(chain_id), timeout=300, what="first link running on lr2")
         subprocess.run(
             ["scontrol", "update", "nodename=lr2", "state=down", "reason=longrun-node-fail-test"],
             check=True, capture_output=True, timeout=30,
@@ -143,7 +143,9 @@ def test_other_users_are_refused_before_any_slurm_call(chain_dir: Path, bob_dir:
     finally:
         done = longrun("alice", chain_dir, "cancel", chain_id)
     assert done.returncode == 0, done.stderr
-    time.sleep(6)
+    # The supervisor's decision on the cancelled link: a wrong resubmission would come with it.
+    wait_until(lambda: any(e["type"] == "decision" for e in events(chain_dir, chain_id)), timeout=120,
+               what="the supervisor's decision on the cancelled link")  # fmt: skip
     chain = status("alice", chain_dir, chain_id)
     assert chain["state"] == "STOPPED" and chain["reason"] == "cancelled by alice"
     assert submitted_ids(chain_dir, chain_id) == [job_id], "a cancelled chain is never resubmitted"

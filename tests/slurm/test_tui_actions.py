@@ -62,7 +62,7 @@ def drive_as_alice(directory: Path, action: str, chain_id: str) -> dict[str, Any
     """Run the dashboard as alice under Pilot, do `action` on the chain, return what it showed."""
     argv = [str(VENV / "bin" / "python"), "-m", "tests.slurm.test_tui_actions", "drive", action, chain_id]
     proc = run_as("alice", argv, cwd=readable_tests_copy(directory), env={"LONGRUN_HOME": str(directory / "reg")},
-                  timeout=120)  # fmt: skip
+                  timeout=400)  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
 
@@ -105,25 +105,25 @@ def chain_dir() -> Any:
 def test_signal_reaches_the_job_and_cancel_cancels_it(chain_dir: Path) -> None:
     chain_id, job_id = submit_chain(chain_dir, TRAP_JOB, "tui-signal")
     try:
-        wait_until(lambda: job_state(job_id) == "RUNNING", timeout=60, what=f"job {job_id} running")
+        wait_until(lambda: job_state(job_id) == "RUNNING", timeout=300, what=f"job {job_id} running")
         shown = drive_as_alice(chain_dir, "signal", chain_id)
         assert shown["errors"] == [], shown
         assert any(f"sent USR1 to the batch shell of job {job_id}" in m for m in shown["messages"]), shown
-        wait_until(lambda: "got USR1" in (chain_dir / f"{job_id}.out").read_text(), timeout=30, what="USR1 in log")
+        wait_until(lambda: "got USR1" in (chain_dir / f"{job_id}.out").read_text(), timeout=120, what="USR1 in log")
         assert any("got USR1" in line for line in shown["log"]), "the Log pane showed the job's answer"
         assert job_state(job_id) == "RUNNING"
 
         shown = drive_as_alice(chain_dir, "cancel", chain_id)
         assert shown["errors"] == [], shown
         assert any(f"cancelled job {job_id}" in m for m in shown["messages"]), shown
-        wait_until(lambda: job_state(job_id).startswith("CANCELLED"), timeout=60, what=f"job {job_id} cancelled")
+        wait_until(lambda: job_state(job_id).startswith("CANCELLED"), timeout=120, what=f"job {job_id} cancelled")
     finally:
         subprocess.run(["scancel", job_id], capture_output=True, timeout=30)
 
 
 def test_reinit_and_resubmit_start_new_links(chain_dir: Path) -> None:
     chain_id, first = submit_chain(chain_dir, FAIL_JOB, "tui-relink")
-    wait_until(lambda: chain_status(chain_dir, chain_id)["state"] == "STOPPED", timeout=90, interval=2,
+    wait_until(lambda: chain_status(chain_dir, chain_id)["state"] == "STOPPED", timeout=300, interval=2,
                what="the chain stopped by exit 3")  # fmt: skip
 
     shown = drive_as_alice(chain_dir, "reinit", chain_id)
@@ -131,7 +131,7 @@ def test_reinit_and_resubmit_start_new_links(chain_dir: Path) -> None:
     links = chain_status(chain_dir, chain_id)["links"]
     assert len(links) == 2 and links[-1]["job_id"] not in (None, first), links
     assert any(f"as job {links[-1]['job_id']}" in m for m in shown["messages"]), shown
-    wait_until(lambda: chain_status(chain_dir, chain_id)["state"] == "STOPPED", timeout=90, interval=2,
+    wait_until(lambda: chain_status(chain_dir, chain_id)["state"] == "STOPPED", timeout=300, interval=2,
                what="the reinitialized chain stopped again")  # fmt: skip
 
     shown = drive_as_alice(chain_dir, "resubmit", chain_id)
@@ -155,7 +155,7 @@ def test_another_users_view_refuses_every_action_and_the_job_keeps_running(
 
     chain_id, job_id = submit_chain(chain_dir, TRAP_JOB, "tui-readonly")
     try:
-        wait_until(lambda: job_state(job_id) == "RUNNING", timeout=60, what=f"job {job_id} running")
+        wait_until(lambda: job_state(job_id) == "RUNNING", timeout=300, what=f"job {job_id} running")
         colleague_home = chain_dir / ("reg" if source == "registry" else "no-registry-here")
         monkeypatch.setattr(discovery, "default_home", lambda user=None: colleague_home)
         slurm = SlurmClient()
@@ -196,7 +196,7 @@ async def _select(pilot: Any, app: Any, chain_id: str) -> None:
     from widgets.chain_list import ChainList
 
     chains = app.query_one(ChainList)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while chains.chain(chain_id) is None:
         assert time.monotonic() < deadline, f"chain {chain_id} never appeared on the dashboard"
         await pilot.pause(0.2)
@@ -216,7 +216,7 @@ async def _select_workflow(pilot: Any, app: Any, workflow: str) -> None:
     from widgets.chain_list import GROUP_PREFIX, ChainList
 
     chains = app.query_one(ChainList)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120
     while chains.selected_key() is None:
         assert time.monotonic() < deadline, "no chain ever appeared on the dashboard"
         await pilot.pause(0.2)
@@ -257,14 +257,14 @@ def drive(action: str, chain_id: str) -> dict[str, Any]:
                     "reinit-workflow": ("i",)}  # fmt: skip
             await pilot.press(*keys[action])
             if action in ("reinit-workflow", "resubmit"):  # the plan (the suggested options) is read in a
-                opened_by = time.monotonic() + 30  # thread before the dialog opens
+                opened_by = time.monotonic() + 120  # thread before the dialog opens
                 while not app.screen.is_modal and time.monotonic() < opened_by:
                     await pilot.pause(0.1)
                 await pilot.press("y" if action == "reinit-workflow" else "enter")
             if action == "signal":
                 await pilot.click("#ok")
                 await pilot.press("y")
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 120
             while not record["messages"] + record["errors"] and time.monotonic() < deadline:
                 await pilot.pause(0.2)
             if action == "signal":

@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable
 
 from rich.console import Console
+from textual.app import App
+from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
@@ -32,6 +34,29 @@ async def wait_for(pilot: Pilot[None], predicate: Callable[[], object], timeout:
         await asyncio.sleep(0)
 
 
+def polling(app: App[None]) -> bool:
+    """A poll's worker is running (its service call may not have been made yet)."""
+    return any(w.group == "poll" and not w.is_finished for w in app.workers)
+
+
+async def run_from_palette(pilot: Pilot[None], query: str, expected: str) -> None:
+    """Open the palette, type `query`, wait until its search has finished with `expected` as the
+    highlighted hit (hits arrive from a worker, on a loaded machine after any fixed pause), press enter."""
+    app = pilot.app
+    await pilot.press("ctrl+p")
+    await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
+    await pilot.press(*query)
+    palette = app.screen
+
+    def found() -> bool:
+        searching = any(w.group == CommandPalette._GATHER_COMMANDS_GROUP and not w.is_finished for w in app.workers)
+        option = palette.query_one(CommandList).highlighted_option
+        return not searching and option is not None and expected in str(option.prompt)
+
+    await wait_for(pilot, found, what=f"{expected!r} highlighted in the palette")
+    await pilot.press("enter")
+
+
 async def settled(pilot: Pilot[None], services: FakeServices, focus_job: str | None = None) -> None:
     """Wait until a poll for `focus_job` (or any poll) has been shown and no worker is busy."""
     app = pilot.app
@@ -44,7 +69,7 @@ async def settled(pilot: Pilot[None], services: FakeServices, focus_job: str | N
             return False
         if focus_job is not None and (snapshot.focus is None or snapshot.focus.job_id != focus_job):
             return False
-        return not any(w.group == "poll" and not w.is_finished for w in app.workers)
+        return not polling(app)
 
     await wait_for(pilot, done, what=f"a poll with focus {focus_job}")
     await drawn(pilot)

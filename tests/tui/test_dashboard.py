@@ -13,7 +13,7 @@ from textual.widgets import Input, Label, RadioButton, Static
 from app.model.chain import ChainState
 from app.tui import LongrunApp
 from tests.tui.fake_services import FakeServices, captured_jobs, sample_chains
-from tests.tui.helpers import make_app, settled, wait_for
+from tests.tui.helpers import make_app, polling, run_from_palette, settled, wait_for
 from widgets.chain_list import GROUP_PREFIX, ChainList
 from widgets.diagnosis_view import DiagnosisView
 from widgets.dialogs import ConfirmScreen, SignalScreen, ViewScreen
@@ -278,9 +278,10 @@ async def test_polls_pause_while_a_dialog_is_open(fake: FakeServices) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot, fake)
         await pilot.press("c")
-        await pilot.pause(0.3)
+        # a poll already running when the dialog opened may still call the service: let it finish
+        await wait_for(pilot, lambda: app.screen.is_modal and not polling(app), what="the dialog, no poll running")
         calls = len(fake.calls)
-        await pilot.pause(0.5)
+        await pilot.pause(0.5)  # five polling intervals
         assert len(fake.calls) == calls
         await pilot.press("n")
         await wait_for(pilot, lambda: len(fake.calls) > calls, what="polls to resume")
@@ -308,10 +309,7 @@ async def test_help_and_palette(fake: FakeServices) -> None:
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
         assert not app.screen.is_modal
-        await pilot.press("ctrl+p")
-        await pilot.press(*"cancel the")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
+        await run_from_palette(pilot, "cancel the", "Cancel the selected chain")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), what="cancel confirmation from palette")
         await pilot.press("n")
         assert fake.actions() == []

@@ -7,12 +7,12 @@ import io
 from functools import partial
 
 from rich.console import Console
-from textual.command import CommandPalette, DiscoveryHit, Hit
+from textual.command import DiscoveryHit, Hit
 from textual.widgets import Static
 
 from app.tui import LongrunApp, build_parser
 from tests.tui.fake_services import FakeServices
-from tests.tui.helpers import make_app, settled, wait_for
+from tests.tui.helpers import make_app, run_from_palette, settled, wait_for
 from widgets.commands import DashboardCommands
 from widgets.help_screen import HelpScreen
 from widgets.keys import ACTIONS, BINDINGS, CHAIN_ACTIONS, LINK_ACTIONS, key_label
@@ -83,11 +83,7 @@ async def test_refresh_is_reachable_from_the_palette(fake: FakeServices) -> None
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot, fake)
         polls = sum(1 for call in fake.calls if call[0] == "snapshot")
-        await pilot.press("ctrl+p")
-        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), what="the palette")
-        await pilot.press(*"refresh now")
-        await pilot.pause(0.5)
-        await pilot.press("enter")
+        await run_from_palette(pilot, "refresh now", "Refresh now")
         await wait_for(pilot, lambda: sum(1 for call in fake.calls if call[0] == "snapshot") > polls, what="a poll")
 
 

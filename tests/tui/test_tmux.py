@@ -87,7 +87,7 @@ def test_dashboard_shows_a_running_chain_and_quits(session: str) -> None:
         tmux("send-keys", "-t", session, "q")
         wait_until(
             lambda: subprocess.run(["tmux", "has-session", "-t", session], capture_output=True, timeout=15).returncode,
-            timeout=15, interval=0.5, what="the dashboard to quit on q",
+            timeout=60, interval=0.5, what="the dashboard to quit on q",
         )  # fmt: skip
     finally:
         run_as("alice", ["longrun", "cancel", chain_id], cwd=workdir, env={**env, "LONGRUN_NO_AUTOSTART": "1"})
@@ -123,14 +123,14 @@ exec {shutil.which("sacct")} "$@"
         wait_until(lambda: job_id in screen(session) and "data " in screen(session), timeout=120, interval=0.5,
                    what="live data on the dashboard")  # fmt: skip
         down.touch()
-        text = wait_until(lambda: (text := screen(session)) and "stale since" in text and text, timeout=30,
+        text = wait_until(lambda: (text := screen(session)) and "stale since" in text and text, timeout=60,
                           interval=0.5, what="the stale notice")  # fmt: skip
         assert isinstance(text, str)
         assert "Connection refused" in text
         assert tag in text and job_id in text, "the last good data stays on screen"
         assert "Traceback" not in text
         down.unlink()
-        wait_until(lambda: "stale since" not in screen(session), timeout=30, interval=0.5, what="fresh data again")
+        wait_until(lambda: "stale since" not in screen(session), timeout=60, interval=0.5, what="fresh data again")
     finally:
         run_as("alice", ["longrun", "cancel", chain_id], cwd=workdir, env=env)
         subprocess.run(["scancel", job_id], capture_output=True, timeout=30)
@@ -147,7 +147,7 @@ def test_closing_the_terminal_ends_the_dashboard(session: str) -> None:
     dashboards = [p for p in processes_with(SESSION_VAR, session) if b"longrun-tui" in _cmdline(p)]
     assert dashboards, "the dashboard process is found by its environment"
     tmux("kill-session", "-t", session)
-    wait_until(lambda: not any(Path(f"/proc/{p}").exists() for p in dashboards), timeout=20, interval=0.5,
+    wait_until(lambda: not any(Path(f"/proc/{p}").exists() for p in dashboards), timeout=60, interval=0.5,
                what="the dashboard to leave its closed terminal")  # fmt: skip
 
 

@@ -62,10 +62,10 @@ def test_dry_run_shows_options_and_submits_nothing(capsys: pytest.CaptureFixture
     assert list(chains) == ["preprocess", "train_model", "evaluate"]
     train = chains["train_model"]
     assert train["depends_on"] == ["preprocess"]
-    assert "--signal=B:TERM@30" in train["sbatch_options"]
+    assert "--signal=B:TERM@20" in train["sbatch_options"]
     assert "--time=1" in train["sbatch_options"]
     assert f"--output={tmp_path}/logs/%x-%j.out" in train["sbatch_options"]
-    assert train["policy"]["max_restarts"] is None and train["policy"]["min_link_seconds"] == 10
+    assert train["policy"]["max_restarts"] is None and train["policy"]["min_link_seconds"] == 13  # (60 - 20) // 3
     pre = chains["preprocess"]
     assert pre["policy"]["max_restarts"] == 0  # supports_termination: false -> a TIMEOUT stops it
     assert not any(o.startswith("--signal") for o in pre["sbatch_options"])

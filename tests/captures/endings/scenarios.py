@@ -12,6 +12,7 @@ import json
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,7 +120,19 @@ def wait_ended(job_ids: Sequence[str], timeout: float) -> dict[str, str]:
     return result
 
 
-def wait_running(job_id: str, timeout: float = 30) -> None:
+def wait_ended_in_controller(job_ids: Sequence[str], timeout: float) -> None:
+    """Until the controller (scontrol, not accounting, which lags) says each job ended: a test that
+    must see a job while the controller still holds it (MinJobAge) asks as soon as it ends."""
+
+    def state(job_id: str) -> str:
+        proc = subprocess.run(["scontrol", "-o", "show", "job", job_id], capture_output=True, text=True, timeout=15)
+        return next((f.split("=", 1)[1] for f in proc.stdout.split() if f.startswith("JobState=")), "")
+
+    wait_until(lambda: all(state(j) in TERMINAL for j in job_ids), timeout, interval=0.5,
+               what=f"jobs {', '.join(job_ids)} to end in the controller")  # fmt: skip
+
+
+def wait_running(job_id: str, timeout: float = 300) -> None:
     wait_until(lambda: states([job_id]).get(job_id) == "RUNNING", timeout, 0.5, what=f"job {job_id} running")
 
 
@@ -134,6 +147,12 @@ def explain(user: str, job_id: str) -> dict[str, Any]:
     assert proc.returncode == 0, f"explain {job_id} as {user}: exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
     data: dict[str, Any] = json.loads(proc.stdout)
     return data
+
+
+def explain_each(user: str, job_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """`explain` of several jobs at once (each its own process): none waits behind the others."""
+    with ThreadPoolExecutor(len(job_ids)) as pool:
+        return list(pool.map(lambda job_id: explain(user, job_id), job_ids))
 
 
 @contextmanager
@@ -164,13 +183,13 @@ def preempt_and_fail_lr2(directory: Path) -> Submitted:
     result = Submitted(directory)
     with lr2_lock():
         victim = submit(directory, Scenario("preempted", "sleeper", ("-p", "preemptible", "-c", "8")), result)
-        wait_running(victim, 60)
+        wait_running(victim, 300)
         urgent = submit(directory, Scenario("preemptor", "ok", ("-p", "urgent", "-c", "8")), result)
-        wait_ended([victim, urgent], 60)
+        wait_ended([victim, urgent], 300)
         lost = submit(directory, Scenario("node_fail", "sleeper", ("-p", "preemptible", "--no-requeue")), result)
-        wait_running(lost, 60)
+        wait_running(lost, 300)
         time.sleep(1)
         subprocess.run(["scontrol", "update", "nodename=lr2", "state=down", "reason=longrun explain test"],
                        check=True, capture_output=True, timeout=15)  # fmt: skip
-        wait_ended([lost], 60)
+        wait_ended([lost], 300)
     return result
