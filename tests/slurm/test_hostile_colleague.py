@@ -66,8 +66,8 @@ QUIET = {"LONGRUN_NO_AUTOSTART": "1"}
 DASHBOARD_XFAIL = pytest.mark.xfail(
     strict=True, reason="issue 16 item 2 / 11.1: the dashboard parses names as markup and passes escapes (branch dash)"
 )
-CLI_XFAIL = pytest.mark.xfail(
-    strict=True, reason="issue 16 item 2: the CLI prints users' strings with raw control sequences (branch cli)"
+WORKFLOW_STATUS_XFAIL = pytest.mark.xfail(
+    strict=True, reason="issue 16 item 2: `longrun workflow status` prints chain names with raw control sequences"
 )
 PLANTED_XFAIL = pytest.mark.xfail(
     strict=True, reason="issue 16 item 1: a registry writable by a colleague runs the chains she plants in it"
@@ -205,13 +205,14 @@ def longrun_bytes(user: str, home: Path, *argv: str) -> subprocess.CompletedProc
 
 
 def problems_of(proc: subprocess.CompletedProcess[bytes], what: str) -> list[str]:
-    """Raw control sequences in its output, a traceback, an exit code other than 0, 1 or 2."""
+    """Raw control sequences in its output, a traceback, an exit code other than 0-3 (3: Slurm said no,
+    e.g. a signal to a job that is completing)."""
     found = []
     for stream, data in (("stdout", proc.stdout), ("stderr", proc.stderr)):
         if raw := RAW_CONTROL.search(data):
             around = data[max(0, raw.start() - 40) : raw.end() + 40]
             found.append(f"{what}: raw {raw.group()!r} on {stream}: {around!r}")
-    if b"Traceback" in proc.stderr or proc.returncode not in (0, 1, 2):
+    if b"Traceback" in proc.stderr or proc.returncode not in (0, 1, 2, 3):
         found.append(f"{what}: exit {proc.returncode}: {proc.stderr[-300:]!r}")
     return found
 
@@ -224,18 +225,24 @@ def own_copy(hostile_bob: Prepared, label: str) -> Path:
     return copy
 
 
-@CLI_XFAIL
 def test_every_command_prints_the_hostile_registry_inert(hostile_bob: Prepared) -> None:
+    """bob's commands over his registry (names, ids, reasons, a log full of escapes), by id and by
+    hostile name, and alice's view of everybody (forged tags, odd job names): nothing raw."""
     home = own_copy(hostile_bob, "hostile-cli")
     corpus = hostile_bob.corpus
-    refs = [corpus.odd_id, corpus.names[5], corpus.names[-1], "h05"]
-    runs = [["status"], ["status", "--json"], ["workflow", "status", corpus.workflow],
-            ["explain", hostile_bob.ended], ["explain", hostile_bob.ended, "--json"],
+    refs = [corpus.odd_id, corpus.names[5], corpus.names[-1], "h07"]  # four chains, two by their names
+    runs = [["status"], ["status", "--json"], ["explain", hostile_bob.ended], ["explain", hostile_bob.ended, "--json"],
             ["explain", hostile_bob.pending[0]]]  # fmt: skip
     runs += [[action, ref, *extra] for ref in refs for action, *extra in (["signal", "USR1"], ["cancel"], ["reinit"])]
     failures = [f for argv in runs for f in problems_of(longrun_bytes("bob", home, *argv), f"longrun {argv!r}")]
     failures += problems_of(longrun_bytes("alice", home.parent / "none", "status", "--all"), "alice: status --all")
     assert not failures, "\n".join(failures)
+
+
+@WORKFLOW_STATUS_XFAIL
+def test_workflow_status_prints_the_hostile_registry_inert(hostile_bob: Prepared) -> None:
+    proc = longrun_bytes("bob", hostile_bob.home, "workflow", "status", hostile_bob.corpus.workflow)
+    assert proc.returncode == 0 and problems_of(proc, "longrun workflow status") == [], proc.stdout[-300:]
 
 
 # -- a damaged registry (tests/damage_corpus.py) through every command and the dashboard ---------------
@@ -289,10 +296,13 @@ def test_a_damaged_registry_in_the_dashboard(damaged_bob: Path, view: str, monke
 
     async def scenario(pilot: Pilot[None]) -> None:
         await wait_for(pilot, lambda: "bob/good" in app.dashboard.chain_list.rows, timeout=120, what="the good chain")
-        await walk(pilot, app, seen)
+        # A colleague's damaged chains are looked up in Slurm, which holds whatever bob's jobs were named
+        # (the hostile tests' among them): showing those literally is their subject, not this test's.
+        await walk(pilot, app, seen, None if view == "own" else ["bob/good"], inert=view == "own")
 
     run_dashboard(app, (160, 48), scenario)
-    assert any(f"{len(damaged_ids())} chains unreadable" in text for text in seen), seen[-1][-400:]
+    if view == "own":  # a colleague's damaged chains are rebuilt from Slurm instead (with a note)
+        assert any(f"{len(damaged_ids())} chains unreadable" in text for text in seen), seen[-1][-400:]
 
 
 # -- a colleague's log that is a FIFO, a device or a directory -----------------------------------------
