@@ -56,10 +56,14 @@ def _check_cluster() -> str | None:
 # that under xdist they overlap with everything else instead of running last.
 LONG_FIRST = (
     "test_packaging.py",
+    "test_cluster_basics.py",
     "test_workflows.py",
     "test_chain_runs.py",
+    "test_cli_hostile.py",
+    "test_hostile_colleague.py",
     "test_supervisor.py",
     "test_explain_endings.py",
+    "test_cli_relink.py",
     "test_tui_actions.py",
 )
 

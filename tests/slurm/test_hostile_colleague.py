@@ -252,6 +252,12 @@ COMMANDS = (
 )  # fmt: skip
 
 
+# `status` reads every damaged chain; the actions, which all go through the same reading of one
+# chain, get one damage of each family (each command costs an interpreter start on a loaded machine).
+ACTED_ON = ["dmg-spec_is_a_fifo", "dmg-spec_nested_100k_deep", "dmg-policy_grow_mem_nan", "dmg-events_attempt_one",
+            "dmg-events_is_a_directory", "dmg-chain_dir_is_a_file", "good.bak"]  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def damaged_bob() -> Path:
     home = make_user_dir("bob", "damaged") / "reg"
@@ -265,14 +271,14 @@ def available(command: str) -> bool:
 
 
 def test_a_damaged_registry_through_every_command(damaged_bob: Path) -> None:
-    """Every command on every damaged chain: a clear line and an exit code, never a traceback, never
-    an action; what is damaged is left as it is (the files are compared before and after)."""
+    """Every command on damaged chains: a clear line and an exit code, never a traceback, never an
+    action; what is damaged is left as it is (the files are compared before and after)."""
     before = {p: p.read_bytes() for p in damaged_bob.rglob("*") if p.is_file() and not p.is_fifo()}
     runs = [
         ([part.replace("{id}", chain_id) for part in template], bool(chain_id))
         for template in COMMANDS
         if available(template[0])  # stop, archive, report: commands of a later version
-        for chain_id in (sorted(damaged_ids()) if "{id}" in template else [""])
+        for chain_id in (ACTED_ON if "{id}" in template else [""])
     ]
 
     def problems(argv: list[str], on_a_chain: bool) -> list[str]:
