@@ -13,6 +13,7 @@ import errno
 import fcntl
 import json
 import os
+import pwd
 import stat
 import tempfile
 import time
@@ -181,3 +182,24 @@ def flock_within(fd: int, timeout: float, path: Path) -> None:
         if time.monotonic() >= deadline:
             raise LockBusy(f"{path} stayed locked for {timeout:g} s")
         time.sleep(0.05)
+
+
+def owner_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
+
+
+def guard_own_directory(path: Path, tighten: bool = True) -> None:
+    """A registry directory must be the user's own and writable by nobody else: whoever can write
+    chains/ can plant a chain that the user's supervisor would submit as the user. One's own
+    directory left group- or world-writable (umask 002, a chmod) is tightened, another's refused."""
+    info = os.stat(path)
+    if info.st_uid != os.geteuid():
+        raise RegistryError(
+            f"the registry directory {path} belongs to {owner_name(info.st_uid)}, not to you: "
+            "a colleague could plant chains in it; set LONGRUN_HOME to a directory of your own"
+        )
+    if tighten and stat.S_IMODE(info.st_mode) & 0o022:
+        os.chmod(path, stat.S_IMODE(info.st_mode) & ~0o022)

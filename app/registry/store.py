@@ -43,7 +43,9 @@ from app.registry.files import (
     append_line,
     atomic_write,
     flock_within,
+    guard_own_directory,
     open_private,
+    owner_name,
     parse_json,
     read_regular,
 )
@@ -120,6 +122,7 @@ class Registry:
         # statuses(): chain id -> (its event log's stat, its status)
         self._cache: dict[str, tuple[_StatKey | None, ChainStatus]] = {}
         self._chains_prefix = f"{self.chains_dir}/"
+        self._owner: int | None = None  # the uid owning chains/: every chain directory must be theirs
         try:
             self.group = None if read_only else team_group()  # LONGRUN_GROUP: new chains are the team's
         except SharingError as exc:
@@ -158,9 +161,12 @@ class Registry:
                 if blocker is not None:
                     raise RegistryError(f"cannot make the registry {self.home}: {blocker} is not a directory") from None
                 raise RegistryError(f"cannot create the registry directory {path}: {exc.strerror}") from None
+            if path != self.locks_dir:  # a team's group-writable home may stay: chains/ is what matters
+                guard_own_directory(path, tighten=path != self.home)
+        self._owner = os.geteuid()
         info = os.stat(self.locks_dir)
         if info.st_uid != os.geteuid():
-            raise RegistryError(f"{self.locks_dir} belongs to uid {info.st_uid}, not to you: remove it")
+            raise RegistryError(f"{self.locks_dir} belongs to {owner_name(info.st_uid)}, not to you: remove it")
         if stat.S_IMODE(info.st_mode) & 0o077:
             os.chmod(self.locks_dir, stat.S_IMODE(info.st_mode) & ~0o077)
 
@@ -177,6 +183,11 @@ class Registry:
             raise
         inherited = os.stat(path).st_mode & stat.S_ISGID  # a setgid parent's bit is meant to spread
         os.chmod(path, mode | inherited)
+
+    def _owner_uid(self) -> int:
+        if self._owner is None:
+            self._owner = os.stat(self.chains_dir).st_uid
+        return self._owner
 
     def _check_writable(self) -> None:
         if self.read_only:
@@ -242,6 +253,9 @@ class Registry:
             raise RegistryError(f"cannot read {directory}: {exc.strerror}") from None
         if not stat.S_ISDIR(info.st_mode):
             raise CorruptRecord(f"{directory}: not a directory")
+        if info.st_uid != self._owner_uid():
+            raise CorruptRecord(f"{directory}: belongs to {owner_name(info.st_uid)}, not to the registry's owner; "
+                                "never supervised")  # fmt: skip
         raw = read_regular(path, MAX_SPEC_BYTES)
         if raw is None:
             raise CorruptRecord(f"{path}: missing")

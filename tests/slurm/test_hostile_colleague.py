@@ -66,9 +66,6 @@ QUIET = {"LONGRUN_NO_AUTOSTART": "1"}
 WORKFLOW_STATUS_XFAIL = pytest.mark.xfail(
     strict=True, reason="issue 16 item 2: `longrun workflow status` prints chain names with raw control sequences"
 )
-PLANTED_XFAIL = pytest.mark.xfail(
-    strict=True, reason="issue 16 item 1: a registry writable by a colleague runs the chains she plants in it"
-)
 
 
 @pytest.fixture(autouse=True)
@@ -406,7 +403,6 @@ def test_a_chain_directory_copied_while_its_chain_runs(bob_dir: Path, monkeypatc
 
 
 # -- a chain planted in a registry the colleague can write ---------------------------------------------
-@PLANTED_XFAIL
 def test_a_chain_planted_by_a_colleague_never_runs_as_you() -> None:
     """bob keeps his registry in a shared sticky directory where alice made it first (so its chains/
     is hers, and writable); she plants a chain there whose script is hers. bob's supervisor must not
@@ -417,11 +413,12 @@ def test_a_chain_planted_by_a_colleague_never_runs_as_you() -> None:
     home, mine = shared / "reg", shared / "alice"
     run_as("alice", ["mkdir", "-m", "777", str(home), str(home / "chains"), str(mine)], check=True)
     evil = write_script(mine, "evil.sh", f"#!/bin/bash\nid -un > {mine}/ran-as-$(id -un)\n", owner="alice")
-    planted = home / "chains" / "planted"
-    spec = ChainSpec(chain_id="planted", name="innocent", owner="bob", script=str(evil), workdir=str(mine),
+    planted_id = f"planted{uuid.uuid4().hex[:8]}"  # unique: sacct also lists earlier runs' jobs
+    planted = home / "chains" / planted_id
+    spec = ChainSpec(chain_id=planted_id, name="innocent", owner="bob", script=str(evil), workdir=str(mine),
                      sbatch_options=("--time=1", "-o", "/dev/null"), policy=Policy())  # fmt: skip
     Registry(shared / "staging").create_chain(spec)
-    shutil.copytree(shared / "staging" / "chains" / "planted", planted)
+    shutil.copytree(shared / "staging" / "chains" / planted_id, planted)
     for path in (planted, *planted.iterdir()):
         os.chmod(path, 0o777 if path.is_dir() else 0o666)
     chown(planted, "alice")
@@ -443,7 +440,7 @@ def test_a_chain_planted_by_a_colleague_never_runs_as_you() -> None:
             assert "Traceback" not in proc.stderr and "belongs to" in proc.stderr, proc.stderr
         assert not list(mine.glob("ran-as-*")), "alice's script ran as bob"
         tagged = run_as("bob", ["sacct", "-n", "-X", "-P", "-u", "bob", "-S", "now-1hour", "-o", "Comment"]).stdout
-        assert "longrun:planted:" not in tagged
+        assert f"longrun:{planted_id}:" not in tagged
     finally:
         stop_supervisor(shared)  # its registry is shared/reg
 

@@ -41,6 +41,28 @@ def test_spec_round_trip_and_modes(tmp_path: Path) -> None:
     assert sorted(p.name for p in reg.chain_dir("c1").iterdir()) == ["env.json", "events.jsonl", "spec.json"]
 
 
+def test_a_registry_others_can_write_is_tightened_or_refused(tmp_path: Path) -> None:
+    """Whoever can write chains/ can plant a chain the owner's supervisor submits as the owner."""
+    own = tmp_path / "own"
+    (own / "chains").mkdir(parents=True, mode=0o777)
+    os.chmod(own / "chains", 0o2777)  # umask 002 or a chmod; a setgid bit a team set stays
+    Registry(own).ensure_dirs()
+    assert stat.S_IMODE(os.stat(own / "chains").st_mode) == 0o2755
+    if os.geteuid() != 0:
+        pytest.skip("making a colleague's directory needs root (chown)")
+    theirs = tmp_path / "theirs"
+    (theirs / "chains").mkdir(parents=True)
+    os.chown(theirs, 1, 1)  # daemon: anyone but us
+    with pytest.raises(RegistryError, match=r"belongs to .*not to you"):
+        Registry(theirs).ensure_dirs()
+    reg = Registry(tmp_path / "home")
+    reg.create_chain(make_spec("planted"))
+    os.chown(reg.chain_dir("planted"), 1, 1)
+    with pytest.raises(CorruptRecord, match="not to the registry's owner"):
+        reg.load_spec("planted")
+    assert [d.chain_id for d in reg.statuses().damaged] == ["planted"]
+
+
 def test_umask_is_configurable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LONGRUN_UMASK", "077")
     reg = Registry(tmp_path / "home")
