@@ -138,11 +138,19 @@ def link_economics(
 ) -> LinkEconomics:
     """One link's figures; `previous` is the link before it, `warning_s` the chain's --signal lead."""
     queue = None
-    if link.submit is not None:
+    # A successor queued in advance (in-Slurm continuation, --dependency=afterany) waits for resources
+    # only from its predecessor's end: before that it is held by the dependency, not queued.
+    waiting_since = link.submit
+    if previous is not None and link.submit is not None:
+        if previous.end is None and not previous.ended:
+            waiting_since = None  # the predecessor still runs: not waiting for resources yet
+        elif previous.end is not None:
+            waiting_since = max(link.submit, previous.end)
+    if waiting_since is not None:
         if link.start is not None:
-            queue = _seconds(link.start, link.submit)
+            queue = _seconds(link.start, waiting_since)
         elif not link.ended:
-            queue = _seconds(now, link.submit)
+            queue = _seconds(now, waiting_since)
     run = link.elapsed_s
     if run is None and link.start is not None:
         run = _seconds(link.end or now, link.start)

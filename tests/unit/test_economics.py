@@ -67,6 +67,20 @@ def test_waiting_links_count_up_to_now() -> None:
     assert link_economics(running, None, T0 + timedelta(seconds=65)).run_s == 60
 
 
+def test_a_successor_queued_in_advance_waits_only_from_its_predecessors_end() -> None:
+    """In-Slurm continuation queues link 2 with --dependency=afterany when link 1 starts: held by the
+    dependency is not queued (the dashboard showed "queued 113.3 %" of the wall time)."""
+    first = link(1, 0, 10, 610)
+    queued_early = link(2, 12, 615, 1200)
+    figures = link_economics(queued_early, first, T0 + timedelta(hours=1))
+    assert (figures.queue_wait_s, figures.lost_before_s) == (5, 5)
+    running = LinkFacts(1, "101", T0, T0 + timedelta(seconds=10), None, None, 600, ended=False)
+    held = LinkFacts(2, "102", T0 + timedelta(seconds=12), None, None, None, 600, ended=False)
+    assert link_economics(held, running, T0 + timedelta(seconds=300)).queue_wait_s is None
+    chain = chain_economics([first, queued_early], T0 + timedelta(hours=1), finished=True)
+    assert chain.queued_share is not None and chain.queued_share <= 100
+
+
 def test_a_chain_of_real_jobs() -> None:
     one, four, idle = usage_of("lrcap-one-task"), usage_of("lrcap-four-tasks"), usage_of("lrcap-idle")
     links = [
