@@ -133,3 +133,14 @@ def merged(command_line: Sequence[str], directives: Sequence[str]) -> dict[str, 
     result = {name: (value, "#SBATCH") for name, value in parse_options(directives).items()}
     result.update({name: (value, "command line") for name, value in parse_options(command_line).items()})
     return result
+
+
+def memory_option(command_line: Sequence[str], directives: Sequence[str]) -> str | None:
+    """How the job asked for memory, `mem-per-cpu=100M`: the command line's option, else the
+    script's (sbatch takes the command line's and refuses two of them); None when neither has one."""
+    for options in (command_line, directives):
+        given = parse_options(options)
+        for name in ("mem", "mem-per-cpu", "mem-per-gpu"):
+            if given.get(name):
+                return f"{name}={given[name]}"
+    return None

@@ -12,10 +12,11 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.explain.files import read_small
-from app.explain.sbatch_options import script_directives
+from app.explain.sbatch_options import memory_option, script_directives
 
 SCRIPT_BYTES = 64 * 1024
 RECHECK_SECONDS = 2.0
@@ -78,3 +79,9 @@ def forget_scripts() -> None:
     """Empty the cache (tests that rewrite a script within RECHECK_SECONDS)."""
     with _lock:
         _cache.clear()
+
+
+def asked_memory(options: Sequence[str], script: str | None) -> str | None:
+    """The memory option a job submitted with `options` and this script asked with (sbatch_options.memory_option)."""
+    found = read_script(script)
+    return memory_option(options, found.directives if found else ())

@@ -282,6 +282,44 @@ def warning_seconds(options: tuple[str, ...] | list[str]) -> int | None:
     return int(match.group(1)) if match.group(1) else 60
 
 
+MEMORY_OPTIONS = ("mem", "mem-per-cpu", "mem-per-gpu")  # sbatch's memory options, each in its own unit
+
+
+@dataclass(frozen=True)
+class MemoryAsk:
+    """How a link asked for memory: sbatch's option (`mem` per node, `mem-per-cpu`, `mem-per-gpu`),
+    its value in that unit, and what that came to per node (the unit --grow-mem's cap is in)."""
+
+    option: str
+    value: MemorySize
+    per_node: MemorySize | None = None
+
+    @classmethod
+    def recorded(cls, given: str | None, per_node: MemorySize | None) -> MemoryAsk | None:
+        """The ask from its recorded form `mem-per-cpu=100M` (sbatch's unit: M when none). Without
+        one (the site's default was used), the request per node as --mem; None when neither is known."""
+        if not given:
+            return cls("mem", per_node, per_node) if per_node is not None else None
+        option, _, value = given.partition("=")
+        if option not in MEMORY_OPTIONS:
+            return None
+        try:
+            size = MemorySize.parse(value, default_unit="M")
+        except ValueError:
+            return None
+        return cls(option, size, per_node)
+
+    def as_option(self) -> str:
+        """`--mem-per-cpu=100M`."""
+        return f"--{self.option}={self.value.sbatch_value()}"
+
+    def scaled_to(self, per_node: MemorySize) -> MemorySize:
+        """The value in this ask's unit that comes to `per_node` per node (rounded down)."""
+        if self.per_node is None or self.per_node.bytes == 0:
+            return per_node
+        return MemorySize(self.value.bytes * per_node.bytes // self.per_node.bytes)
+
+
 @dataclass(frozen=True)
 class Link:
     """One Slurm job submitted for a chain, as far as the event log knows it."""
@@ -304,6 +342,8 @@ class Link:
     cancelled_by_uid: int | None = None
     progress_before: tuple[int, int] | None = None  # the progress file (mtime_ns, size) at submission
     done_before: float | None = None  # the chain's progress (units done) when this link was submitted
+    oom_step: str | None = None  # from the observed end: a step OUT_OF_MEMORY under a job that ended otherwise
+    memory_ask: MemoryAsk | None = None  # from the observed end: the memory option --grow-mem grows
 
     @property
     def is_live(self) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import Enum
 
-from app.model.chain import Policy
+from app.model.chain import MemoryAsk, Policy
 from app.model.exit_status import ExitStatus
 from app.model.states import JobState
 from app.model.units import Duration, MemorySize
@@ -41,6 +41,8 @@ class LinkEnding:
     requested_memory: MemorySize | None = None
     cancelled_by_uid: int | None = None
     warning_seconds: int | None = None  # from the chain's --signal=...@N; None without --signal
+    oom_step: str | None = None  # a step OUT_OF_MEMORY (`123.0`, `123.batch`) under a job that ended otherwise
+    memory_ask: MemoryAsk | None = None  # the link's memory option; None: the job total as --mem (older records)
 
     def describe(self) -> str:
         """`TIMEOUT`, `exit 75`, `FAILED exit 3`, `OUT_OF_MEMORY`."""
@@ -56,7 +58,8 @@ class LinkEnding:
 class Decision:
     outcome: LinkOutcome
     reason: str
-    new_memory: MemorySize | None = None  # grow-mem: request this much for the next link
+    new_memory: MemorySize | None = None  # grow-mem: request this much for the next link, per new_memory_option
+    new_memory_option: str = "mem"  # MEMORY_OPTIONS: the unit the link asked in (per node, CPU or GPU)
     stopped_early: bool = False  # COMPLETED right after the warning signal
 
     @property
@@ -134,6 +137,10 @@ def _decide(ending: LinkEnding, policy: Policy, history: ChainHistory) -> Decisi
         return _continue(ending, policy, history, _CONTINUE_REASONS.get(state, state.value.lower()))
     if code == policy.continue_exit_code and (ending.exit_status is None or ending.exit_status.signal == 0):
         return _continue(ending, policy, history, f"checkpointed (exit {code})")
+    if state is JobState.FAILED and ending.oom_step is not None:
+        # Slurm ends the job FAILED (the script's own exit) when a step, or the batch step on many
+        # sites, was killed at the memory limit: the same ending as a job OUT_OF_MEMORY.
+        return _out_of_memory(ending, policy, history)
     if state is JobState.FAILED:
         signal = ending.exit_status.signal if ending.exit_status else 0
         retry = _retry(code, policy, history) if signal == 0 else None
@@ -231,16 +238,36 @@ def _continue(ending: LinkEnding, policy: Policy, history: ChainHistory, why: st
 
 
 def _out_of_memory(ending: LinkEnding, policy: Policy, history: ChainHistory) -> Decision:
-    requested = ending.requested_memory
-    if policy.grow_mem_factor is None or requested is None:
-        return Decision(LinkOutcome.NEEDS_PERSON, "out of memory" + (f" (requested {requested})" if requested else ""))
-    grown = MemorySize(int(requested.bytes * policy.grow_mem_factor)).round_up_sane()
+    """Stop, or grow the memory request in the unit the link asked in (--mem per node, --mem-per-cpu,
+    --mem-per-gpu); the cap is per node. Records without the ask grow the job's total as --mem."""
+    where = f" in step {ending.oom_step}" if ending.oom_step is not None else ""
+    ask = ending.memory_ask
+    if ask is None and ending.requested_memory is not None:
+        ask = MemoryAsk("mem", ending.requested_memory, ending.requested_memory)
+    if policy.grow_mem_factor is None or ask is None:
+        requested = f" (requested {_asked(ask)})" if ask is not None else ""
+        return Decision(LinkOutcome.NEEDS_PERSON, f"out of memory{where}{requested}")
+    grown = MemorySize(int(ask.value.bytes * policy.grow_mem_factor)).round_up_sane()
     cap = policy.grow_mem_cap
-    if cap is not None and grown > cap:
+    if cap is not None and ask.per_node is not None and ask.per_node.bytes:
+        if grown.bytes * ask.per_node.bytes > cap.bytes * ask.value.bytes:  # more than the cap per node
+            grown = ask.scaled_to(cap)
+    elif cap is not None and grown > cap:
         grown = cap
-    if grown <= requested:
-        return Decision(LinkOutcome.NEEDS_PERSON, f"out of memory at the --grow-mem cap ({requested})")
+    if grown <= ask.value:
+        return Decision(LinkOutcome.NEEDS_PERSON, f"out of memory{where} at the --grow-mem cap ({_asked(ask)})")
     if policy.max_restarts is not None and history.restarts_used >= policy.max_restarts:
         if not history.extra_link_allowed:
-            return Decision(LinkOutcome.NEEDS_PERSON, f"out of memory; restart limit reached ({policy.max_restarts})")
-    return Decision(LinkOutcome.CONTINUE, f"out of memory: growing --mem {requested} -> {grown}", new_memory=grown)
+            limit = policy.max_restarts
+            return Decision(LinkOutcome.NEEDS_PERSON, f"out of memory{where}; restart limit reached ({limit})")
+    return Decision(
+        LinkOutcome.CONTINUE,
+        f"out of memory{where}: growing --{ask.option} {ask.value} -> {grown}",
+        new_memory=grown,
+        new_memory_option=ask.option,
+    )
+
+
+def _asked(ask: MemoryAsk) -> str:
+    per = {"mem-per-cpu": " per CPU", "mem-per-gpu": " per GPU"}.get(ask.option, "")
+    return f"{ask.value}{per}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-from app.model.chain import ChainSpec, ChainState, ChainStatus, Link, Policy, SettingsChange
+from app.model.chain import ChainSpec, ChainState, ChainStatus, Link, MemoryAsk, Policy, SettingsChange
 from app.model.outcome import LinkOutcome
 from app.model.units import Duration, MemorySize
 from app.registry.events import (
@@ -30,6 +30,7 @@ from app.registry.events import (
     Unarchived,
     UnknownEvent,
 )
+from app.slurm.options import replace_options
 
 
 def derive(spec: ChainSpec, events: Iterable[ChainEvent]) -> ChainStatus:
@@ -92,13 +93,17 @@ def derive(spec: ChainSpec, events: Iterable[ChainEvent]) -> ChainStatus:
                 ending=event.ending,
                 requested_memory=MemorySize(event.req_mem) if event.req_mem is not None else None,
                 cancelled_by_uid=event.cancelled_by,
+                oom_step=event.oom_step,
+                memory_ask=MemoryAsk.recorded(
+                    event.mem_ask, MemorySize(event.req_mem_per_node) if event.req_mem_per_node is not None else None
+                ),
             )
         elif isinstance(event, Decision):
             outcome = event.outcome
             update(event.attempt, decision=f"{outcome.value}: {event.reason}")
             if event.new_memory:
-                mem = MemorySize(event.new_memory).sbatch_value()
-                next_options = (*[o for o in next_options if not o.startswith("--mem=")], f"--mem={mem}")
+                grown = MemoryAsk(event.new_memory_option or "mem", MemorySize(event.new_memory)).as_option()
+                next_options = replace_options(next_options, [grown])  # --mem-per-cpu replaces --mem too
             if cancel:
                 continue
             if stop_by is not None and outcome is LinkOutcome.CONTINUE:

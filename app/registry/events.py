@@ -110,8 +110,11 @@ class ObservedEnd(Event):
     time_limit: Seconds | None = None
     ending: str | None = None  # "TIMEOUT", "exit 75", ...
     cancelled_by: Uid | None = None
-    req_mem: Bytes | None = None  # the memory request --grow-mem multiplies
+    req_mem: Bytes | None = None  # the job's whole memory request (all nodes)
     observed: datetime | None = None
+    oom_step: str | None = None  # a step that ended OUT_OF_MEMORY under a job that ended otherwise
+    mem_ask: str | None = None  # the link's memory option as given, `mem-per-cpu=100M` (None: none given)
+    req_mem_per_node: Bytes | None = None  # the request per node (--grow-mem's cap is per node)
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,8 @@ class Decision(Event):
     attempt: Attempt
     outcome: LinkOutcome
     reason: str = ""
-    new_memory: Bytes | None = None  # --grow-mem: the next link asks for this much
+    new_memory: Bytes | None = None  # --grow-mem: the next link asks for this much (per new_memory_option)
+    new_memory_option: str | None = None  # `mem-per-cpu`, `mem-per-gpu`; None: `mem` (per node)
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,14 @@ class JobAccounting:
         return max(values) if values else None
 
     @property
+    def out_of_memory_step(self) -> str | None:
+        """The first step that ended OUT_OF_MEMORY (`123.0`, `123.batch`) when the job itself ended
+        otherwise (FAILED 1:0 after an `srun` step, or the batch step on many sites), else None."""
+        if self.job.state is JobState.OUT_OF_MEMORY:
+            return None
+        return next((s.step_id for s in self.steps if s.state is JobState.OUT_OF_MEMORY), None)
+
+    @property
     def requested_memory(self) -> MemorySize | None:
         """ReqMem for the whole job (per-CPU and per-node requests multiplied out)."""
         return self.usage.request.total

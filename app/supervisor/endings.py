@@ -11,6 +11,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+from app.explain.scripts import asked_memory
 from app.model.chain import ChainStatus, Link, warning_seconds
 from app.model.outcome import RETRY_REASON, ChainHistory, Decision, LinkEnding, LinkOutcome, decide, short_link
 from app.model.states import JobState
@@ -37,6 +38,8 @@ def recorded_ending(link: Link, warning: int | None) -> LinkEnding:
         requested_memory=link.requested_memory,
         cancelled_by_uid=link.cancelled_by_uid,
         warning_seconds=warning,
+        oom_step=link.oom_step,
+        memory_ask=link.memory_ask,
     )
 
 
@@ -62,6 +65,9 @@ def record_end(reg: Registry, status: ChainStatus, job: JobAccounting) -> Decisi
             cancelled_by=row.cancelled_by_uid,
             req_mem=job.requested_memory.bytes if job.requested_memory else None,
             observed=datetime.now(UTC),
+            oom_step=job.out_of_memory_step,
+            mem_ask=asked_memory([*status.spec.sbatch_options, *link.options], status.spec.script),
+            req_mem_per_node=job.usage.request.per_node.bytes if job.usage.request.per_node else None,
         ),
     )
     if os.environ.get(CRASH_AFTER_END_HOOK):
@@ -95,6 +101,7 @@ def decide_recorded(reg: Registry, status: ChainStatus) -> Decision:
             outcome=decision.outcome,
             reason=decision.reason,
             new_memory=decision.new_memory.bytes if decision.new_memory else None,
+            new_memory_option=decision.new_memory_option if decision.new_memory else None,
         ),
     )
     log.info("%s: job %s ended %s -> %s", status.chain_id, link.job_id, link.ending or link.state, decision.label)

@@ -253,7 +253,7 @@ def statuses_from_accounting(jobs: Sequence[JobAccounting], queued: Sequence[Que
         grouped.setdefault(key, {})[tag[1]] = Link(
             attempt=tag[1], job_id=row.job_id, state=row.state.name, ended=row.state.is_terminal,
             exit_status=row.exit_status, submit=row.submit, start=row.start, end=row.end,
-            elapsed=row.elapsed, time_limit=row.time_limit,
+            elapsed=row.elapsed, time_limit=row.time_limit, oom_step=acc.out_of_memory_step,
         )  # fmt: skip
         names.setdefault(key, (row.name, row.work_dir or "."))
     for rec in queued:
@@ -289,8 +289,8 @@ def statuses_from_accounting(jobs: Sequence[JobAccounting], queued: Sequence[Que
 
 def _default_decision(link: Link) -> Decision:
     """What the default policy decides for a link's recorded ending (the chain's own policy is unknown)."""
-    return decide(LinkEnding(JobState[link.state], link.exit_status, link.elapsed, link.time_limit), Policy(),
-                  ChainHistory())  # fmt: skip
+    ending = LinkEnding(JobState[link.state], link.exit_status, link.elapsed, link.time_limit, oom_step=link.oom_step)
+    return decide(ending, Policy(), ChainHistory())
 
 
 def focus_view(
