@@ -105,7 +105,7 @@ class StepView:
     exit_status: ExitStatus
     elapsed: Duration | None
     max_rss: MemorySize | None  # steps only: sacct leaves it empty on the job row
-    max_rss_percent: int | None  # MaxRSS as a percentage of the job's memory request
+    max_rss_percent: int | None  # the step's peak per node (its tasks together) as a percentage of the request per node
     is_job: bool
 
 

@@ -19,7 +19,7 @@ from app.model.pending import pending_reason_words
 from app.model.progress import Estimate, Progress, estimate
 from app.model.states import JobState
 from app.model.units import Duration, MemorySize
-from app.model.usage import LiveMemory
+from app.model.usage import LiveMemory, step_peak
 from app.views import ChainView, DiagnosisResult, FocusView, LinkView, StepView
 
 if TYPE_CHECKING:
@@ -305,7 +305,7 @@ def focus_view(
         job_id=acct.job_id,
         ended=acct.job.state.is_terminal,
         requested_memory=requested,
-        rows=tuple(step_view(row, requested) for row in (acct.job, *acct.steps)),
+        rows=tuple(step_view(row, acct.usage.request.per_node) for row in (acct.job, *acct.steps)),
         diagnosis=diagnosis,
         usage=acct.usage,
         live_memory=live_memory,
@@ -313,9 +313,14 @@ def focus_view(
     )
 
 
-def step_view(row: SacctRow, requested: MemorySize | None) -> StepView:
+def step_view(row: SacctRow, requested_per_node: MemorySize | None) -> StepView:
+    """A row of the Steps pane; its percentage is the step's peak per node (all its tasks on one node,
+    app.model.usage) of the request per node, as `longrun report` and explain compare them."""
     rss = row.max_rss
-    percent = rss.percent_of(requested) if rss is not None and requested is not None and requested.bytes else None
+    peak = step_peak(row) if row.step is not None else None
+    percent = None
+    if peak is not None and requested_per_node is not None and requested_per_node.bytes:
+        percent = peak.per_node.percent_of(requested_per_node)
     return StepView(
         step_id=row.step_id,
         name=row.name,

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import make_user_dir, wait_until
-from tests.slurm.chain_helpers import copy_job, events, final_state, stop_supervisor, submit, write_script
+from tests.conftest import make_user_dir, wait_until, write_script
+from tests.slurm.chain_helpers import copy_job, events, final_state, stop_supervisor, submit
 
 
 @pytest.fixture

@@ -13,10 +13,13 @@ from pathlib import Path
 import pytest
 
 from app.model.chain import ChainSpec, ChainState, Policy
+from app.model.usage import step_peak
 from app.registry import Registry
 from app.services import ActionRefused, ChainService, Services
 from app.slurm.client import SlurmClient
 from app.views.projection import focus_view
+from tests.captures import parse_sacct_capture
+from tests.captures.sites import site_captures
 from tests.events import record
 from tests.tui.fake_services import FakeServices, captured_jobs
 
@@ -170,8 +173,23 @@ def test_the_selected_jobs_steps_are_projected_from_its_accounting() -> None:
         job, *steps = focus.rows
         assert job.is_job and job.state is acct.job.state and not any(step.is_job for step in steps)
         for row, source in zip(focus.rows, (acct.job, *acct.steps), strict=True):
-            request = acct.requested_memory
-            expected = source.max_rss.percent_of(request) if source.max_rss and request and request.bytes else None
+            request = acct.usage.request.per_node
+            peak = step_peak(source) if source.step is not None else None
+            expected = peak.per_node.percent_of(request) if peak and request and request.bytes else None
             assert row.max_rss == source.max_rss and row.max_rss_percent == expected
     timeout_batch = next(r for r in focus_view(jobs["lrcap-timeout"], None).rows if r.step_id.endswith(".batch"))
     assert timeout_batch.max_rss_percent == 1, "3948K of 200M, as the Steps pane shows it"
+
+
+def test_a_multi_task_steps_share_is_its_tasks_together_per_node() -> None:
+    """Our captured 4-task step killed at --mem=300M: one task's MaxRSS is 122.7M (40 % of the request),
+    the tasks together 362M per node (TRESUsageInTot), which the Steps pane shows, as explain does."""
+    acct = next(iter(parse_sacct_capture("diag/mt_oom_last.sacct.txt").values()))
+    step = next(row for row in focus_view(acct, None).rows if row.step_id.endswith(".0"))
+    assert step.max_rss is not None and step.max_rss.percent_of(acct.usage.request.per_node or step.max_rss) == 40
+    assert step.max_rss_percent == 120 and step.state.name == "OUT_OF_MEMORY"
+    # another site's 2-node job: 32G for both nodes is 16G per node; its batch step ran on one
+    (site,) = (acc for acc in site_captures()["reportseff_issue16_multinode.txt"].sacct().values()
+               if acc.job_id == "65638294")  # fmt: skip
+    batch = next(row for row in focus_view(site, None).rows if row.step_id.endswith(".batch"))
+    assert batch.max_rss is not None and batch.max_rss_percent == batch.max_rss.percent_of(site.usage.request.per_node)
