@@ -33,9 +33,10 @@ from widgets.economics_view import EconomicsView
 from widgets.link_table import LinkTable
 from widgets.log_tail import LogTail
 from widgets.messages import FocusChanged, SnapshotArrived
-from widgets.step_table import StepTable, usage_text
+from widgets.step_table import StepTable, continued_text, usage_text
 from widgets.summary import ChainSummary
 from widgets.text import set_subtitle, set_title, title_text
+from widgets.words import continued_short
 
 NARROW_BELOW = 120  # columns: tabs below, every pane on screen from here
 SIDE_BY_SIDE_FROM = 200  # columns: Steps and Diagnosis side by side
@@ -211,8 +212,8 @@ class Dashboard(Widget):
         if snapshot is not None:
             self.economics_view.show(chain, selected_focus, snapshot.taken_at)
         if selected_focus is not None and focus is not None:
-            steps.show_job(focus)
-            set_subtitle(steps, usage_text(focus.usage, self.app))
+            steps.show_job(focus, continued_short(link) if link is not None else None)
+            set_subtitle(steps, continued_text(link, self.app).append_text(usage_text(focus.usage, self.app)))
             set_title(steps, title_text(f"Steps of job {job_id}"))
             diagnosis.show(focus.diagnosis, waiting_for=None if focus.diagnosis else job_id, context=context)
         else:

@@ -130,6 +130,28 @@ async def test_a_healthy_checkpointing_chain_shows_its_links_as_continued_in_a_c
         assert "Fix:" not in body and "run it as a chain" not in body, "a link that continued needs no fix"
 
 
+async def test_a_checkpointed_links_steps_are_not_alarm_red(tmp_path: Path) -> None:
+    """The Steps pane of a link that continued: its job and batch step ended FAILED 75:0 (the warning
+    signal's checkpoint), shown in the calm colour with the reason, as the chain pane shows it."""
+    fake = with_checkpoint_chain(tmp_path)
+    app = make_app(fake)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settled(pilot, fake)
+        await select(pilot, app, "sweep[lr=3e-4]")
+        app.query_one(LinkTable).move_cursor(row=0)
+        await settled(pilot, fake, focus_job="1499")
+        steps = app.dashboard.step_table
+        error = app.theme_variables["text-error"].lower()
+        calm = app.theme_variables["text-primary"].lower()
+        states = [steps.get_row_at(i)[1] for i in range(steps.row_count)]
+        assert str(states[0]) == "checkpointed" and any(str(s).startswith("FAILED") for s in states[1:]), states
+        for state in states:
+            assert error not in str(state.style).lower() and calm in str(state.style).lower(), state
+        shown = shown_subtitle(steps)
+        assert shown.plain.startswith("checkpointed (exit 75) → continued as job 1515"), shown.plain
+        assert calm in str(shown.spans[0].style).lower()
+
+
 # -- 11.7: every size shows the chain's state, why its last link ended and what to do ---------------
 SIZES = ((80, 24), (100, 30), (160, 48), (220, 60))
 

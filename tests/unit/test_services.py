@@ -192,4 +192,9 @@ def test_a_multi_task_steps_share_is_its_tasks_together_per_node() -> None:
     (site,) = (acc for acc in site_captures()["reportseff_issue16_multinode.txt"].sacct().values()
                if acc.job_id == "65638294")  # fmt: skip
     batch = next(row for row in focus_view(site, None).rows if row.step_id.endswith(".batch"))
-    assert batch.max_rss is not None and batch.max_rss_percent == batch.max_rss.percent_of(site.usage.request.per_node)
+    per_node = site.usage.request.per_node
+    assert (
+        batch.max_rss is not None
+        and per_node is not None
+        and batch.max_rss_percent == batch.max_rss.percent_of(per_node)
+    )
