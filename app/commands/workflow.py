@@ -12,10 +12,8 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from rich.markup import escape
-
 from app.commands.chains import report_damaged
-from app.console import fitted_table, print_error, stdout
+from app.console import fitted_table, literal, print_error, stdout
 from app.registry import default_home
 from app.services import ActionRefused, Services
 from app.supervisor import ensure_supervisor
@@ -122,7 +120,7 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 def _print_problems(result: LoadResult, source: Path) -> None:
     for problem in result.problems:
         colour = "red" if problem.severity == "error" else "yellow"
-        text = escape(visible(problem.render(str(source))))
+        text = literal(problem.render(str(source)))
         stdout.print(f"[{colour}]{text}[/]" if problem.severity == "error" else text, soft_wrap=True)
 
 
@@ -144,7 +142,7 @@ def _validate(args: argparse.Namespace) -> int:
     assert result.workflow is not None
     jobs = len(result.workflow.jobs)
     stdout.print(
-        f"{escape(visible(str(args.file)))}: ok: workflow {escape(result.workflow.name)}, {jobs} job"
+        f"{literal(str(args.file))}: ok: workflow {literal(result.workflow.name)}, {jobs} job"
         f"{'s' * (jobs != 1)}, {notes} note{'s' * (notes != 1)}",
         soft_wrap=True,
     )
@@ -183,17 +181,17 @@ def _submit(args: argparse.Namespace) -> int:
             )
             return 0
         for note in workflow.notes:
-            stdout.print(escape(visible(note.render(str(args.file)))), soft_wrap=True)
+            stdout.print(literal(note.render(str(args.file))), soft_wrap=True)
         for plan in plans:
-            stdout.print(f"\n[bold]{escape(visible(plan.job.name))}[/]", soft_wrap=True)
+            stdout.print(f"\n[bold]{literal(plan.job.name)}[/]", soft_wrap=True)
             after = ", ".join(visible(dep) for dep in plan.job.depends_on) or "nothing (starts at once)"
-            stdout.print(f"  after: {escape(after)}", soft_wrap=True)
+            stdout.print(f"  after: {literal(after)}", soft_wrap=True)
             command = plan.job.command.splitlines() or [""]
-            stdout.print(f"  command: {escape(visible(command[0]))}", soft_wrap=True)
+            stdout.print(f"  command: {literal(command[0])}", soft_wrap=True)
             for line in command[1:]:
-                stdout.print(f"           {escape(visible(line))}", soft_wrap=True)
-            stdout.print(f"  script: {escape(visible(str(plan.script_path)))}", soft_wrap=True)
-            stdout.print("  sbatch " + escape(visible(shlex.join(plan.options))), soft_wrap=True)
+                stdout.print(f"           {literal(line)}", soft_wrap=True)
+            stdout.print(f"  script: {literal(str(plan.script_path))}", soft_wrap=True)
+            stdout.print("  sbatch " + literal(shlex.join(plan.options)), soft_wrap=True)
             policy = (
                 "continues after time-outs (and exit 75)"
                 if plan.job.supports_termination
@@ -205,9 +203,9 @@ def _submit(args: argparse.Namespace) -> int:
             )
             stdout.print(f"  policy: {policy}{'; ' + retries if retries else ''}; script text:", soft_wrap=True)
             for line in plan.plan.script.splitlines():
-                stdout.print("    " + escape(visible(line)), soft_wrap=True)
+                stdout.print("    " + literal(line), soft_wrap=True)
         stdout.print(
-            f"\ndry run: {len(plans)} chains for workflow {escape(workflow.name)}; nothing submitted", soft_wrap=True
+            f"\ndry run: {len(plans)} chains for workflow {literal(workflow.name)}; nothing submitted", soft_wrap=True
         )
         return 0
     services = Services()
@@ -229,7 +227,7 @@ def _submit(args: argparse.Namespace) -> int:
         )
         return 0
     for note in workflow.notes:
-        stdout.print(escape(visible(note.render(str(args.file)))), soft_wrap=True)
+        stdout.print(literal(note.render(str(args.file))), soft_wrap=True)
     for job, chain_id, job_id in report.submitted:
         what = (
             f"submitted job {job_id}"
@@ -240,10 +238,10 @@ def _submit(args: argparse.Namespace) -> int:
                 else "waits for " + ", ".join(workflow.job(job).depends_on)
             )
         )
-        stdout.print(f"{escape(job)}: chain {chain_id}: {escape(what)}", soft_wrap=True)
+        stdout.print(f"{literal(job)}: chain {chain_id}: {literal(what)}", soft_wrap=True)
     stdout.print(
-        f"workflow {escape(workflow.name)}: {len(report.submitted)} chains; "
-        f"watch with `longrun workflow status {escape(shlex.quote(workflow.name))}`",
+        f"workflow {literal(workflow.name)}: {len(report.submitted)} chains; "
+        f"watch with `longrun workflow status {literal(shlex.quote(workflow.name))}`",
         soft_wrap=True,
     )
     return 0
@@ -265,11 +263,11 @@ def _status(args: argparse.Namespace) -> int:
         return report_damaged(damaged)
     headers = ("job", "state", "attempt", "job id", "slurm state", "chain", "reason")
     cells = [
-        [escape(row.job), row.state, str(row.attempt), row.job_id or "-", row.job_state or "-", row.chain_id,
-         escape(row.reason or "")]
+        [literal(row.job), row.state, str(row.attempt), literal(row.job_id or "-"), literal(row.job_state or "-"),
+         literal(row.chain_id), literal(row.reason or "")]
         for row in rows
     ]  # fmt: skip
-    table = fitted_table(headers, cells, "reason", "fold", title=f"workflow {escape(visible(args.name))}",
+    table = fitted_table(headers, cells, "reason", "fold", title=f"workflow {literal(args.name)}",
                          title_justify="left", box=None, header_style="bold")  # fmt: skip
     stdout.print(table)
     return report_damaged(damaged)
@@ -305,11 +303,11 @@ def _reinit(args: argparse.Namespace) -> int:
     verb = {"reinit": "run again now", "replace": "run again after its upstream jobs", "keep": "keep"}
     for step in steps:
         stdout.print(
-            f"{escape(step.job)} ({step.state.lower()}): {verb[step.action]}: {escape(step.why)}", soft_wrap=True
+            f"{literal(step.job)} ({step.state.lower()}): {verb[step.action]}: {literal(step.why)}", soft_wrap=True
         )
     if not changes:
         stdout.print(
-            f"workflow {escape(args.name)}: nothing failed, was terminated or cancelled: nothing to do "
+            f"workflow {literal(args.name)}: nothing failed, was terminated or cancelled: nothing to do "
             "(--force runs completed jobs again)",
             soft_wrap=True,
         )
@@ -317,5 +315,5 @@ def _reinit(args: argparse.Namespace) -> int:
         stdout.print(f"dry run: {len(changes)} job(s) would run again; nothing changed", soft_wrap=True)
     else:
         for message in messages:
-            stdout.print(escape(message), soft_wrap=True)
+            stdout.print(literal(message), soft_wrap=True)
     return 0
