@@ -14,7 +14,7 @@ changed, never again for an ended one. Progress comes from files (app/supervisor
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
@@ -23,11 +23,12 @@ from app.diagnose.waste import waste_fixes
 from app.explain.focus import FocusExplainer
 from app.explain.logpaths import LogPaths, link_logs
 from app.model.chain import ChainState, ChainStatus
+from app.model.text import inert
 from app.registry import upstream_block
 from app.services.discovery import ChainDiscovery
 from app.services.live_facts import LiveFacts, chain_key, running_memory, start_estimates
 from app.slurm.config import cluster_name
-from app.slurm.records import JobAccounting
+from app.slurm.records import JobAccounting, RowProblem
 from app.supervisor.lease import read_heartbeat, supervisor_alive
 from app.supervisor.progress import link_log_path
 from app.views import ChainView, DashboardSnapshot, FocusView, SupervisorHealth
@@ -111,7 +112,7 @@ class ChainReading(ChainDiscovery):
             viewed_user=user,
             cluster=cluster_name(),
             damaged=found.damaged,
-            notes=found.notes,
+            notes=found.notes + unreadable_rows_note(self.slurm.said_problems),
         )
 
     def _chain(self, status: ChainStatus, accounting: Mapping[str, JobAccounting], **options: Any) -> ChainView:
@@ -128,6 +129,18 @@ class ChainReading(ChainDiscovery):
             heartbeat_age=hb.age if hb else None,
             pid=hb.pid if hb else None,
         )
+
+
+def unreadable_rows_note(problems: Sequence[RowProblem]) -> tuple[str, ...]:
+    """Rows Slurm printed that could not be read (left out of the view), as one note: the newest few."""
+    if not problems:
+        return ()
+    shown = "; ".join(inert(str(problem)) for problem in problems[-3:])
+    more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+    rows = (
+        "row from Slurm could not be read and is" if len(problems) == 1 else "rows from Slurm could not be read and are"
+    )
+    return (f"{len(problems)} {rows} left out: {shown}{more}",)
 
 
 def with_advice(view: ChainView) -> ChainView:

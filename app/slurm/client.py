@@ -4,16 +4,21 @@ Every method runs exactly one Slurm command through a CommandRunner, so every ca
 timeout, is counted in `calls`, and fails with the typed errors of app/slurm/errors.py. The
 parsing lives in sacct.py, squeue.py, scontrol.py, sbatch.py. sacct and squeue get a delimiter
 made for each call (rows.fresh_delimiter), so no job name on the cluster can break a row; rows
-that cannot be read anyway are left out and listed in the result's `problems`.
+that cannot be read anyway are left out and listed in the result's `problems`, and said once
+(the logger `longrun.slurm`: the supervisor's log; `said_problems`: the dashboard's notes).
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import TypeVar
 
+from app.model.text import inert
 from app.slurm.errors import UnknownJob
 from app.slurm.jobid import family_of
 from app.slurm.records import (
@@ -24,6 +29,7 @@ from app.slurm.records import (
     Partition,
     QueueRecord,
     RecordList,
+    RowProblem,
     StartEstimate,
 )
 from app.slurm.rows import fresh_delimiter
@@ -54,16 +60,46 @@ def _honest(accounting: JobAccounting) -> JobAccounting:
     return JobAccounting(job, accounting.steps)
 
 
+log = logging.getLogger("longrun.slurm")
+log.addHandler(logging.NullHandler())  # said where a handler is set up (the supervisor's log), never on a CLI's stderr
+R = TypeVar("R")
+SAID_KEPT = 50  # problems remembered as said; an older one said again is said once more
+
+
 class SlurmClient:
     """Typed Slurm calls; `runner` decides how commands run (timeout, PATH), default a CommandRunner."""
 
     def __init__(self, timeout: float = 30.0, runner: CommandRunner | None = None) -> None:
         self.runner = runner if runner is not None else CommandRunner(timeout=timeout)
+        self._said: dict[tuple[str, str | None, str, str], RowProblem] = {}
+        self._said_lock = threading.Lock()
+
+    @property
+    def said_problems(self) -> tuple[RowProblem, ...]:
+        """The unreadable rows said so far (the newest SAID_KEPT), oldest first."""
+        with self._said_lock:
+            return tuple(self._said.values())
+
+    def _tell(self, problems: Sequence[RowProblem]) -> None:
+        """Say each unreadable row once (a poll sees the same row again and again)."""
+        for problem in problems:
+            key = (problem.command, problem.job_id, problem.message, problem.text)
+            with self._said_lock:
+                if key in self._said:
+                    continue
+                self._said[key] = problem
+                while len(self._said) > SAID_KEPT:
+                    del self._said[next(iter(self._said))]
+            log.warning("%s: %s (left out): %s", problem.command, problem, inert(problem.text))
 
     @property
     def calls(self) -> int:
         """Number of Slurm command invocations made so far."""
         return self.runner.calls
+
+    def _told(self, found: RecordList[R]) -> RecordList[R]:
+        self._tell(found.problems)
+        return found
 
     def submit(
         self,
@@ -99,6 +135,7 @@ class SlurmClient:
         delimiter = fresh_delimiter()
         result = self.runner.run(sacct_argv_for_jobs(ids, delimiter), env=QUERY_ENV)
         found = parse_sacct(result.stdout, delimiter)
+        self._tell(found.problems)
         return AccountingMap(((job_id, _honest(acc)) for job_id, acc in found.items()), found.problems)
 
     def family(self, job_id: str) -> list[JobAccounting]:
@@ -119,6 +156,7 @@ class SlurmClient:
         delimiter = fresh_delimiter()
         result = self.runner.run(sacct_argv_for_user(user, since, delimiter), env=QUERY_ENV)
         found = parse_sacct(result.stdout, delimiter)
+        self._tell(found.problems)
         jobs = [_honest(acc) for acc in found.values()]
         if comment_prefix is not None:
             jobs = [j for j in jobs if (j.job.comment or "").startswith(comment_prefix)]
@@ -136,7 +174,7 @@ class SlurmClient:
             result = self.runner.run(squeue_argv(ids, user, delimiter), env=QUERY_ENV)
         except UnknownJob:
             return RecordList()  # squeue fails when none of the given ids is known any more
-        return parse_squeue(result.stdout, delimiter)
+        return self._told(parse_squeue(result.stdout, delimiter))
 
     def start_estimates(self, job_ids: Sequence[str]) -> RecordList[StartEstimate]:
         """One `squeue --start` call: Slurm's expected start and the reason of those jobs still
@@ -149,7 +187,7 @@ class SlurmClient:
             result = self.runner.run(squeue_start_argv(ids, delimiter), env=QUERY_ENV)
         except UnknownJob:
             return RecordList()  # squeue fails when none of the given ids is known any more
-        return parse_squeue_start(result.stdout, delimiter)
+        return self._told(parse_squeue_start(result.stdout, delimiter))
 
     def live_steps(self, job_ids: Sequence[str]) -> RecordList[LiveStep]:
         """One `sstat` call: the memory of every running step of these jobs, as their nodes see it now.
@@ -166,7 +204,7 @@ class SlurmClient:
             return RecordList()
         if error is not None:
             raise error
-        return parse_sstat(result.stdout)
+        return self._told(parse_sstat(result.stdout))
 
     def show_job(self, job_id: str) -> ControllerJob:
         """`scontrol show job`; UnknownJob when the controller has forgotten the job (after MinJobAge)."""
