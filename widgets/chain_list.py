@@ -37,7 +37,13 @@ FIXED_COLUMNS: tuple[tuple[str, Cell], ...] = (
     ("Run time", lambda c, now: duration_text(c.total_run_time)),
     ("Left", lambda c, now: duration_text(c.time_left)),
 )
-PROGRESS_COLUMN: tuple[str, Cell] = ("Progress", lambda c, now: progress_cell(c.progress, now, bar_width=6))
+# The Progress column, widest first: a pane too narrow for the State text (READABLE_STATE) gets the next.
+PROGRESS_FORMS: tuple[tuple[str, Cell], ...] = (
+    ("Progress", lambda c, now: progress_cell(c.progress, now, bar_width=6)),
+    ("Progress", lambda c, now: progress_cell(c.progress, now, bar_width=0)),
+    ("Done", lambda c, now: progress_cell(c.progress, now, bar_width=0, finish=False)),
+)
+READABLE_STATE = 24  # `STOPPED: out of memory …`: the state and the start of its reason
 OWNER_WIDTH = 12
 MIN_NAME, MIN_STATE = 8, 10
 CELL_PADDING = 2  # DataTable's cell padding, both sides
@@ -92,9 +98,11 @@ class ChainList(DataTable[Text]):
         self._order: list[str] = []
         self._with_owner: bool | None = None
         self._with_progress = False  # a Progress column: some chain reports its progress
+        self._progress_form = 0  # PROGRESS_FORMS index: the widest that leaves the State readable
         self._now = datetime.now()  # the time of the data shown (finish times are printed against it)
         self._widths = (24, 24)  # Name, State: set from the pane's width (`_fit`)
-        self._measured: tuple[tuple[ChainView, ...], bool | None, tuple[int, int, int]] | None = None
+        self._measured_for: tuple[ChainView, ...] | None = None  # the chains `_measured` is of
+        self._measured: dict[tuple[bool | None, int], tuple[int, int, int]] = {}  # by (owner column, progress form)
         self._cell_cache: dict[tuple[str, str, bool | None, bool], tuple[ChainView, tuple[Text, ...]]] = {}
 
     def on_mount(self) -> None:
@@ -153,7 +161,7 @@ class ChainList(DataTable[Text]):
             self._render_rows(force=False)
 
     def _columns(self) -> tuple[tuple[str, Cell], ...]:
-        return (*FIXED_COLUMNS, *((PROGRESS_COLUMN,) if self._with_progress else ()))
+        return (*FIXED_COLUMNS, *((PROGRESS_FORMS[self._progress_form],) if self._with_progress else ()))
 
     def _add_columns(self) -> None:
         self.clear(columns=True)
@@ -164,10 +172,12 @@ class ChainList(DataTable[Text]):
 
     def _measures(self) -> tuple[int, int, int]:
         """(fixed columns' width, longest name, longest state) of the chains shown, computed once per refresh."""
-        key = (self._chains, self._with_owner)
-        if self._measured is None or self._measured[0] is not key[0] or self._measured[1] != key[1]:
-            self._measured = (self._chains, self._with_owner, (self._fixed_width(), *self._longest()))
-        return self._measured[2]
+        if self._measured_for is not self._chains:
+            self._measured_for, self._measured = self._chains, {}
+        key = (self._with_owner, self._progress_form)
+        if key not in self._measured:
+            self._measured[key] = (self._fixed_width(), *self._longest())
+        return self._measured[key]
 
     def _fixed_width(self) -> int:
         """Columns taken by the columns that keep their width (Owner, Attempt, Run time, Left), padding included."""
@@ -187,8 +197,11 @@ class ChainList(DataTable[Text]):
         return max(names, default=MIN_NAME), max([*states, len("1/10 finished (+1 older)")])
 
     def wanted_width(self) -> int:
-        """The pane width (border included) that shows every column, names up to 32 and states up to 48 wide."""
+        """The pane width (border included) that shows every column, names up to 32 and states up to 48
+        wide, and the widest Progress column."""
+        form, self._progress_form = self._progress_form, 0
         fixed, name, state = self._measures()
+        self._progress_form = form
         return 2 + SCROLLBAR + fixed + min(name, 32) + min(state, 48) + 2 * CELL_PADDING
 
     def _fit(self) -> bool:
@@ -196,9 +209,14 @@ class ChainList(DataTable[Text]):
         width = self.size.width
         if not width or not self._chains:
             return False
-        fixed, name, state = self._measures()
-        widths = fit_widths(width - SCROLLBAR - fixed - 2 * CELL_PADDING, name, state)
-        if widths == self._widths:
+        before = self._progress_form
+        for form in range(len(PROGRESS_FORMS) if self._with_progress else 1):
+            self._progress_form = form
+            fixed, name, state = self._measures()
+            widths = fit_widths(width - SCROLLBAR - fixed - 2 * CELL_PADDING, name, state)
+            if widths[1] >= min(state, READABLE_STATE):
+                break
+        if widths == self._widths and before == self._progress_form:
             return False
         self._widths = widths
         self._cell_cache.clear()

@@ -63,16 +63,17 @@ def progress_line(estimate: Estimate, now: datetime, bar_width: int = 20) -> Tex
     return line
 
 
-def progress_cell(estimate: Estimate | None, now: datetime, bar_width: int = 8) -> Text:
-    """The chain list's cell: `████▌    45% 14:02`; empty without progress."""
+def progress_cell(estimate: Estimate | None, now: datetime, bar_width: int = 8, finish: bool = True) -> Text:
+    """The chain list's cell: `████▌    45% 14:02`; without a bar (bar_width 0) `45% 14:02`, and
+    without the finish time `45%`, for a narrow pane; empty without progress."""
     if estimate is None:
         return Text("")
     percent = estimate.percent
-    cell = progress_bar(percent, bar_width)
+    cell = progress_bar(percent, bar_width) if bar_width else Text()
     cell.append(f" {percent:3.0f}%" if percent is not None else f" {estimate.progress}")
-    if estimate.eta is not None:
+    if finish and estimate.eta is not None:
         cell.append(f" {finish_text(estimate.eta, now)}", style=DIM)
-    return cell
+    return cell if bar_width else cell[1:]
 
 
 def sparkline(values: Sequence[float | None], high: float | None = None, low_is_waste: bool = False) -> Text:
