@@ -7,6 +7,8 @@ cannot be read. Such chains are not errors: they are rebuilt from Slurm accounti
 job comments (`longrun:<chain>:<attempt>`), merged with the readable ones, and a note says which
 path could not be read. Reads files and makes at most two Slurm calls (one sacct over the
 accounting window, one squeue), and those only when some chain cannot be read, or for everybody.
+A colleague's chain is read again only when its event log changed (Registry.current: one stat),
+as the viewer's own are: a refresh costs what the colleague's live chains cost, not their history.
 """
 
 from __future__ import annotations
@@ -57,18 +59,27 @@ def unreadable_path(path: Path) -> Path | None:
     return None
 
 
-def _may_read_chain(directory: Path) -> bool:
+def _may_read_chain(directory: str) -> bool:
+    """Strings, not Paths, and one access() per file that exists: run for every chain on every refresh."""
     if not os.access(directory, os.R_OK | os.X_OK):
         return False
-    return all(not (directory / name).exists() or os.access(directory / name, os.R_OK)
-               for name in ("spec.json", "events.jsonl"))  # fmt: skip
+    return all(os.access(path, os.R_OK) or not os.path.lexists(path)
+               for path in (f"{directory}/spec.json", f"{directory}/events.jsonl"))  # fmt: skip
 
 
 class ChainDiscovery(ServiceBase):
+    def _colleague_registry(self, home: Path) -> Registry:
+        """One read-only Registry per colleague's home, kept: its cache of chains read survives refreshes."""
+        known: dict[Path, Registry] = self.__dict__.setdefault("_colleagues", {})
+        reg = known.get(home)
+        if reg is None:
+            reg = known[home] = Registry(home, read_only=True)
+        return reg
+
     def read_colleague(self, user: str) -> ColleagueRegistry:
         """A colleague's registry, chain by chain: what could be read, and what could not."""
         try:
-            reg = Registry(default_home(user), read_only=True)
+            reg = self._colleague_registry(default_home(user))
         except RegistryError as exc:
             return ColleagueRegistry((), (), (), str(exc), False)
         blocked = unreadable_path(reg.chains_dir)
@@ -84,12 +95,13 @@ class ChainDiscovery(ServiceBase):
         chains: list[ChainStatus] = []
         damaged: list[str] = []
         unreadable: list[str] = []
+        prefix = f"{reg.chains_dir}/"
         for chain_id in chain_ids:
-            if not _may_read_chain(reg.chains_dir / chain_id):
+            if not _may_read_chain(prefix + chain_id):
                 unreadable.append(chain_id)
                 continue
             try:
-                chains.append(reg.status(chain_id))
+                chains.append(reg.current(chain_id))
             except UnknownChain:
                 continue  # being made or removed right now
             except (RegistryError, ValueError, KeyError, TypeError) as exc:  # one damaged chain hides no other
