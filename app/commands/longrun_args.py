@@ -75,8 +75,9 @@ POLICY_FLAGS: tuple[PolicyFlag, ...] = (
                "`none` lifts a limit)", _max_restarts),
     PolicyFlag("--continue-exit-code", "N", 'exit status meaning "checkpointed, continue" (default 75)',
                lambda t: {"continue_exit_code": _whole("--continue-exit-code", t)}),
-    PolicyFlag("--grow-mem", "FACTOR[,CAP]", "on out-of-memory resubmit with --mem x FACTOR, at most CAP "
-               "(e.g. 1.5,8G; `none` turns it off)", _grow_mem),
+    PolicyFlag("--grow-mem", "FACTOR[,CAP]", "on out-of-memory (of the job or one of its steps) resubmit with "
+               "the memory request x FACTOR, in the unit it was asked in (--mem per node, --mem-per-cpu, "
+               "--mem-per-gpu), at most CAP per node (e.g. 1.5,8G; `none` turns it off)", _grow_mem),
     PolicyFlag("--resubmit-early", None, "resubmit a link that COMPLETED right after the warning signal",
                lambda _t: {"resubmit_completed_early": True}),
     PolicyFlag("--progress", "REGEX", "progress in the log: the newest line matching REGEX, with groups `done` "
