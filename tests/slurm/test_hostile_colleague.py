@@ -63,9 +63,6 @@ from tests.slurm.pilot_dashboard import click_actions, dashboard_app, run_dashbo
 from tests.tui.helpers import polling, wait_for
 
 QUIET = {"LONGRUN_NO_AUTOSTART": "1"}
-WORKFLOW_STATUS_XFAIL = pytest.mark.xfail(
-    strict=True, reason="issue 16 item 2: `longrun workflow status` prints chain names with raw control sequences"
-)
 
 
 @pytest.fixture(autouse=True)
@@ -234,7 +231,6 @@ def test_every_command_prints_the_hostile_registry_inert(hostile_bob: Prepared) 
     assert not failures, "\n".join(failures)
 
 
-@WORKFLOW_STATUS_XFAIL
 def test_workflow_status_prints_the_hostile_registry_inert(hostile_bob: Prepared) -> None:
     proc = longrun_bytes("bob", hostile_bob.home, "workflow", "status", hostile_bob.corpus.workflow)
     assert proc.returncode == 0 and problems_of(proc, "longrun workflow status") == [], proc.stdout[-300:]
