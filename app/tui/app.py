@@ -123,6 +123,8 @@ class LongrunApp(ActionFlows, LinkViewing, PollingApp):
         worker = event.worker
         if event.state not in (WorkerState.SUCCESS, WorkerState.ERROR):
             return
+        if not self.screen_stack:
+            return  # quitting: a poll or action that finished just now has no screen left to show on
         if worker.group == "poll":
             self._poll_finished(worker)
             self._refresh_action_keys()
@@ -138,6 +140,8 @@ class LongrunApp(ActionFlows, LinkViewing, PollingApp):
     # -- which keys act --------------------------------------------------------------------------
     def _refresh_action_keys(self) -> None:
         """Redraw the footer only when the selected row's actions change (not on every move)."""
+        if not self.screen_stack:
+            return
         chain = self._selected()
         enabled = tuple(self.check_action(action, ()) for action in sorted(CHAIN_ACTIONS | LINK_ACTIONS))
         if enabled != self._actions_enabled:
