@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from app.commands import actions, chains, explain, report, share, submit, supervise, workflow
+from app.commands import actions, chains, doctor, explain, report, share, submit, supervise, workflow
 
-COMMAND_MODULES: list[ModuleType] = [submit, chains, report, actions, share, supervise, explain, workflow]
+COMMAND_MODULES: list[ModuleType] = [submit, chains, report, actions, share, supervise, doctor, explain, workflow]

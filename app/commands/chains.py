@@ -30,6 +30,24 @@ def chain_json(view: ChainView) -> dict[str, Any]:
     def ts(value: Any) -> str | None:
         return value.isoformat() if value is not None else None
 
+    def link_json(lk: Any) -> dict[str, Any]:
+        return {
+            "attempt": lk.attempt,
+            "job_id": lk.job_id,
+            "state": lk.state,
+            "submit": ts(lk.submit),
+            "start": ts(lk.start),
+            "end": ts(lk.end),
+            "elapsed": lk.elapsed.seconds if lk.elapsed else None,
+            "time_limit": lk.time_limit.seconds if lk.time_limit else None,
+            "exit_status": str(lk.exit_status) if lk.exit_status else None,
+            "ending": lk.ending,
+            "decision": lk.decision,
+            "log_path": lk.log_path,
+            "stderr_path": lk.stderr_path,
+            "successor_of": lk.successor_of,
+        }
+
     return {
         "chain_id": view.chain_id,
         "name": view.name,
@@ -47,24 +65,10 @@ def chain_json(view: ChainView) -> dict[str, Any]:
         "changes": [
             {"at": ts(c.at), "by": c.by, "options": list(c.options), "policy": dict(c.policy)} for c in view.changes
         ],
-        "links": [
-            {
-                "attempt": lk.attempt,
-                "job_id": lk.job_id,
-                "state": lk.state,
-                "submit": ts(lk.submit),
-                "start": ts(lk.start),
-                "end": ts(lk.end),
-                "elapsed": lk.elapsed.seconds if lk.elapsed else None,
-                "time_limit": lk.time_limit.seconds if lk.time_limit else None,
-                "exit_status": str(lk.exit_status) if lk.exit_status else None,
-                "ending": lk.ending,
-                "decision": lk.decision,
-                "log_path": lk.log_path,
-                "stderr_path": lk.stderr_path,
-            }
-            for lk in view.links
-        ],
+        "mode": view.mode,
+        "attention": view.attention,
+        "links": [link_json(lk) for lk in view.links],
+        "queued": [link_json(lk) for lk in view.queued],
     }
 
 

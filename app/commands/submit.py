@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shlex
 from dataclasses import dataclass, field
 
 from app.commands.longrun_args import (
@@ -23,7 +24,7 @@ from app.commands.longrun_args import (
 from app.console import literal, print_error, print_json, print_note, stdout
 from app.explain.sbatch_options import merged
 from app.explain.scripts import read_script
-from app.model.chain import Policy, PolicyError, warning_seconds
+from app.model.chain import MODES, Policy, PolicyError, warning_seconds
 from app.model.outcome import EARLY_SLACK_SECONDS, earliest_warning
 from app.model.units import Duration, UnitParseError
 from app.services import ActionRefused, Services
@@ -36,14 +37,21 @@ USAGE = f"""\
 {USAGE_LINE}
 
 Submit SCRIPT as the first link of a chain: when a link ends by its time limit, preemption, a
-node failure or exit 75 ("checkpointed, continue"), the supervisor submits the next one, until
-the work is done, the chain fails, or a limit is reached. Prints the chain id and the job id.
+node failure or exit 75 ("checkpointed, continue"), the next one runs, until the work is done,
+the chain fails, or a limit is reached. Prints the chain id and the job id.
 
 longrun options (first, before any sbatch option):
 {policy_help()}
   --name NAME               the chain's name, and its Slurm job name unless -J/--job-name (or the
                             script's #SBATCH) sets one (default: the script's file name)
   --after CHAIN             start only when chain CHAIN (id or name) is done (repeatable)
+  --mode slurm|supervisor   how the chain goes on: inside Slurm (each link queued with the job after
+                            it, which decides; no process outside Slurm needed; the default) or by
+                            your supervisor (one job at a time: for tight job-count limits); the
+                            default from LONGRUN_MODE or ~/.config/longrun/config.toml (mode = ...)
+  --notify "CMD [ARGS]"     run CMD (split as a shell would, never run by one) when the chain stops
+                            or finishes, with LONGRUN_CHAIN_ID, LONGRUN_STATE, LONGRUN_REASON,
+                            LONGRUN_JOB_ID, LONGRUN_DIAGNOSIS_TITLE, LONGRUN_DIAGNOSIS_FIX, ...
   --json                    print {{"chain_id", "job_id"}} as JSON
   --                        end of longrun options
 
@@ -56,7 +64,7 @@ examples:
   longrun submit --time=10 sim.sh -- --time 500     (sim.sh gets --time 500)
 """
 
-SUBMIT_FLAGS = {"--name": True, "--after": True, "--json": False}
+SUBMIT_FLAGS = {"--name": True, "--after": True, "--json": False, "--mode": True, "--notify": True}
 
 
 @dataclass
@@ -69,6 +77,8 @@ class SubmitRequest:
     script: str = ""
     args: list[str] = field(default_factory=list)
     explicit_policy: frozenset[str] = frozenset()  # the policy flags the person gave
+    mode: str | None = None  # MODES; None: the user's default (app.supervisor.modes)
+    notify: list[str] = field(default_factory=list)  # argv run when the chain stops or finishes
 
 
 def parse_submit_argv(argv: list[str]) -> SubmitRequest:
@@ -93,7 +103,21 @@ def parse_submit_argv(argv: list[str]) -> SubmitRequest:
                 f"submitted. Put {'them' if len(misplaced) > 1 else 'it'} before {script}, or write `--` after "
                 f"{script} if they are the script's own"
             )
+    mode = parsed.extra["--mode"][-1] if "--mode" in parsed.extra else None
+    if mode is not None and mode not in MODES:
+        raise UsageError(f"--mode must be one of {', '.join(MODES)}, not {mode!r}")
+    notify: list[str] = []
+    if "--notify" in parsed.extra:
+        text = parsed.extra["--notify"][-1]
+        try:
+            notify = shlex.split(text)
+        except ValueError as exc:
+            raise UsageError(f"--notify {text!r}: {exc}") from None
+        if not notify:
+            raise UsageError("--notify needs a command")
     return SubmitRequest(
+        mode=mode,
+        notify=notify,
         policy=policy,
         name=parsed.extra["--name"][-1] if "--name" in parsed.extra else None,
         after=parsed.extra.get("--after", []),
@@ -126,8 +150,9 @@ def handle(args: argparse.Namespace) -> int:
         print_note(note)
     try:
         chain_id, job_id = services.submit(
-            req.script, req.args, req.sbatch_options, req.policy, name=req.name, depends_on=after
-        )
+            req.script, req.args, req.sbatch_options, req.policy, name=req.name, depends_on=after,
+            mode=req.mode, notify=req.notify,
+        )  # fmt: skip
     except ActionRefused as exc:
         print_error(with_option_hint(str(exc)))
         return 2

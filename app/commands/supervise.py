@@ -25,7 +25,7 @@ HEARTBEAT_EVERY = 5.0
 def handle(args: argparse.Namespace) -> int:
     reg = Registry()
     try:
-        lease = Lease(reg)
+        lease = Lease(reg, inherited=args.lock_fd)
     except AlreadyRunning as exc:
         if args.ensure:
             return 0
@@ -67,14 +67,17 @@ def handle(args: argparse.Namespace) -> int:
             beat_failed = False
 
     def idle(seconds: float) -> None:
+        """Sleep until the next cycle is due, a command nudges, or any chain changes (a link's
+        wrapper reporting its end: one open of the registry's change journal per half second)."""
         seen = nudge_mtime()
+        mark = reg.change_mark()
         deadline = time.monotonic() + seconds
         last_beat = 0.0
         while not stop and time.monotonic() < deadline:
             if time.monotonic() - last_beat >= HEARTBEAT_EVERY:
                 beat()
                 last_beat = time.monotonic()
-            if nudge_mtime() != seen:
+            if nudge_mtime() != seen or reg.change_mark() != mark:
                 return
             time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
 
@@ -103,4 +106,5 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--exit-when-idle", type=float, metavar="SECONDS", help="exit after SECONDS with no chain to watch"
     )
+    parser.add_argument("--lock-fd", type=int, help=argparse.SUPPRESS)  # set by ensure_supervisor()
     parser.set_defaults(handler=handle)

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import Enum
+from functools import cached_property
 from typing import Any
 
 from app.model.exit_status import ExitStatus
@@ -22,6 +23,11 @@ DEFAULT_CONTINUE_EXIT_CODE = 75  # EX_TEMPFAIL: "checkpointed, continue"
 DEFAULT_MIN_LINK_SECONDS = 60
 DEFAULT_SHORT_LINKS_ALLOWED = 3
 COMMENT_PREFIX = "longrun:"
+
+# How a chain goes on after a link ends (ChainSpec.mode):
+MODE_SLURM = "slurm"  # inside Slurm: each link is queued with its successor, whose wrapper decides
+MODE_SUPERVISOR = "supervisor"  # the login-node supervisor submits the next link
+MODES = (MODE_SLURM, MODE_SUPERVISOR)
 
 
 class ChainState(Enum):
@@ -188,6 +194,20 @@ class ChainSpec:
     workflow: str | None = None
     depends_on: tuple[str, ...] = ()  # chain ids that must be DONE before the first link
     script_sha256: str | None = None  # every link runs exactly this script (checked before each sbatch)
+    mode: str = MODE_SUPERVISOR  # MODES; specs written before modes existed are supervised
+    launcher: str | None = None  # the Python (sys.executable at submit) that runs the link wrapper; None: no wrapper
+    notify: tuple[str, ...] = ()  # argv run when the chain stops or finishes (no shell)
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")
+        if self.mode == MODE_SLURM and not self.launcher:
+            raise ValueError("a chain continued inside Slurm needs the launcher its wrapper runs with")
+
+    @property
+    def in_slurm(self) -> bool:
+        """Links are queued with their successor and continue the chain without any longrun process."""
+        return self.mode == MODE_SLURM
 
     @property
     def created_key(self) -> str:
@@ -208,6 +228,9 @@ class ChainSpec:
             "workflow": self.workflow,
             "depends_on": list(self.depends_on),
             "script_sha256": self.script_sha256,
+            "mode": self.mode,
+            "launcher": self.launcher,
+            "notify": list(self.notify),
         }
 
     @classmethod
@@ -233,6 +256,9 @@ class ChainSpec:
             workflow=_optional_text(data, "workflow"),
             depends_on=_texts(data, "depends_on"),
             script_sha256=_optional_text(data, "script_sha256"),
+            mode=_optional_text(data, "mode") or MODE_SUPERVISOR,
+            launcher=_optional_text(data, "launcher"),
+            notify=_texts(data, "notify"),
         )
 
 
@@ -344,11 +370,20 @@ class Link:
     done_before: float | None = None  # the chain's progress (units done) when this link was submitted
     oom_step: str | None = None  # from the observed end: a step OUT_OF_MEMORY under a job that ended otherwise
     memory_ask: MemoryAsk | None = None  # from the observed end: the memory option --grow-mem grows
+    after: str | None = None  # queued with --dependency=afterany on this job (in-Slurm continuation)
+    work_started: bool = False  # the wrapper recorded that it ran the script
+    exited: ExitStatus | None = None  # the wrapper saw the script end (a marker; the end is sacct's)
+    cancelled: bool = False  # scancel was sent for it
 
     @property
     def is_live(self) -> bool:
         """Submitted (or being submitted) and not known to have ended."""
-        return not self.ended and self.state != "SUBMIT_FAILED"
+        return not self.ended and self.state not in ("SUBMIT_FAILED", "REFUSED")
+
+    @property
+    def continued(self) -> bool:
+        """Its ending was decided: the chain goes on."""
+        return (self.decision or "").startswith("continue")
 
     def with_(self, **changes: Any) -> Link:
         return replace(self, **changes)
@@ -386,6 +421,9 @@ class ChainStatus:
     stop_requested_by: str | None = None  # `longrun stop`: checkpoint now and do not resubmit
     archived: bool = False  # left out of status and the dashboard (`status --archived` lists it)
     changes: tuple[SettingsChange, ...] = ()  # settings changed for later links; `spec` has them applied
+    successors: tuple[Link, ...] = ()  # queued jobs that wait for the last link's end to decide (MODE_SLURM)
+    known_jobs: frozenset[str] = frozenset()  # every job id the chain ever recorded (links, successors, withdrawn)
+    notified: int = 0  # the attempt whose final decision the --notify command already ran for
 
     @property
     def chain_id(self) -> str:
@@ -404,9 +442,27 @@ class ChainStatus:
     def undecided_link(self) -> Link | None:
         """The last link when its end is recorded but no decision followed (a writer died in between)."""
         last = self.links[-1] if self.links else None
-        if last is None or not last.ended or last.decision is not None or last.state == "SUBMIT_FAILED":
+        if last is None or not last.ended or last.decision is not None or last.state in ("SUBMIT_FAILED", "REFUSED"):
             return None
         return last
+
+    @cached_property
+    def settled(self) -> bool:
+        """Nothing can change it without a person (or a newer longrun): final, nothing live, queued or undecided."""
+        return (
+            self.state.is_final
+            and self.live_link is None
+            and self.undecided_link is None
+            and not self.successors
+            and not self.unknown_kinds
+        )
+
+    @property
+    def stale_successors(self) -> tuple[Link, ...]:
+        """Queued successors that must never run the work: the chain stopped or was cancelled."""
+        if self.cancel_requested or self.state.is_final:
+            return self.successors
+        return ()
 
     @property
     def restarts_used(self) -> int:

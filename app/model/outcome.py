@@ -43,6 +43,7 @@ class LinkEnding:
     warning_seconds: int | None = None  # from the chain's --signal=...@N; None without --signal
     oom_step: str | None = None  # a step OUT_OF_MEMORY (`123.0`, `123.batch`) under a job that ended otherwise
     memory_ask: MemoryAsk | None = None  # the link's memory option; None: the job total as --mem (older records)
+    work_started: bool | None = None  # the link's wrapper ran the script (None: no wrapper to tell)
 
     def describe(self) -> str:
         """`TIMEOUT`, `exit 75`, `FAILED exit 3`, `OUT_OF_MEMORY`."""
@@ -80,6 +81,7 @@ class ChainHistory:
     continue_code_seen: bool = False  # an earlier link exited with the continue code: COMPLETED is final
     retried_codes: tuple[int, ...] = ()  # exit codes of earlier links (since the last reinit) that were retried
     stop_requested_by: str | None = None  # `longrun stop`: a link that would continue stops instead
+    unstarted_before: int = 0  # consecutive links just before this one that ended before their work started
 
 
 def completed_early(ending: LinkEnding) -> bool:
@@ -133,6 +135,8 @@ def _decide(ending: LinkEnding, policy: Policy, history: ChainHistory) -> Decisi
     if state is JobState.CANCELLED:
         who = f" (by uid {ending.cancelled_by_uid})" if ending.cancelled_by_uid is not None else ""
         return Decision(LinkOutcome.CANCELLED, f"cancelled outside longrun{who}")
+    if ending.work_started is False and not state.continues_chain:
+        return _unstarted(ending, policy, history)
     if state.continues_chain:
         return _continue(ending, policy, history, _CONTINUE_REASONS.get(state, state.value.lower()))
     if code == policy.continue_exit_code and (ending.exit_status is None or ending.exit_status.signal == 0):
@@ -162,6 +166,23 @@ _CONTINUE_REASONS = {
 
 
 RETRY_REASON = "retry after exit code"
+UNSTARTED_REASON = "ended before its work started"
+UNSTARTED_ALLOWED = 3  # links in a row that end before their work started, before the chain stops
+
+
+def _unstarted(ending: LinkEnding, policy: Policy, history: ChainHistory) -> Decision:
+    """A link whose wrapper never ran the script (killed or failed while deciding or queueing):
+    the work did not fail, so the chain goes on, a few times in a row at most."""
+    what = f"{UNSTARTED_REASON} ({ending.describe()})"
+    if history.unstarted_before + 1 >= UNSTARTED_ALLOWED:
+        return Decision(
+            LinkOutcome.NEEDS_PERSON,
+            f"{history.unstarted_before + 1} links in a row {what}: read the job log and run `longrun doctor`",
+        )
+    if policy.max_restarts is not None and history.restarts_used >= policy.max_restarts:
+        if not history.extra_link_allowed:
+            return Decision(LinkOutcome.NEEDS_PERSON, f"restart limit reached ({policy.max_restarts}) after {what}")
+    return Decision(LinkOutcome.CONTINUE, what)
 
 
 def _retry(code: int, policy: Policy, history: ChainHistory) -> Decision | None:

@@ -2,13 +2,8 @@
 
 from app.registry.derive import derive, needs_submission, upstream_block
 from app.registry.files import CorruptRecord, LockBusy, RegistryError, RegistryWriteError
-from app.registry.store import (
-    ChainStatuses,
-    DamagedChain,
-    Registry,
-    UnknownChain,
-    default_home,
-)
+from app.registry.listing import ChainStatuses, DamagedChain, UnknownChain
+from app.registry.store import Registry, default_home
 
 __all__ = [
     "ChainStatuses",

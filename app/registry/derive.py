@@ -15,13 +15,17 @@ from app.model.outcome import LinkOutcome
 from app.model.units import Duration, MemorySize
 from app.registry.events import (
     Archived,
+    Cancelled,
     CancelRequested,
     ChainEvent,
     Decision,
     IntentLost,
+    LinkExited,
+    Notified,
     ObservedEnd,
     Reinit,
     ResubmitRequested,
+    RunRefused,
     SettingsChanged,
     StopRequested,
     SubmitFailed,
@@ -29,6 +33,8 @@ from app.registry.events import (
     Submitted,
     Unarchived,
     UnknownEvent,
+    Withdrawn,
+    WorkStarted,
 )
 from app.slurm.options import replace_options
 
@@ -36,8 +42,8 @@ from app.slurm.options import replace_options
 def derive(spec: ChainSpec, events: Iterable[ChainEvent]) -> ChainStatus:
     state = ChainState.WAITING
     reason: str | None = None
-    links: list[dict[str, object]] = []  # Link fields; Links are built once at the end (replay is hot)
-    restart_base = 0
+    entries: list[dict[str, object]] = []  # Link fields of every queued job, links and successors alike
+    reinits = 0
     cancel = False
     extra = False
     next_options: tuple[str, ...] = ()
@@ -45,43 +51,76 @@ def derive(spec: ChainSpec, events: Iterable[ChainEvent]) -> ChainStatus:
     stop_by: str | None = None
     archived = False
     settings: list[SettingsChange] = []
+    known: set[str] = set()
+    notified = 0
 
-    def update(attempt: int, **changes: object) -> None:
-        for fields in reversed(links):
+    def find(attempt: int | None, job_id: str | None = None) -> dict[str, object] | None:
+        """The entry of this job id; else the newest of this attempt (without a job id first)."""
+        if job_id is not None:
+            for fields in reversed(entries):
+                if fields.get("job_id") == job_id:
+                    return fields
+        if attempt is None:
+            return None
+        for fields in reversed(entries):
+            if fields["attempt"] == attempt and fields.get("job_id") is None:
+                return fields
+        for fields in reversed(entries):
             if fields["attempt"] == attempt:
-                fields.update(changes)
-                return
+                return fields
+        return None
 
-    def intent_pending(attempt: int) -> bool:
-        return bool(links) and links[-1]["attempt"] == attempt and links[-1].get("job_id") is None
+    def update(attempt: int | None, key: str | None = None, **changes: object) -> None:
+        fields = find(attempt, key)
+        if fields is not None:
+            fields.update(changes)
+
+    def pending_intent(attempt: int) -> dict[str, object] | None:
+        for fields in reversed(entries):
+            if fields["attempt"] == attempt and fields.get("job_id") is None and not fields.get("ended"):
+                return fields
+        return None
 
     for event in events:
         if isinstance(event, SubmitIntent):
-            if intent_pending(event.attempt):
-                links.pop()  # a retried intent replaces the one that never got a job id
-            links.append(
+            retried = pending_intent(event.attempt)
+            if retried is not None:
+                entries.remove(retried)  # a retried intent replaces the one that never got a job id
+            entries.append(
                 {
                     "attempt": event.attempt,
                     "options": event.options,
                     "intent_at": event.t,
                     "progress_before": event.progress,
                     "done_before": event.done_before,
+                    "after": event.after,
+                    "gen": reinits,
                 }
             )
-            state, reason, extra = ChainState.RUNNING, None, False
+            if event.after is None:
+                state, reason, extra = ChainState.RUNNING, None, False
         elif isinstance(event, Submitted):
-            update(event.attempt, job_id=event.job_id, state="PENDING", submit=event.t)
+            known.add(event.job_id)
+            update(event.attempt, None, job_id=event.job_id, state="PENDING", submit=event.t)
         elif isinstance(event, IntentLost):
-            if intent_pending(event.attempt):
-                links.pop()
+            lost = pending_intent(event.attempt)
+            if lost is not None:
+                entries.remove(lost)
             if not cancel and state is ChainState.RUNNING:
-                state = ChainState.CONTINUING if links else ChainState.WAITING
+                state = ChainState.CONTINUING if entries else ChainState.WAITING
         elif isinstance(event, SubmitFailed):
-            update(event.attempt, state="SUBMIT_FAILED", ended=True, ending="sbatch refused")
+            update(event.attempt, None, state="SUBMIT_FAILED", ended=True, ending="sbatch refused")
             state, reason = ChainState.STOPPED, f"sbatch refused: {event.error}".strip()
+        elif isinstance(event, RunRefused):
+            update(event.attempt, event.job_id, state="REFUSED", ended=True, ending="not run",
+                   decision=f"{LinkOutcome.NEEDS_PERSON.value}: {event.error}")  # fmt: skip
+            if not cancel:
+                state, reason = ChainState.STOPPED, event.error or "the link's work was not run"
         elif isinstance(event, ObservedEnd):
+            known.add(event.job_id)
             update(
                 event.attempt,
+                event.job_id,
                 ended=True,
                 job_id=event.job_id,
                 state=event.state.name,
@@ -98,9 +137,23 @@ def derive(spec: ChainSpec, events: Iterable[ChainEvent]) -> ChainStatus:
                     event.mem_ask, MemorySize(event.req_mem_per_node) if event.req_mem_per_node is not None else None
                 ),
             )
+        elif isinstance(event, WorkStarted):
+            known.add(event.job_id)
+            fields = find(event.attempt, event.job_id)
+            if fields is not None:
+                fields["work_started"] = True
+                if not fields.get("ended"):
+                    fields["state"] = "RUNNING"
+        elif isinstance(event, LinkExited):
+            update(event.attempt, event.job_id, exited=event.exit)
+        elif isinstance(event, Withdrawn):
+            known.add(event.job_id)
+            entries[:] = [fields for fields in entries if fields.get("job_id") != event.job_id]
         elif isinstance(event, Decision):
             outcome = event.outcome
-            update(event.attempt, decision=f"{outcome.value}: {event.reason}")
+            fields = find(event.attempt)
+            if fields is not None:
+                fields["decision"] = f"{outcome.value}: {event.reason}"
             if event.new_memory:
                 grown = MemoryAsk(event.new_memory_option or "mem", MemorySize(event.new_memory)).as_option()
                 next_options = replace_options(next_options, [grown])  # --mem-per-cpu replaces --mem too
@@ -120,7 +173,9 @@ def derive(spec: ChainSpec, events: Iterable[ChainEvent]) -> ChainStatus:
                 state, reason = ChainState.STOPPED, f"cancelled by {event.by or 'its owner'}"
         elif isinstance(event, StopRequested):
             stop_by = event.by or "its owner"
-            live = bool(links) and not links[-1].get("ended") and links[-1].get("state") != "SUBMIT_FAILED"
+            regular = [fields for fields in entries if fields.get("after") is None or fields.get("work_started")]
+            last = regular[-1] if regular else None
+            live = last is not None and not last.get("ended") and last.get("state") not in ("SUBMIT_FAILED", "REFUSED")
             if live and not state.is_final:
                 reason = f"stopping: {stop_by} asked it to checkpoint and stop"
             elif not state.is_final:
@@ -132,25 +187,33 @@ def derive(spec: ChainSpec, events: Iterable[ChainEvent]) -> ChainStatus:
                 next_options = ()  # the person's options were made from them
         elif isinstance(event, Archived | Unarchived):
             archived = isinstance(event, Archived)
+        elif isinstance(event, Cancelled):
+            known.add(event.job_id)
+            update(None, event.job_id, cancelled=True)
         elif isinstance(event, Reinit | ResubmitRequested):
             cancel, stop_by, archived = False, None, False
             if isinstance(event, Reinit):
-                restart_base = len(links)
+                reinits += 1
                 what = "reinit"
             else:
                 extra = True
                 what = "resubmit"
-            state = ChainState.CONTINUING if links else ChainState.WAITING
+            state = ChainState.CONTINUING if entries else ChainState.WAITING
             reason = f"{what} by {event.by or 'its owner'}"
+        elif isinstance(event, Notified):
+            notified = max(notified, event.attempt)
         elif isinstance(event, UnknownEvent):
             unknown[event.kind] = None
-        # Created and Cancelled change nothing that is derived.
+        # Created changes nothing that is derived.
 
+    links, successors, restart_base = _promote(entries, reinits)
+    if not cancel and state in (ChainState.CONTINUING, ChainState.WAITING) and links and links[-1].is_live:
+        state, reason = ChainState.RUNNING, None  # a queued successor became the chain's next link
     return ChainStatus(
         spec=spec,
         state=state,
         reason=reason,
-        links=tuple(Link(**fields) for fields in links),  # type: ignore[arg-type]
+        links=tuple(links),
         restart_base=restart_base,
         cancel_requested=cancel,
         extra_link_allowed=extra,
@@ -159,6 +222,9 @@ def derive(spec: ChainSpec, events: Iterable[ChainEvent]) -> ChainStatus:
         stop_requested_by=stop_by,
         archived=archived,
         changes=tuple(settings),
+        successors=tuple(successors),
+        known_jobs=frozenset(known),
+        notified=notified,
     )
 
 
@@ -169,6 +235,28 @@ def _apply_settings(spec: ChainSpec, event: SettingsChanged) -> ChainSpec:
         policy = Policy.from_json({**spec.policy.to_json(), **event.policy})
     options = event.sbatch_options if event.sbatch_options is not None else spec.sbatch_options
     return replace(spec, policy=policy, sbatch_options=options)
+
+
+def _promote(entries: list[dict[str, object]], reinits: int) -> tuple[list[Link], list[Link], int]:
+    """Split the queued jobs into the chain's links and its successors; count the links before the
+    last reinit (the restart budget counts from there).
+
+    A job queued behind another (`after`) becomes a link once the link before it was decided
+    `continue`; until then it is a successor, waiting to decide. A successor that was cancelled
+    before it ran is gone.
+    """
+    links: list[Link] = []
+    successors: list[Link] = []
+    before_reinit = 0
+    for fields in entries:
+        generation = fields.pop("gen")
+        link = Link(**fields)  # type: ignore[arg-type]
+        if link.after is None or not links or (links[-1].continued and not links[-1].is_live):
+            links.append(link)
+            before_reinit += generation < reinits  # type: ignore[operator]
+        elif not link.cancelled:
+            successors.append(link)
+    return links, successors, before_reinit
 
 
 def upstream_block(status: ChainStatus, lookup: Callable[[str], ChainStatus | None]) -> tuple[bool, str | None]:

@@ -65,6 +65,7 @@ class SubmitIntent(Event):
     options: tuple[str, ...] = ()  # extra sbatch options of this link (grown --mem)
     progress: Progress | None = None  # the progress file before the link ran
     done_before: Units | None = None  # the chain's progress (app/supervisor/progress.py) before the link ran
+    after: JobId | None = None  # held with --dependency=afterany on this job (a queued successor)
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,46 @@ class StopRequested(Event):
 
 
 @dataclass(frozen=True)
+class WorkStarted(Event):
+    """The link's wrapper is about to run the chain's script (in the job, on the compute node)."""
+
+    KIND = "work_started"
+    attempt: Attempt
+    job_id: JobId
+    host: str = ""
+
+
+@dataclass(frozen=True)
+class LinkExited(Event):
+    """The wrapper saw the script end (a marker: the supervisor then asks sacct once, not every 2 s)."""
+
+    KIND = "link_exited"
+    attempt: Attempt
+    job_id: JobId
+    exit: ExitStatus | None = None  # the script's exit code, or 0:N when a signal ended it
+
+
+@dataclass(frozen=True)
+class Withdrawn(Event):
+    """A queued job of the chain that will never run the work (the chain stopped, was cancelled, or
+    the next link needs other sbatch options and was queued again): it is no link of the chain."""
+
+    KIND = "withdrawn"
+    job_id: JobId
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class RunRefused(Event):
+    """The link's work was not run (e.g. the job script changed since submit): the chain stops."""
+
+    KIND = "run_refused"
+    attempt: Attempt
+    error: str = ""
+    job_id: JobId | None = None
+
+
+@dataclass(frozen=True)
 class SettingsChanged(Event):
     """A person changed the settings of the chain's next links (resubmit/reinit with options)."""
 
@@ -193,6 +234,16 @@ class Archived(Event):
 class Unarchived(Event):
     KIND = "unarchived"
     by: str | None = None
+
+
+@dataclass(frozen=True)
+class Notified(Event):
+    """The chain's --notify command ran for the decision on this attempt."""
+
+    KIND = "notified"
+    attempt: Attempt
+    status: int | None = None  # the command's exit status (None: it could not be run)
+    error: str = ""
 
 
 @dataclass(frozen=True)
@@ -219,6 +270,11 @@ ChainEvent: TypeAlias = (
     | SettingsChanged
     | Archived
     | Unarchived
+    | WorkStarted
+    | LinkExited
+    | Withdrawn
+    | RunRefused
+    | Notified
     | UnknownEvent
 )
 
@@ -240,6 +296,11 @@ KINDS: dict[str, type[Event]] = {
         SettingsChanged,
         Archived,
         Unarchived,
+        WorkStarted,
+        LinkExited,
+        Withdrawn,
+        RunRefused,
+        Notified,
     )
 }
 _ENVELOPE = ("v", "t", "type")
@@ -363,6 +424,7 @@ _CODECS: dict[str, tuple[_Load, _Dump]] = {
     "Seconds": (_non_negative, _same),
     "Bytes": (_non_negative, _same),
     "Uid": (_int, _same),
+    "int": (_int, _same),
     "str": (_str, _same),
     "bool": (_bool, _same),
     "datetime": (_time, lambda v: v.isoformat()),

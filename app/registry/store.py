@@ -27,7 +27,7 @@ import shutil
 import stat
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -49,6 +49,8 @@ from app.registry.files import (
     parse_json,
     read_regular,
 )
+from app.registry.journal import JOURNAL, JournalMark, current_mark, note_change
+from app.registry.listing import ChainListing, ChainStatuses, StatKey, UnknownChain
 from app.registry.sharing import SharingError, colleague_home, current_user, own_home, share_path, team_group
 
 SCHEMA_VERSION = 1
@@ -58,29 +60,6 @@ MAX_EVENTS_BYTES = 64 << 20  # a five-link chain writes about 2 KB
 CHAIN_LOCK_WAIT = 30.0
 
 E = TypeVar("E", bound=Event)
-
-
-class UnknownChain(RegistryError):
-    """No chain with this id in the registry."""
-
-
-@dataclass(frozen=True)
-class DamagedChain:
-    """A chain whose files cannot be read: reported the same way everywhere, its files left alone."""
-
-    chain_id: str  # the directory's name
-    problem: str  # names the file and what is wrong with it
-
-    def __str__(self) -> str:
-        return f"chain {self.chain_id}: {self.problem}"
-
-
-@dataclass(frozen=True)
-class ChainStatuses:
-    """Every chain of a registry: the readable ones by id, and the damaged ones, explicitly."""
-
-    chains: dict[str, ChainStatus]
-    damaged: tuple[DamagedChain, ...] = ()
 
 
 def default_home(user: str | None = None) -> Path:
@@ -108,10 +87,7 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-_StatKey = tuple[int, ...]
-
-
-class Registry:
+class Registry(ChainListing):
     """One user's chains. Read-only when the directory belongs to someone else."""
 
     def __init__(self, home: Path | None = None, read_only: bool = False) -> None:
@@ -120,7 +96,7 @@ class Registry:
         self.dir_mode = 0o777 & ~_umask()
         self.file_mode = 0o666 & ~_umask()
         # statuses(): chain id -> (its event log's stat, its status)
-        self._cache: dict[str, tuple[_StatKey | None, ChainStatus]] = {}
+        self._cache: dict[str, tuple[StatKey | None, ChainStatus]] = {}
         self._chains_prefix = f"{self.chains_dir}/"
         self._owner: int | None = None  # the uid owning chains/: every chain directory must be theirs
         try:
@@ -130,6 +106,9 @@ class Registry:
         if self.group is not None:
             self.dir_mode |= 0o050
             self.file_mode |= 0o040
+        self._mark: JournalMark | None = None  # where statuses() last read the change journal
+        self._full_at: float | None = None  # monotonic time of statuses()'s last full read
+        self._last: ChainStatuses | None = None
 
     # -- paths ---------------------------------------------------------------------------------
     @property
@@ -194,9 +173,12 @@ class Registry:
             raise RegistryError(f"{self.home} is another user's registry: read-only")
 
     # -- chains --------------------------------------------------------------------------------
-    def create_chain(self, spec: ChainSpec, env: Mapping[str, str] | None = None) -> None:
+    def create_chain(
+        self, spec: ChainSpec, env: Mapping[str, str] | None = None, files: Mapping[str, tuple[bytes, int]] = {}
+    ) -> None:
         """Build the chain's directory under a hidden name and rename it into place: readers never
-        see a chain without its spec and its `created` event."""
+        see a chain without its spec and its `created` event. `files`: more files (name -> content,
+        mode), e.g. the launcher its links submit."""
         self.ensure_dirs()
         final = self.chain_dir(spec.chain_id)
         draft = self.chains_dir / f".new-{spec.chain_id}-{uuid.uuid4().hex[:8]}"
@@ -208,9 +190,12 @@ class Registry:
                     share_path(directory, self.group)
             if env is not None:
                 self._write_json(draft / "env.json", dict(env), mode=0o600)
+            for name, (data, mode) in files.items():
+                atomic_write(draft / name, data, mode)
             self._write_json(draft / "spec.json", {"schema": SCHEMA_VERSION, "spec": spec.to_json()})
             append_line(draft / "events.jsonl", _line(replace(Created(), t=now())), self.file_mode)
             os.rename(draft, final)
+            note_change(self.chains_dir, spec.chain_id, self.file_mode)
         except OSError as exc:
             shutil.rmtree(draft, ignore_errors=True)
             if exc.errno in (errno.EEXIST, errno.ENOTEMPTY):
@@ -231,6 +216,7 @@ class Registry:
         with contextlib.suppress(OSError):
             os.unlink(self.locks_dir / f"chain-{chain_id}")
         self._cache.pop(chain_id, None)
+        note_change(self.chains_dir, chain_id, self.file_mode)
 
     def chain_ids(self) -> list[str]:
         """Every entry of chains/ but hidden ones (drafts, deletions): a damaged entry is listed too."""
@@ -290,51 +276,6 @@ class Registry:
         """One chain's derived state, read now. Raises UnknownChain, or RegistryError naming the damaged file."""
         return derive(self.load_spec(chain_id), self.read_events(chain_id))
 
-    def statuses(self) -> ChainStatuses:
-        """Every chain: one damaged chain never hides the others (it is returned in `damaged`).
-
-        A readable chain is read again only when its event log changed (one stat), so that the
-        cost of a call grows with live work, not with the number of finished chains. The spec is
-        written once, when the chain is made; a damaged chain is read again every time, so that a
-        repair shows at once.
-        """
-        chains: dict[str, ChainStatus] = {}
-        damaged: list[DamagedChain] = []
-        cache: dict[str, tuple[_StatKey | None, ChainStatus]] = {}
-        for chain_id in self.chain_ids():
-            try:
-                entry = self._current(chain_id)
-            except UnknownChain:
-                continue  # removed since the listing
-            except RegistryError as exc:
-                damaged.append(DamagedChain(chain_id, str(exc)))
-                continue
-            chains[chain_id] = entry[1]
-            if entry[0] is not None:
-                cache[chain_id] = entry
-        self._cache = cache
-        return ChainStatuses(chains, tuple(damaged))
-
-    def current(self, chain_id: str) -> ChainStatus:
-        """status(chain_id), from the cache when the event log has not changed since it was read."""
-        entry = self._current(chain_id)
-        if entry[0] is not None:
-            self._cache[chain_id] = entry
-        return entry[1]
-
-    def _current(self, chain_id: str) -> tuple[_StatKey | None, ChainStatus]:
-        """(stat key, status): the cached entry itself while the log is unchanged. Reusing it, rather
-        than a new tuple per call, keeps a cycle from feeding the garbage collector 10,000 objects."""
-        try:
-            info = os.stat(f"{self._chains_prefix}{chain_id}/events.jsonl")  # a str: Path costs more than stat
-            key: _StatKey | None = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
-        except OSError:
-            key = None  # no log, or not even a directory: read it (and say what is wrong)
-        hit = self._cache.get(chain_id)
-        if key is not None and hit is not None and hit[0] == key:
-            return hit
-        return key, self.status(chain_id)
-
     # -- events --------------------------------------------------------------------------------
     def append(self, chain_id: str, event: E) -> E:
         """Append one event and fsync it before returning (write-ahead for the supervisor).
@@ -344,7 +285,21 @@ class Registry:
         self._check_writable()
         stamped = event if event.t is not None else replace(event, t=now())
         append_line(self.chain_dir(chain_id) / "events.jsonl", _line(stamped), self.file_mode)
+        note_change(self.chains_dir, chain_id, self.file_mode)
         return stamped
+
+    def _start_journal(self) -> JournalMark | None:
+        if self.read_only:
+            return None
+        try:
+            os.close(os.open(self.chains_dir / JOURNAL, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, self.file_mode))
+        except OSError:
+            return None
+        return current_mark(self.chains_dir)
+
+    def change_mark(self) -> JournalMark | None:
+        """The change journal's end: it moves whenever any chain changes (the supervisor waits on it)."""
+        return current_mark(self.chains_dir)
 
     def read_events(self, chain_id: str) -> list[ChainEvent]:
         """Every complete event; a torn last line (writer died mid-append) is ignored.

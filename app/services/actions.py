@@ -20,6 +20,7 @@ from app.registry import RegistryError, UnknownChain
 from app.registry.events import Cancelled, CancelRequested, StopRequested
 from app.services.base import ActionRefused, ServiceBase
 from app.slurm.errors import UnknownJob
+from app.supervisor.links import cancel_successors
 from app.views import ChainView
 
 DEFAULT_STOP_SIGNAL = "TERM"
@@ -87,6 +88,8 @@ class ChainActions(ServiceBase):
             if status.cancel_requested and link is None:
                 raise ActionRefused(f"chain {chain_id} is already cancelled")
             self.registry.append(chain_id, CancelRequested(by=self.viewer))
+            if status.successors:  # queued jobs of a chain continued inside Slurm: they never run now
+                cancel_successors(self.registry, self.slurm, status, status.successors)
             if link is not None and link.job_id:
                 try:
                     self.slurm.cancel(link.job_id)

@@ -29,13 +29,16 @@ from app.services.discovery import ChainDiscovery
 from app.services.live_facts import LiveFacts, chain_key, running_memory, start_estimates
 from app.slurm.config import cluster_name
 from app.slurm.records import JobAccounting, RowProblem
-from app.supervisor.lease import read_heartbeat, supervisor_alive
+from app.supervisor.lease import ensure_supervisor, read_heartbeat, supervisor_alive
 from app.supervisor.progress import link_log_path
 from app.views import ChainView, DashboardSnapshot, FocusView, SupervisorHealth
 from app.views.projection import chain_view, focus_view, statuses_from_accounting, superseded_chains
 
 
 class ChainReading(ChainDiscovery):
+    revive_supervisor = False  # the dashboard sets it: health() then starts a dead supervisor again
+    _settled: dict[tuple[str, str], tuple[ChainStatus, ChainView]] = {}  # noqa: RUF012 - replaced, never mutated
+
     @cached_property
     def explainer(self) -> FocusExplainer:
         """The selected job's explain pipeline; it keeps controller records between snapshots."""
@@ -75,6 +78,7 @@ class ChainReading(ChainDiscovery):
         ]
         tagged = {acct.job_id: acct for acct in found.tagged_jobs}
         ids = [s.live_link.job_id for s in registry_chains if s.live_link and s.live_link.job_id]
+        ids += [q.job_id for s in registry_chains for q in s.successors if q.job_id]  # same sacct call
         if focus_job_id and focus_job_id not in tagged and focus_job_id not in ids:
             ids.append(focus_job_id)
         focus_chain = next((s for s in registry_chains if focus_job_id in {lk.job_id for lk in s.links}), None)
@@ -91,13 +95,15 @@ class ChainReading(ChainDiscovery):
             facts.progress.keep_only({chain_key(s) for s in watched})
             facts.keep_economics_of({chain_key(status) for status in registry_chains})
         views = [
-            self._chain(status, known_acct, read_only=read_only, superseded=status.chain_id in replaced,
-                        log_paths=log_paths(status, acct), waiting_reason=waiting_reason(status, lookup),
-                        start_estimates=estimates, progress=progress.get(chain_key(status)))
+            (status is not focus_chain and self.settled_view(status, read_only, status.chain_id in replaced))
+            or self._chain(status, known_acct, read_only=read_only, superseded=status.chain_id in replaced,
+                           log_paths=log_paths(status, acct), waiting_reason=waiting_reason(status, lookup),
+                           start_estimates=estimates, progress=progress.get(chain_key(status)))
             for status, read_only in found.from_registry
         ] + [
             chain_view(status, {}, read_only=True, log_paths=log_paths(status, tagged)) for status in rebuilt
         ]  # fmt: skip
+        self.keep_settled(views, found.from_registry)
         views.sort(key=lambda v: (v.state.is_final, v.owner, v.name, v.chain_id))
         focus: FocusView | None = None
         focused = (acct.get(focus_job_id) or tagged.get(focus_job_id)) if focus_job_id else None
@@ -122,10 +128,29 @@ class ChainReading(ChainDiscovery):
         keep(view.economics)
         return view
 
+    def settled_view(self, status: ChainStatus, read_only: bool, superseded: bool) -> ChainView | None:
+        """The view made for this very status object last time, when nothing about it can change:
+        a refresh costs what the live chains cost, not the finished history."""
+        kept = self._settled.get((status.spec.owner, status.chain_id))
+        if kept is None or kept[0] is not status:
+            return None
+        view = kept[1]
+        return view if view.read_only == read_only and view.superseded == superseded else None
+
+    def keep_settled(self, views: list[ChainView], found: tuple[tuple[ChainStatus, bool], ...]) -> None:
+        """Remember the views of settled chains (`views` starts with those of `found`, in its order)."""
+        pairs = zip(found, views[: len(found)], strict=True)
+        self._settled = {(s.spec.owner, s.spec.chain_id): (s, v) for (s, _ro), v in pairs if s.settled}
+
     def health(self) -> SupervisorHealth:
+        """The viewer's supervisor; with revive_supervisor (the dashboard) a dead one is started again
+        at once (DESIGN: every command and the dashboard revive it, found by its lock)."""
+        alive = supervisor_alive(self.registry)
+        if not alive and self.revive_supervisor and not self.registry.read_only:
+            alive = ensure_supervisor(self.registry.home) or supervisor_alive(self.registry)
         hb = read_heartbeat(self.registry)
         return SupervisorHealth(
-            alive=supervisor_alive(self.registry),
+            alive=alive,
             heartbeat_age=hb.age if hb else None,
             pid=hb.pid if hb else None,
         )
@@ -157,7 +182,11 @@ def live_log_path(status: ChainStatus, live: Mapping[str, JobAccounting]) -> str
 
 def log_paths(status: ChainStatus, live: Mapping[str, JobAccounting]) -> dict[str, LogPaths | None]:
     """Each link's output files, by job id, resolved as Slurm does (app.explain.logpaths)."""
-    return {link.job_id: link_logs(status.spec, link, live.get(link.job_id)) for link in status.links if link.job_id}
+    return {
+        link.job_id: link_logs(status.spec, link, live.get(link.job_id))
+        for link in (*status.links, *status.successors)
+        if link.job_id
+    }
 
 
 def waiting_reason(status: ChainStatus, lookup: Mapping[str, ChainStatus]) -> str | None:

@@ -35,6 +35,7 @@ from app.slurm.records import (
 from app.slurm.rows import fresh_delimiter
 from app.slurm.runner import QUERY_ENV, CommandRunner
 from app.slurm.sacct import is_placeholder, parse_sacct, sacct_argv_for_jobs, sacct_argv_for_user
+from app.slurm.sacctmgr import JobLimits, assoc_argv, parse_limits, qos_argv
 from app.slurm.sbatch import parse_sbatch_output, sbatch_argv
 from app.slurm.scancel import scancel_argv, scancel_failure
 from app.slurm.scontrol import parse_show_job, parse_show_partitions, show_job_argv, show_partition_argv
@@ -216,6 +217,12 @@ class SlurmClient:
         """`scontrol show partition`: every partition the user may see, by name (their time and size limits)."""
         result = self.runner.run(show_partition_argv(), env=QUERY_ENV)
         return parse_show_partitions(result.stdout)
+
+    def job_limits(self, user: str) -> JobLimits:
+        """The tightest job-count limits of the user's associations and QOS (two sacctmgr calls)."""
+        assoc = self.runner.run(assoc_argv(user), env=QUERY_ENV)
+        qos = self.runner.run(qos_argv(), env=QUERY_ENV)
+        return parse_limits(assoc.stdout, qos.stdout)
 
     def cancel(self, job_id: str, signal: str | None = None, batch_only: bool = False, full: bool = False) -> None:
         """Cancel, or with `signal` send it (to the batch shell only with batch_only, or to all

@@ -13,26 +13,45 @@ from pathlib import Path
 
 from app.explain.scripts import asked_memory
 from app.model.chain import ChainStatus, Link, warning_seconds
-from app.model.outcome import RETRY_REASON, ChainHistory, Decision, LinkEnding, LinkOutcome, decide, short_link
+from app.model.exit_status import ExitStatus
+from app.model.outcome import (
+    RETRY_REASON,
+    UNSTARTED_REASON,
+    ChainHistory,
+    Decision,
+    LinkEnding,
+    LinkOutcome,
+    decide,
+    short_link,
+)
 from app.model.states import JobState
 from app.registry import Registry
 from app.registry import events as ev
 from app.slurm.records import JobAccounting
+from app.slurm.sacct import is_placeholder
 from app.supervisor.progress import link_log_path, progress_now
 
 log = logging.getLogger("longrun.supervisor")
 
 BLAMELESS = {"PREEMPTED", "NODE_FAIL", "BOOT_FAIL", "REVOKED"}
 RETRIED = f"{LinkOutcome.CONTINUE.value}: {RETRY_REASON}"  # the decision label of a retried failure
+UNSTARTED = f"{LinkOutcome.CONTINUE.value}: {UNSTARTED_REASON}"  # ... of a link whose work never started
 VANISHED = "vanished"
+PLACEHOLDER_PATIENCE = 60.0  # seconds after a link's end to wait for slurmdbd's real job row
 CRASH_AFTER_END_HOOK = "LONGRUN_TEST_CRASH_AFTER_END"  # test-only: die after recording an end, before deciding
 
 
-def recorded_ending(link: Link, warning: int | None) -> LinkEnding:
-    """A link's ending as its observed_end event recorded it: what decide() needs, re-made at will."""
+def recorded_ending(link: Link, warning: int | None, wrapped: bool = False) -> LinkEnding:
+    """A link's ending as its observed_end event recorded it: what decide() needs, re-made at will.
+    `wrapped`: the link ran through the wrapper, which records whether it started the work."""
+    state, exit_status = JobState[link.state], link.exit_status
+    if wrapped and link.exited is not None and state in (JobState.FAILED, JobState.COMPLETED):
+        # The wrapper saw the script's own exit; a wrapper killed after that leaves Slurm only its own death.
+        exit_status = link.exited
+        state = JobState.COMPLETED if exit_status == ExitStatus(0, 0) else JobState.FAILED
     return LinkEnding(
-        state=JobState[link.state],
-        exit_status=link.exit_status,
+        state=state,
+        exit_status=exit_status,
         elapsed=link.elapsed,
         time_limit=link.time_limit,
         requested_memory=link.requested_memory,
@@ -40,11 +59,20 @@ def recorded_ending(link: Link, warning: int | None) -> LinkEnding:
         warning_seconds=warning,
         oom_step=link.oom_step,
         memory_ask=link.memory_ask,
+        work_started=link.work_started if wrapped else None,
     )
 
 
 def record_end(reg: Registry, status: ChainStatus, job: JobAccounting) -> Decision:
     """Record the live link's end as Slurm tells it, then decide from that record (as a restart would)."""
+    observe_end(reg, status, job)
+    if os.environ.get(CRASH_AFTER_END_HOOK):
+        os._exit(98)
+    return decide_recorded(reg, reg.status(status.chain_id))
+
+
+def observe_end(reg: Registry, status: ChainStatus, job: JobAccounting) -> None:
+    """Record the live link's end as Slurm tells it (the decision is a separate record)."""
     link = status.live_link
     assert link is not None and link.job_id is not None
     row = job.job
@@ -70,9 +98,21 @@ def record_end(reg: Registry, status: ChainStatus, job: JobAccounting) -> Decisi
             req_mem_per_node=job.usage.request.per_node.bytes if job.usage.request.per_node else None,
         ),
     )
-    if os.environ.get(CRASH_AFTER_END_HOOK):
-        os._exit(98)
-    return decide_recorded(reg, reg.status(status.chain_id))
+
+
+def awaiting_real_row(job: JobAccounting) -> bool:
+    """A final placeholder row (no ReqMem, no Timelimit): decide on the real row, due in seconds.
+
+    Deciding on it would lose the memory request --grow-mem multiplies and the time limit the
+    timeout rules read. After PLACEHOLDER_PATIENCE the placeholder is taken as it is.
+    """
+    if not is_placeholder(job):
+        return False
+    end = job.job.end
+    if end is None:
+        return True
+    when = end if end.tzinfo else end.astimezone()  # sacct prints the machine's local time
+    return (datetime.now(UTC) - when).total_seconds() < PLACEHOLDER_PATIENCE
 
 
 def give_up_vanished(reg: Registry, status: ChainStatus) -> None:
@@ -92,7 +132,8 @@ def decide_recorded(reg: Registry, status: ChainStatus) -> Decision:
         reason = f"job {link.job_id} is unknown to sacct and squeue; check it, then resubmit or reinit"
         decision = Decision(LinkOutcome.NEEDS_PERSON, reason)
     else:
-        ending = recorded_ending(link, warning_seconds(list(status.spec.sbatch_options)))
+        wrapped = status.spec.launcher is not None
+        ending = recorded_ending(link, warning_seconds(list(status.spec.sbatch_options)), wrapped)
         decision = decide(ending, status.spec.policy, history(status, link))
     reg.append(
         status.chain_id,
@@ -120,6 +161,8 @@ def history(status: ChainStatus, link: Link) -> ChainHistory:
     for earlier in reversed(status.links[status.restart_base :]):
         if earlier.attempt >= attempt:
             continue
+        if (earlier.decision or "").startswith(UNSTARTED):
+            continue  # the work never ran: neither progress nor the lack of it
         if not (earlier.decision or "").startswith("continue") or earlier.state in BLAMELESS:
             break
         if not short_link(earlier.elapsed, earlier.time_limit, warning, policy):
@@ -143,7 +186,20 @@ def history(status: ChainStatus, link: Link) -> ChainHistory:
             for lk in status.links[status.restart_base :]
             if lk.attempt < attempt and lk.exit_status is not None and (lk.decision or "").startswith(RETRIED)
         ),
+        unstarted_before=unstarted_before(status, attempt),
     )
+
+
+def unstarted_before(status: ChainStatus, attempt: int) -> int:
+    """Consecutive links just before `attempt` (since the last reinit) that ended before their work started."""
+    count = 0
+    for earlier in reversed(status.links[status.restart_base :]):
+        if earlier.attempt >= attempt:
+            continue
+        if not (earlier.decision or "").startswith(UNSTARTED):
+            break
+        count += 1
+    return count
 
 
 def progress_changed(status: ChainStatus, link: Link) -> bool | None:

@@ -1,9 +1,13 @@
-"""The resubmission engine: one cycle = ONE sacct call for every live link of every chain.
+"""The supervisor's engine: light on Slurm, and optional for chains continued inside Slurm.
 
-Per cycle: read every chain from the registry (finished ones come from its cache: a cycle costs
-what the live chains cost), ask sacct about all live links at once (squeue only for ids sacct
-does not know yet), and for each chain that needs watching, under its lock, record endings,
-decide, and submit the next link right away. Intents without a job id (a process died between
+Per cycle: read the chains from the registry (finished ones from its cache: a cycle costs what
+the live chains cost); every 30 s (60 s when every live chain continues inside Slurm) list the
+user's queue with ONE squeue; ask ONE batched sacct about the links that ended (gone from that
+listing, or reported by their wrapper's `link_exited` marker, seen without any Slurm call); and
+for each chain that needs watching, under its lock, record endings, decide, and submit the next
+link right away. For chains continued inside Slurm the queued successor decides; the supervisor
+only steps in when nothing is left in the queue to do it, cancels queued jobs of a stopped chain,
+and runs --notify commands a wrapper could not. Intents without a job id (a process died between
 sbatch and the record) are matched to jobs by their comment before anything is resubmitted; an
 end recorded without its decision (a process died in between) is decided again from the record.
 Nothing one chain does stops the others: a damaged chain is reported and skipped, a chain whose
@@ -16,11 +20,11 @@ from __future__ import annotations
 import errno
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from app.model.chain import COMMENT_PREFIX, ChainStatus, parse_comment_tag, warning_seconds
+from app.model.chain import COMMENT_PREFIX, ChainStatus, Link, parse_comment_tag
 from app.model.outcome import LinkOutcome
 from app.model.states import JobState
 from app.registry import (
@@ -37,31 +41,32 @@ from app.registry import events as ev
 from app.slurm.client import SlurmClient
 from app.slurm.errors import SlurmError, SlurmUnavailable
 from app.slurm.records import JobAccounting
-from app.slurm.sacct import is_placeholder
-from app.supervisor.endings import decide_recorded, give_up_vanished, record_end
-from app.supervisor.links import submit_link
+from app.supervisor.endings import awaiting_real_row, decide_recorded, give_up_vanished, record_end
+from app.supervisor.links import cancel_successors, queue_successor, submit_link
+from app.supervisor.notify import notify_due, run_notify
 
 log = logging.getLogger("longrun.supervisor")
 
-FAST_POLL = 2.0  # a link near its time limit, or work to do right now
-PENDING_POLL = 10.0
-SLOW_POLL = 20.0  # bounded so that unexpected endings (preemption) are seen within 30 s
+FAST_POLL = 2.0  # work to do right now (a link just ended, a placeholder row, a lock someone held)
+SUPERVISED_POLL = 30.0  # one squeue for all: a supervised link's unreported end (preemption...) within 30 s
+IN_SLURM_POLL = 60.0  # chains continued inside Slurm need the supervisor only as a safety net
 IDLE_POLL = 30.0
 MAX_BACKOFF = 120.0
 VANISHED_AFTER = 900.0  # seconds a submitted job may stay unknown to both sacct and squeue
-PLACEHOLDER_PATIENCE = 60.0  # seconds after a link's end to wait for slurmdbd's real job row
+QUEUE_MARGIN = timedelta(seconds=5)  # a job submitted this close to a squeue listing may be missing from it
 STORAGE_REFUSES = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO}  # write errors that are the disk's
 LOCK_WAIT = 2.0  # a chain whose lock another longrun process holds longer is skipped for this cycle
 
 
 def watched(status: ChainStatus) -> bool:
-    """The chain needs the supervisor: it is not final, or a link of it is live or undecided.
+    """The chain needs the supervisor: it is not final, a link of it is live or undecided, a queued
+    successor must be cancelled, or its --notify command has not run.
 
     A chain with events of a newer longrun is never acted on by this version (it is reported).
     """
     if status.unknown_kinds:
         return False
-    return not status.state.is_final or status.live_link is not None or status.undecided_link is not None
+    return not status.settled or notify_due(status)
 
 
 @dataclass
@@ -72,6 +77,7 @@ class CycleReport:
     submitted: list[str] = field(default_factory=list)
     slurm_calls: int = 0
     next_poll: float = IDLE_POLL
+    listed: bool = False  # this cycle asked squeue for the user's queue
 
 
 class Supervisor:
@@ -82,6 +88,8 @@ class Supervisor:
         self.failures = 0
         self.unsupervised: frozenset[str] = frozenset()  # what the log last said about unreadable chains
         self.quiet: dict[str, ChainStatus] = {}  # chains not watched last cycle: the same object still is not
+        self.next_listing = 0.0  # monotonic time of the next squeue listing (the liveness poll)
+        self.listing: tuple[Mapping[str, JobState], datetime | None] = ({}, None)  # this cycle's listing
 
     # -- helpers ---------------------------------------------------------------------------------
     def load(self) -> dict[str, ChainStatus]:
@@ -127,34 +135,50 @@ class Supervisor:
     # -- the cycle -------------------------------------------------------------------------------
     def cycle(self) -> CycleReport:
         """One pass over every chain that needs watching. Raises SlurmUnavailable when Slurm does not
-        answer and RegistryWriteError when the registry cannot be written (the caller backs off)."""
+        answer and RegistryWriteError when the registry cannot be written (the caller backs off).
+
+        Slurm is asked only what the registry cannot tell: one squeue listing of the user's queue
+        every SUPERVISED_POLL (IN_SLURM_POLL when every live chain continues inside Slurm), and one
+        batched sacct for the links that ended (gone from that listing, or reported by their wrapper).
+        """
         calls_before = self.slurm.calls
         report = CycleReport()
         statuses = self.load()
         active = self.watched_among(statuses)
-        live_ids = [s.live_link.job_id for s in active.values() if s.live_link and s.live_link.job_id]
-        report.live_links = len(live_ids)
         report.active_chains = len(active)
-        acct = self.slurm.accounting(live_ids)
-        missing = [j for j in live_ids if j not in acct]
-        queued = {r.job_id: r.state for r in self.slurm.queue(missing)} if missing else {}
+        live = [s for s in active.values() if s.live_link is not None or s.successors]
+        report.live_links = sum(1 for s in live if s.live_link is not None)
+        queued: dict[str, JobState] = {}
+        listed_at: datetime | None = None
+        if live and monotonic() >= self.next_listing:
+            listed_at = datetime.now(UTC)
+            queued = {r.job_id: r.state for r in self.slurm.queue(user=self.user)}
+            supervised = any(not s.spec.in_slurm or not s.successors for s in live)
+            self.next_listing = monotonic() + (SUPERVISED_POLL if supervised else IN_SLURM_POLL)
+            report.listed = True
+        self.listing = (queued, listed_at)
+        asked = {j for s in active.values() for j in self.to_ask(s, queued, listed_at)}
+        acct = self.slurm.accounting(sorted(asked)) if asked else {}
+        known = asked | set(queued)  # what Slurm answered for this cycle
         orphans = [s for s in active.values() if s.live_link and s.live_link.job_id is None]
         tagged = self.tagged_jobs(orphans) if orphans else None
-        polls: list[float] = []
+        polls: list[float] = [max(0.0, self.next_listing - monotonic())] if live else []
         for chain_id in active:
             try:
                 with self.reg.chain_lock(chain_id, timeout=LOCK_WAIT):
                     status = self.fresh(chain_id)
-                    poll = (
-                        self.step(status, acct, queued, tagged, statuses.get, report) if watched(status) else IDLE_POLL
-                    )
+                    if not watched(status):
+                        continue
+                    poll = self.step(status, acct, queued, tagged, statuses.get, report, known)
+                    if status.spec.in_slurm:
+                        poll = min(poll, self.tend_successors(self.fresh(chain_id), queued, listed_at))
             except SlurmUnavailable:
                 raise
             except RegistryWriteError as exc:
                 if exc.errno in STORAGE_REFUSES:
                     raise  # the disk refuses every chain alike: back off
                 log.error("%s: skipped this cycle: %s", chain_id, exc)  # this chain's files only
-                poll = SLOW_POLL
+                poll = SUPERVISED_POLL
             except LockBusy as exc:
                 log.warning("%s: skipped this cycle (%s)", chain_id, exc)
                 poll = FAST_POLL
@@ -162,22 +186,79 @@ class Supervisor:
                 continue  # removed since the listing
             except (RegistryError, SlurmError) as exc:
                 log.error("%s: skipped this cycle: %s", chain_id, exc)
-                poll = SLOW_POLL
+                poll = SUPERVISED_POLL
             polls.append(poll)
         report.next_poll = min(polls, default=IDLE_POLL)
         report.slurm_calls = self.slurm.calls - calls_before
         return report
 
+    @staticmethod
+    def gone(link: Link, queued: Mapping[str, JobState], listed_at: datetime | None) -> bool:
+        """The listing was made after the job was submitted and does not hold it: it ended."""
+        if listed_at is None or link.job_id is None or link.job_id in queued:
+            return False
+        submitted = link.submit or link.intent_at
+        if submitted is None:
+            return True
+        when = submitted if submitted.tzinfo else submitted.replace(tzinfo=UTC)
+        return when < listed_at - QUEUE_MARGIN
+
+    def to_ask(self, status: ChainStatus, queued: Mapping[str, JobState], listed_at: datetime | None) -> list[str]:
+        """Job ids whose accounting this chain needs now: a live link its wrapper reported ended, or
+        one gone from the queue listing (for a chain continued inside Slurm: only when no job queued
+        after it is left to decide)."""
+        link = status.live_link
+        if link is None or link.job_id is None:
+            return []
+        gone = self.gone(link, queued, listed_at)
+        if status.spec.in_slurm and status.successors and not status.cancel_requested:
+            alive = [s for s in status.successors if not self.gone(s, queued, listed_at)]
+            return [link.job_id] if gone and not alive else []
+        if link.exited is not None or link.cancelled or gone:
+            return [link.job_id]
+        return []
+
+    def tend_successors(self, status: ChainStatus, queued: Mapping[str, JobState], listed_at: datetime | None) -> float:
+        """A chain continued inside Slurm: cancel queued jobs that must never run; when the live link
+        is in the queue but nothing is queued after it any more (cancelled outside longrun), queue one."""
+        if status.stale_successors:
+            gone = cancel_successors(self.reg, self.slurm, status, status.stale_successors)
+            if gone:
+                log.info("%s: cancelled queued job(s) %s: the chain is %s", status.chain_id, ", ".join(gone),
+                         status.state.value.lower())  # fmt: skip
+            return IDLE_POLL
+        link = status.live_link
+        if listed_at is None or link is None or link.job_id is None or link.job_id not in queued:
+            return IN_SLURM_POLL
+        if queued[link.job_id].is_terminal:
+            return FAST_POLL
+        dead = [s for s in status.successors if self.gone(s, queued, listed_at)]
+        if len(dead) < len(status.successors):
+            return IN_SLURM_POLL
+        for successor in dead:
+            assert successor.job_id is not None
+            self.reg.append(status.chain_id, ev.Withdrawn(job_id=successor.job_id, reason="left the queue unrun"))
+        job_id = queue_successor(self.reg, self.slurm, self.fresh(status.chain_id), link)
+        if job_id:
+            log.info("%s: nothing was queued after job %s; queued job %s", status.chain_id, link.job_id, job_id)
+        return IN_SLURM_POLL
+
     def step(
         self,
         status: ChainStatus,
-        acct: dict[str, JobAccounting],
-        queued: dict[str, JobState],
+        acct: Mapping[str, JobAccounting],
+        queued: Mapping[str, JobState],
         tagged: dict[tuple[str, int], tuple[str, JobState]] | None,
         lookup: Callable[[str], ChainStatus | None],
         report: CycleReport,
+        asked: set[str] | None = None,
     ) -> float:
+        """One chain, under its lock. `acct` and `queued` are what Slurm said this cycle; `asked`
+        the job ids they answer for (None: every live link was asked about)."""
         link = status.live_link
+        if notify_due(status) and link is None:
+            run_notify(self.reg, status, slurm=self.slurm)
+            return IDLE_POLL
         if link is None and status.undecided_link is not None:
             report.ended += 1
             decision = decide_recorded(self.reg, status)
@@ -196,9 +277,11 @@ class Supervisor:
             self.reg.append(status.chain_id, ev.IntentLost(attempt=link.attempt))
             status = self.fresh(status.chain_id)
         elif link is not None and link.job_id is not None:
+            if asked is not None and link.job_id not in asked:
+                return SUPERVISED_POLL  # nothing says it ended: the next listing asks again
             job = acct.get(link.job_id)
             state = job.job.state if job else queued.get(link.job_id)
-            if status.cancel_requested and state is not None and not state.is_terminal:
+            if status.cancel_requested and not link.cancelled and state is not None and not state.is_terminal:
                 self.slurm.cancel(link.job_id)
                 self.reg.append(status.chain_id, ev.Cancelled(job_id=link.job_id))
                 return FAST_POLL
@@ -206,7 +289,7 @@ class Supervisor:
                 give_up_vanished(self.reg, status)
                 return IDLE_POLL
             if job is None or not job.job.state.is_terminal:
-                return self.poll_for(status, job)
+                return FAST_POLL if link.exited is not None or link.cancelled else SUPERVISED_POLL
             if self.awaiting_real_row(job):
                 return FAST_POLL
             report.ended += 1
@@ -214,7 +297,10 @@ class Supervisor:
             if decision.outcome is not LinkOutcome.CONTINUE:
                 # Chains waiting on this one read its new state next cycle: release them now, not in 30 s.
                 return FAST_POLL
-            status = self.fresh(status.chain_id)
+            caught = self.catch_up(self.fresh(status.chain_id), report)
+            if caught is None or caught.live_link is not None:
+                return FAST_POLL  # a queued successor became the next link: it decides when it runs
+            status = caught
         if not needs_submission(status):
             return IDLE_POLL
         if status.spec.depends_on and not status.links:
@@ -227,6 +313,24 @@ class Supervisor:
             report.submitted.append(job_id)
         return FAST_POLL
 
+    def catch_up(self, status: ChainStatus, report: CycleReport) -> ChainStatus | None:
+        """A queued successor that became the chain's link but had left the queue by this cycle's
+        listing (it died before deciding): record its end too, now (one sacct each). None when the
+        chain stopped."""
+        queued, listed_at = self.listing
+        for _ in range(5):
+            link = status.live_link
+            if link is None or link.job_id is None or not self.gone(link, queued, listed_at):
+                return status
+            job = self.slurm.accounting([link.job_id]).get(link.job_id)
+            if job is None or not job.job.state.is_terminal or self.awaiting_real_row(job):
+                return status
+            report.ended += 1
+            if record_end(self.reg, status, job).outcome is not LinkOutcome.CONTINUE:
+                return None
+            status = self.fresh(status.chain_id)
+        return status
+
     @staticmethod
     def vanished(submitted: datetime | None) -> bool:
         """Neither sacct nor squeue has known this job for VANISHED_AFTER seconds after submission."""
@@ -237,33 +341,7 @@ class Supervisor:
 
     @staticmethod
     def awaiting_real_row(job: JobAccounting) -> bool:
-        """A final placeholder row (no ReqMem, no Timelimit): decide on the real row, due in seconds.
-
-        Deciding on it would lose the memory request --grow-mem multiplies and the time limit the
-        timeout rules read. After PLACEHOLDER_PATIENCE the placeholder is taken as it is.
-        """
-        if not is_placeholder(job):
-            return False
-        end = job.job.end
-        if end is None:
-            return True
-        when = end if end.tzinfo else end.astimezone()  # sacct prints the machine's local time
-        return (datetime.now(UTC) - when).total_seconds() < PLACEHOLDER_PATIENCE
-
-    def poll_for(self, status: ChainStatus, job: JobAccounting | None) -> float:
-        """Poll fast near a link's time limit (its end is due) or after `longrun stop`, slowly otherwise."""
-        if job is None or status.stop_requested_by is not None:
-            return FAST_POLL  # just submitted, not in accounting yet; or told to checkpoint now
-        row = job.job
-        if row.state is JobState.PENDING or row.start is None:
-            return PENDING_POLL
-        if row.time_limit is None or row.elapsed is None:
-            return SLOW_POLL
-        window = max(90, (warning_seconds(list(status.spec.sbatch_options)) or 0) + 70)
-        remaining = row.time_limit.seconds - row.elapsed.seconds
-        if remaining <= window:
-            return FAST_POLL
-        return max(FAST_POLL, min(SLOW_POLL, remaining - window))
+        return awaiting_real_row(job)
 
     # -- reconcile -------------------------------------------------------------------------------
     def tagged_jobs(self, chains: list[ChainStatus]) -> dict[tuple[str, int], tuple[str, JobState]]:
@@ -315,8 +393,8 @@ class Supervisor:
             log.info("%s: attempt %d was submitted as job %s (recovered)", chain_id, attempt, job_id)
             self.reg.append(chain_id, ev.Submitted(attempt=attempt, job_id=job_id, recovered=True))
             return 0
-        if job_id in {lk.job_id for lk in status.links}:
-            return 0
+        if job_id in status.known_jobs:
+            return 0  # a link, a queued successor, or one that withdraws itself
         log.warning("%s: job %s is not the chain's live link; cancelling it", chain_id, job_id)
         self.slurm.cancel(job_id)
         return 1

@@ -3,9 +3,11 @@
 The lock is `locks/supervisor`, in the registry's private directory: nobody else can open it, so
 it is held exactly while this user's supervisor lives, and trying it is the exact liveness test
 (`supervisor_alive`; the heartbeat's age only decides when the lock cannot be tried).
-`ensure_supervisor()` is what every `longrun` command and the TUI call: cheap when one runs, and
-otherwise it starts a detached supervisor (new session, output to supervisor/log, mode 0600).
-Two racing starters are harmless: the loser of the flock exits quietly.
+`ensure_supervisor()` is what every `longrun` command and the dashboard call: it tries the lock,
+and when it gets it (no supervisor alive) it starts a detached supervisor (new session, output to
+supervisor/log, mode 0600) that inherits the locked descriptor: from the moment the dead one is
+found the lock is held again, so a new supervisor "runs" at once, however slow its start on a
+loaded machine. Two racing starters are harmless: only one gets the lock.
 
 Versions before the private lock used `supervisor/lock`, which colleagues could open and hold;
 it counts only together with a fresh heartbeat from such a version (an upgrade while one runs).
@@ -74,12 +76,13 @@ def lock_path(reg: Registry) -> Path:
 
 
 class Lease:
-    """The supervisor's exclusive lock on a registry, held until release() or process death."""
+    """The supervisor's exclusive lock on a registry, held until release() or process death.
+    `inherited`: the descriptor ensure_supervisor() locked for this process."""
 
-    def __init__(self, reg: Registry) -> None:
+    def __init__(self, reg: Registry, inherited: int | None = None) -> None:
         reg.ensure_dirs()
         self.path = lock_path(reg)
-        self.fd = reg.open_lock(self.path)
+        self.fd = self._adopt(inherited) if inherited is not None else reg.open_lock(self.path)
         try:
             # A command trying the lock (supervisor_alive) holds it for microseconds; a supervisor for good.
             flock_within(self.fd, PROBE_GRACE, self.path)
@@ -92,6 +95,19 @@ class Lease:
         if legacy_supervisor_runs(reg):
             os.close(self.fd)
             raise AlreadyRunning(f"a supervisor of an older longrun{_who(reg)} still runs for {reg.home}")
+
+    def _adopt(self, fd: int) -> int:
+        """The inherited descriptor, when it is this registry's lock file (else a fresh one)."""
+        try:
+            mine, there = os.fstat(fd), os.stat(self.path)
+        except OSError:
+            return os.open(self.path, os.O_RDWR | os.O_CLOEXEC)
+        if (mine.st_dev, mine.st_ino) != (there.st_dev, there.st_ino):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+            return os.open(self.path, os.O_RDWR | os.O_CLOEXEC)
+        os.set_inheritable(fd, False)
+        return fd
 
     def release(self) -> None:
         with contextlib.suppress(OSError):
@@ -149,8 +165,9 @@ def supervisor_alive(reg: Registry) -> bool:
     return hb is not None and hb.age < HEARTBEAT_STALE_SECONDS
 
 
-def start_detached(reg: Registry) -> int:
-    """Start `longrun supervise --ensure` in a new session; returns its pid."""
+def start_detached(reg: Registry, lock_fd: int | None = None) -> int:
+    """Start `longrun supervise --ensure` in a new session; returns its pid. `lock_fd`: the locked
+    supervisor lock, handed to the new process (it holds the lock from its first instant)."""
     reg.ensure_dirs()
     path = reg.supervisor_dir / "log"
     log = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)
@@ -159,14 +176,18 @@ def start_detached(reg: Registry) -> int:
             os.fchmod(log, 0o600)  # private whatever the umask: it names jobs, paths and errors
     env = dict(os.environ)
     env["LONGRUN_HOME"] = str(reg.home)
+    argv = [sys.executable, "-m", "app.cli", "supervise", "--ensure", "--exit-when-idle", str(IDLE_EXIT_SECONDS)]
+    if lock_fd is not None:
+        argv += ["--lock-fd", str(lock_fd)]
     try:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "supervise", "--ensure", "--exit-when-idle", str(IDLE_EXIT_SECONDS)],
+            argv,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
             close_fds=True,
+            pass_fds=(lock_fd,) if lock_fd is not None else (),
             env=env,
             cwd="/",
         )
@@ -184,7 +205,20 @@ def ensure_supervisor(home: Path | None = None) -> bool:
         reg = Registry(home)
         if supervisor_alive(reg):
             return False
-        start_detached(reg)
+        reg.ensure_dirs()
+        fd = reg.open_lock(lock_path(reg))
     except (OSError, RegistryError):
         return False
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False  # another starter got here first
+        if legacy_supervisor_runs(reg):
+            return False
+        start_detached(reg, fd)
+    except (OSError, RegistryError):
+        return False
+    finally:
+        os.close(fd)  # the new supervisor holds the lock through its own copy of the descriptor
     return True

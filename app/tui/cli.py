@@ -48,7 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     me = getpass.getuser()
     user = None if args.all else (args.user or me)
     try:
-        services: ChainService = Services(viewer=me)  # mypy: the real service layer satisfies the protocol
+        real = Services(viewer=me)
+        real.revive_supervisor = True  # every refresh finds a dead supervisor by its lock and starts one
+        services: ChainService = real  # mypy: the real service layer satisfies the protocol
     except Exception as exc:  # the registry could not be opened: say why, no traceback
         print(f"longrun-tui: error: {describe_error(exc)}", file=sys.stderr)
         return 1

@@ -42,6 +42,7 @@ class LinkView:
     # that link is being submitted).
     continued_because: str | None = None
     next_job_id: str | None = None
+    successor_of: str | None = None  # a queued job that decides when this job id ends (in-Slurm continuation)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,9 @@ class ChainView:
     progress: Estimate | None = None  # the newest progress, its rate and the chain's expected finish
     advice: tuple[str, ...] = ()  # waste (under 50 % CPU or memory efficiency) with the fix
     needs_attention: bool = False  # stopped and waiting for a person (not cancelled nor stopped by its owner)
+    mode: str = "supervisor"  # "slurm": continued inside Slurm; "supervisor": by the login-node supervisor
+    attention: str | None = None  # why a person is needed (stopped, not by its owner); None: nothing to do
+    queued: tuple[LinkView, ...] = ()  # jobs queued after the last link (state PENDING): the next one decides
 
     @property
     def attempt_limit(self) -> int | None:

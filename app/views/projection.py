@@ -36,10 +36,15 @@ def waiting_words(reason: str | None) -> str | None:
 
 
 def link_view(
-    link: Link, live: JobAccounting | None, logs: LogPaths | None, start_estimate: StartEstimate | None = None
+    link: Link,
+    live: JobAccounting | None,
+    logs: LogPaths | None,
+    start_estimate: StartEstimate | None = None,
+    successor: bool = False,
 ) -> LinkView:
     """A link as recorded, overlaid with live accounting while it has not ended; a pending one with
-    Slurm's expected start and its reason in words (`start_estimate`, from squeue --start)."""
+    Slurm's expected start and its reason in words (`start_estimate`, from squeue --start).
+    `successor`: a queued job that decides when the link before it ends (its `after`)."""
     state = link.state
     start, end, elapsed, limit, exit_status = link.start, link.end, link.elapsed, link.time_limit, link.exit_status
     submit = link.submit
@@ -69,6 +74,7 @@ def link_view(
         log_problem=(logs.stdout.problem or (logs.stderr.problem if logs.stderr else None)) if logs else None,
         expected_start=expected,
         waiting_for=waiting_words(reason),
+        successor_of=link.after if successor else None,
     )
 
 
@@ -98,15 +104,14 @@ def chain_view(
     paths = log_paths or {}
     estimates = start_estimates or {}
     moment = local_time(now) or datetime.now()
-    links = tuple(
-        link_view(
-            link,
-            live.get(link.job_id) if link.job_id else None,
-            paths.get(link.job_id) if link.job_id else None,
-            estimates.get(link.job_id) if link.job_id else None,
-        )
-        for link in status.links
-    )
+
+    def view(link: Link, successor: bool = False) -> LinkView:
+        job = link.job_id
+        found = live.get(job) if job else None
+        return link_view(link, found, paths.get(job) if job else None, estimates.get(job) if job else None, successor)
+
+    links = tuple(view(link) for link in status.links)
+    queued = tuple(view(link, successor=True) for link in status.successors)
     if economics is None:
         facts = [
             _link_facts(lk, lv, live.get(lv.job_id) if lv.job_id else None)
@@ -121,18 +126,27 @@ def chain_view(
     last = links[-1] if links else None
     if last is not None and last.state == "RUNNING" and last.time_limit and last.elapsed:
         time_left = Duration(max(0, last.time_limit.seconds - last.elapsed.seconds))
+    reason = waiting_reason if waiting_reason is not None else status.reason
+    if reason is None and queued and status.state is ChainState.RUNNING and last is not None:
+        reason = (
+            f"next link queued as job {queued[0].job_id or '(being submitted)'}: it decides when job {last.job_id} ends"
+        )
+    attend = needs_attention(
+        status.state, status.cancel_requested or status.stop_requested_by is not None, links[-1] if links else None
+    )
     return ChainView(
         chain_id=spec.chain_id,
         name=spec.name,
         owner=spec.owner,
         state=status.state,
-        reason=waiting_reason if waiting_reason is not None else status.reason,
+        reason=reason,
         attempt=status.attempt,
         max_restarts=spec.policy.max_restarts,
         total_run_time=Duration(total),
         time_left=time_left,
         workflow=spec.workflow,
         links=links,
+        queued=queued,
         read_only=read_only,
         superseded=superseded,
         restart_base=status.restart_base,
@@ -141,9 +155,9 @@ def chain_view(
         changes=status.changes,
         economics=economics,
         progress=chain_estimate(progress, status.state, links, economics, moment),
-        needs_attention=needs_attention(
-            status.state, status.cancel_requested or status.stop_requested_by is not None, links[-1] if links else None
-        ),
+        needs_attention=attend,
+        mode=spec.mode,
+        attention=(status.reason or "stopped") if attend else None,
     )
 
 
@@ -256,11 +270,14 @@ def statuses_from_accounting(jobs: Sequence[JobAccounting], queued: Sequence[Que
             elapsed=row.elapsed, time_limit=row.time_limit, oom_step=acc.out_of_memory_step,
         )  # fmt: skip
         names.setdefault(key, (row.name, row.work_dir or "."))
+    held: set[tuple[str, str, int]] = set()  # pending behind a dependency: a chain's queued successor
     for rec in queued:
         tag = parse_comment_tag(rec.comment)
         if tag is None:
             continue
         key = (rec.user, tag[0])
+        if rec.state is JobState.PENDING and (rec.reason or "").startswith("Dependency"):
+            held.add((rec.user, tag[0], tag[1]))
         grouped.setdefault(key, {})[tag[1]] = Link(
             attempt=tag[1], job_id=rec.job_id, state=rec.state.name, ended=rec.state.is_terminal,
             submit=rec.submit, start=rec.start, elapsed=rec.time_used, time_limit=rec.time_limit,
@@ -270,9 +287,12 @@ def statuses_from_accounting(jobs: Sequence[JobAccounting], queued: Sequence[Que
     for (owner, chain_id), by_attempt in grouped.items():
         name, workdir = names[(owner, chain_id)]
         spec = ChainSpec(chain_id=chain_id, name=name, owner=owner, script="?", workdir=workdir)
+        links = [by_attempt[a] for a in sorted(by_attempt)]
+        successors: list[Link] = []
+        while len(links) > 1 and (owner, chain_id, links[-1].attempt) in held:  # queued behind the link before it
+            successors.insert(0, links.pop().with_(after=links[-1].job_id))
         # every ended link judged by the default rules, so that a checkpointed link reads as one
-        in_order = [by_attempt[attempt] for attempt in sorted(by_attempt)]
-        decided = [(link, _default_decision(link) if link.ended else None) for link in in_order]
+        decided = [(link, _default_decision(link) if link.ended else None) for link in links]
         links = [link.with_(decision=d.label) if d is not None else link for link, d in decided]
         last_decision = decided[-1][1]
         if last_decision is None:
@@ -283,7 +303,8 @@ def statuses_from_accounting(jobs: Sequence[JobAccounting], queued: Sequence[Que
                 LinkOutcome.CONTINUE: ChainState.CONTINUING,
             }.get(last_decision.outcome, ChainState.STOPPED)
             reason = last_decision.reason
-        statuses.append(ChainStatus(spec=spec, state=state, reason=reason, links=tuple(links)))
+        statuses.append(ChainStatus(spec=spec, state=state, reason=reason, links=tuple(links),
+                                    successors=tuple(successors)))  # fmt: skip
     return statuses
 
 

@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from app.registry import Registry
 from tests.conftest import USER_PATH, run_as, write_script
 
 JOBS = Path(__file__).parent / "jobs"
@@ -55,6 +56,13 @@ def final_state(user: str, directory: Path, chain_id: str, damaged: bool = False
 
 
 def submitted_ids(directory: Path, chain_id: str) -> list[str]:
+    """The job ids of the chain's links, in order (queued successors and withdrawn jobs are no links)."""
+    status = Registry(directory / "reg", read_only=True).status(chain_id)
+    return [link.job_id for link in status.links if link.job_id]
+
+
+def queued_ids(directory: Path, chain_id: str) -> list[str]:
+    """Every job id the chain submitted: links, successors queued behind them, withdrawn ones."""
     return [str(e["job_id"]) for e in events(directory, chain_id) if e["type"] == "submitted"]
 
 
@@ -64,14 +72,17 @@ def log_headers(text: str) -> list[dict[str, str]]:
 
 
 def live_jobs_by_chain(user: str) -> dict[str, list[str]]:
-    """Pending/running jobs of `user` grouped by chain (from their longrun comment)."""
+    """Jobs of `user` that run or could start now, grouped by chain (from their longrun comment):
+    a job held by a dependency on a job that has not ended (a chain's queued successor) is not one."""
     proc = subprocess.run(
-        ["squeue", "-h", "-u", user, "-t", "PD,R,S,CF", "-o", "%i|%k"], capture_output=True, text=True, timeout=20
+        ["squeue", "-h", "-u", user, "-t", "PD,R,S,CF", "-o", "%i|%T|%E|%k"], capture_output=True, text=True, timeout=20
     )
     out: dict[str, list[str]] = {}
     for line in proc.stdout.splitlines():
-        job_id, _, comment = line.partition("|")
-        if comment.startswith("longrun:"):
+        job_id, state, dependency, comment = [*line.split("|", 3), "", "", ""][:4]
+        if state == "PENDING" and "unfulfilled" in dependency:
+            continue
+        if comment.startswith("longrun:") and len(comment.split(":")) == 3:
             out.setdefault(comment.split(":")[1], []).append(job_id)
     return out
 
@@ -119,3 +130,18 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=30)
+
+
+def processes_outside_slurm(home: Path) -> list[int]:
+    """Processes outside Slurm jobs whose environment names this registry (a test's own only)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            env = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if f"LONGRUN_HOME={home}".encode() in env and not any(v.startswith(b"SLURM_JOB_ID=") for v in env):
+            found.append(int(entry.name))
+    return found

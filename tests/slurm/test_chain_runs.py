@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from app.registry import Registry
 from tests.conftest import make_user_dir, wait_until
 from tests.slurm.chain_helpers import (
     copy_job,
@@ -40,8 +41,8 @@ def assert_steps_continuous(log: str, total: int) -> None:
 @pytest.mark.parametrize(
     ("exit_on_term", "extra", "time", "total", "step"),
     [
-        (75, ["--min-link-seconds", "0"], "1", 150, "0.4"),
-        (0, ["--resubmit-early", "--min-link-seconds", "0"], "2", 150, "1"),
+        (75, ["--min-link-seconds", "0"], "1", 320, "0.4"),  # 128 s of work: at least 3 one-minute links
+        (0, ["--resubmit-early", "--min-link-seconds", "0"], "2", 260, "1"),  # 260 s: at least 3 two-minute links
     ],
     ids=["exit75", "exit0-resubmit-early"],
 )
@@ -77,6 +78,8 @@ def test_checkpointing_job_completes_over_several_links(
     assert [h["attempt"] for h in headers] == [str(i) for i in range(1, len(ids) + 1)]
     assert all(h["chain"] == chain_id for h in headers)
     assert headers[0]["initial"] == "None" and all(h["initial"] == first_job for h in headers[1:])
+    if exit_on_term == 75:  # the warning signal (B:) reached the script through the wrapper every time
+        assert [lk["ending"] for lk in chain["links"][:-1]] == ["exit 75"] * (len(ids) - 1), chain["links"]
     decisions = [e for e in events(chain_dir, chain_id) if e["type"] == "decision"]
     assert all(d["outcome"] == "continue" for d in decisions[:-1]) and decisions[-1]["outcome"] == "finished"
     assert "work done" in text
@@ -115,8 +118,8 @@ def test_out_of_memory_grows_memory_when_asked(chain_dir: Path) -> None:
     assert isinstance(chain, dict)
     assert chain["state"] == "DONE", chain
     assert [lk["state"] for lk in chain["links"]] == ["OUT_OF_MEMORY", "COMPLETED"]
-    intents = [e for e in events(chain_dir, chain_id) if e["type"] == "submit_intent"]
-    assert intents[1]["options"] == ["--mem=256M"]
+    links = Registry(chain_dir / "reg", read_only=True).status(chain_id).links
+    assert links[1].options == ("--mem=256M",), "the next link was queued again with the grown memory"
 
 
 def test_downstream_waits_for_upstream_and_holds_when_it_stops(chain_dir: Path) -> None:

@@ -166,8 +166,8 @@ def test_chaos_supervisor_killed_at_random_moments(chain_dir: Path) -> None:
     log = chain_dir / "run.log"
     total = 150
     chain_id, _ = submit(
-        "alice", chain_dir, "--min-link-seconds", "0", "--time=1", "--signal=B:TERM@30", "-o", str(log),
-        str(job), str(chain_dir / "state"), str(total), "0.4", "75", env={"LONGRUN_NO_AUTOSTART": "1"},
+        "alice", chain_dir, "--mode", "supervisor", "--min-link-seconds", "0", "--time=1", "--signal=B:TERM@30",
+        "-o", str(log), str(job), str(chain_dir / "state"), str(total), "0.4", "75", env={"LONGRUN_NO_AUTOSTART": "1"},
     )  # fmt: skip
     env = {
         "LONGRUN_HOME": str(chain_dir / "reg"),

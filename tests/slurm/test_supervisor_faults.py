@@ -1,4 +1,5 @@
-"""The supervisor on the real cluster against faults of its own machine (issue 16 items 7 and 9):
+"""The supervisor on the real cluster against faults of its own machine (issue 16 items 7 and 9),
+with supervised chains (`--mode supervisor`: the supervisor decides and submits):
 killed between recording a link's end and deciding, and a registry on a full file system. In
 both the chain completes, with no link lost and none twice."""
 
@@ -37,7 +38,7 @@ def decisions(directory: Path, chain_id: str) -> list[tuple[int, str]]:
 
 def test_a_crash_between_a_links_end_and_its_decision_is_decided_on_restart(chain_dir: Path) -> None:
     job = copy_job(chain_dir, "first_link_exits.sh", "alice")
-    chain_id, first = submit("alice", chain_dir, "--min-link-seconds", "0", "--time=1", "-o",
+    chain_id, first = submit("alice", chain_dir, "--mode", "supervisor", "--min-link-seconds", "0", "--time=1", "-o",
                              str(chain_dir / "%j.out"), str(job), "3", env=QUIET)  # fmt: skip
     crashing = supervise_in_foreground("alice", chain_dir, env={"LONGRUN_TEST_CRASH_AFTER_END": "1"})
     try:
@@ -89,8 +90,8 @@ def fill(path: Path, events_file: Path) -> Path:
 def test_a_full_disk_never_ends_the_supervisor_nor_loses_a_chain(chain_dir: Path) -> None:
     job = copy_job(chain_dir, "first_link_exits.sh", "alice")
     with tiny_file_system(chain_dir / "reg", "alice") as home:
-        chain_id, first = submit("alice", chain_dir, "--min-link-seconds", "0", "--time=1", "-o",
-                                 str(chain_dir / "%j.out"), str(job), "3", env=QUIET)  # fmt: skip
+        chain_id, first = submit("alice", chain_dir, "--mode", "supervisor", "--min-link-seconds", "0", "--time=1",
+                                 "-o", str(chain_dir / "%j.out"), str(job), "3", env=QUIET)  # fmt: skip
         filler = fill(home, home / "chains" / chain_id / "events.jsonl")
         supervisor = supervise_in_foreground("alice", chain_dir)  # its output goes outside the full disk
         try:

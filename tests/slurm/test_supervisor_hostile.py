@@ -164,8 +164,8 @@ def test_damaged_chains_are_reported_and_skipped_while_a_real_chain_completes(al
 def test_cancel_after_the_job_left_the_controller_cancels_the_chain(alice_dir: Path) -> None:
     job = copy_job(alice_dir, "exit_code.sh", "alice")
     quiet = {"LONGRUN_NO_AUTOSTART": "1"}  # nobody records the end before the cancel
-    chain_id, job_id = submit("alice", alice_dir, "--time=1", "-o", str(alice_dir / "%j.out"), str(job), "0", "1",
-                              env=quiet)  # fmt: skip
+    chain_id, job_id = submit("alice", alice_dir, "--mode", "supervisor", "--time=1", "-o", str(alice_dir / "%j.out"),
+                              str(job), "0", "1", env=quiet)  # fmt: skip
 
     def forgotten() -> bool:
         proc = subprocess.run(["scontrol", "show", "job", job_id], capture_output=True, text=True, timeout=30)

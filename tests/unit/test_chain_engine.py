@@ -16,7 +16,7 @@ from app.registry.events import ObservedEnd
 from app.slurm.client import SlurmClient
 from app.slurm.records import JobAccounting, SacctRow
 from app.supervisor.endings import history
-from app.supervisor.engine import FAST_POLL, CycleReport, Supervisor
+from app.supervisor.engine import FAST_POLL, SUPERVISED_POLL, CycleReport, Supervisor
 from tests.captures import parse_sacct_capture
 from tests.events import record
 
@@ -57,11 +57,12 @@ def test_restart_limit_zero_stops_a_timeout(tmp_path: Path) -> None:
     assert slurm.calls == 0
 
 
-def test_running_link_is_left_alone_and_polled_fast_near_its_limit(tmp_path: Path) -> None:
+def test_a_running_link_is_left_alone_until_the_next_queue_listing(tmp_path: Path) -> None:
+    """No fast polling near the time limit: the wrapper's marker or the 30-s listing tells the end."""
     reg, sup, _ = setup(tmp_path)
-    poll = sup.step(sup.fresh("c1"), {"41": row(JobState.RUNNING, elapsed=30)}, {}, None, lambda _c: None,
+    poll = sup.step(sup.fresh("c1"), {"41": row(JobState.RUNNING, elapsed=59)}, {}, None, lambda _c: None,
                     CycleReport())  # fmt: skip
-    assert poll == 2.0
+    assert poll == SUPERVISED_POLL
     assert derive(reg.load_spec("c1"), reg.read_events("c1")).state is ChainState.RUNNING
 
 

@@ -28,9 +28,12 @@ from app.registry.events import (
     Decision,
     EventError,
     IntentLost,
+    LinkExited,
+    Notified,
     ObservedEnd,
     Reinit,
     ResubmitRequested,
+    RunRefused,
     SettingsChanged,
     StopRequested,
     SubmitFailed,
@@ -38,6 +41,8 @@ from app.registry.events import (
     Submitted,
     Unarchived,
     UnknownEvent,
+    Withdrawn,
+    WorkStarted,
     decode_event,
     encode_event,
 )
@@ -81,6 +86,12 @@ EVERY_KIND = [
     ),
     Archived(by="alice", t=T),
     Unarchived(by=None, t=T),
+    SubmitIntent(attempt=3, after="107", t=T),
+    WorkStarted(attempt=2, job_id="107", host="lr1", t=T),
+    LinkExited(attempt=2, job_id="107", exit=ExitStatus(75, 0), t=T),
+    Withdrawn(job_id="108", reason="the chain stopped: completed", t=T),
+    RunRefused(attempt=3, error="the job script /x changed since it was submitted", job_id="109", t=T),
+    Notified(attempt=3, status=0, t=T),
 ]
 
 
@@ -145,6 +156,7 @@ def test_lines_written_before_typed_events_are_written_the_same_way(name: str) -
             original.setdefault("recovered", False)
         if original["type"] == "submit_intent":
             assert again.pop("done_before") is None
+            assert again.pop("after") is None  # in-Slurm continuation came later
         assert again == original
 
 

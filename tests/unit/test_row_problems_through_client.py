@@ -10,6 +10,7 @@ Slurm or a damaged line would print it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from app.model.chain import ChainSpec, ChainState, Policy
@@ -28,16 +29,20 @@ DELIMITER, FIELDS = sacct_layout(CAPTURE)
 ROWS = capture_text(CAPTURE).rstrip("\n").split("\n")
 JOBS = {line.split(DELIMITER)[1]: line.split(DELIMITER)[0] for line in ROWS if "." not in line.split(DELIMITER)[0]}
 DAMAGED = "lrcap-four-tasks"
+SUBMITTED = (datetime.now(UTC) - timedelta(minutes=10)).isoformat()  # before the supervisor's queue listing
 
 
 class CapturedSacct(ReplayRunner):
-    """Answers every sacct call with the capture (in the call's own delimiter), edited by `edit`."""
+    """Answers every sacct call with the capture (in the call's own delimiter), edited by `edit`;
+    squeue with an empty queue (every job of the capture has ended)."""
 
     def __init__(self, edit: Callable[[list[list[str]]], None]) -> None:
         super().__init__()
         self.edit = edit
 
     def answer(self, argv: Sequence[str]) -> CommandResult:
+        if argv[0] == "squeue":
+            return CommandResult(tuple(argv), 0, "", "")
         assert argv[0] == "sacct", argv
         delimiter = next(a.removeprefix("--delimiter=") for a in argv if a.startswith("--delimiter="))
         rows = [line.split(DELIMITER) for line in ROWS]
@@ -69,8 +74,8 @@ def chain(reg: Registry, chain_id: str, job_id: str) -> None:
         ChainSpec(chain_id=chain_id, name=chain_id, owner="alice", script="/bin/true", workdir="/tmp",
                   policy=Policy(max_restarts=0))
     )  # fmt: skip
-    record(reg, chain_id, "submit_intent", attempt=1)
-    record(reg, chain_id, "submitted", attempt=1, job_id=job_id)
+    record(reg, chain_id, "submit_intent", attempt=1, t=SUBMITTED)
+    record(reg, chain_id, "submitted", attempt=1, job_id=job_id, t=SUBMITTED)
 
 
 def registry_with_a_chain_per_job(tmp_path: Path) -> Registry:
@@ -84,7 +89,7 @@ def test_the_supervisor_decides_the_others_and_waits_on_the_unreadable_one(tmp_p
     reg = registry_with_a_chain_per_job(tmp_path)
     runner = CapturedSacct(newer_state)
     report = Supervisor(reg, SlurmClient(runner=runner), "alice").cycle()
-    assert report.ended == 3 and report.slurm_calls == 1
+    assert report.ended == 3 and report.slurm_calls == 2  # the queue listing, then one sacct for the ended
     states = {name: derive(reg.load_spec(name), reg.read_events(name)).state for name in JOBS}
     assert states == {name: ChainState.RUNNING if name == DAMAGED else ChainState.DONE for name in JOBS}
     # A later poll that reads the row again (the edit gone) ends that chain too.
