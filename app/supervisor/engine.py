@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from app.model.chain import COMMENT_PREFIX, ChainStatus, Link, parse_comment_tag
+from app.model.chain import ChainStatus, Link
 from app.model.outcome import LinkOutcome
 from app.model.states import JobState
 from app.registry import (
@@ -44,6 +44,7 @@ from app.slurm.records import JobAccounting
 from app.supervisor.endings import awaiting_real_row, decide_recorded, give_up_vanished, record_end
 from app.supervisor.links import cancel_successors, queue_successor, submit_link
 from app.supervisor.notify import notify_due, run_notify
+from app.supervisor.reconcile import Reconciler
 
 log = logging.getLogger("longrun.supervisor")
 
@@ -80,7 +81,7 @@ class CycleReport:
     listed: bool = False  # this cycle asked squeue for the user's queue
 
 
-class Supervisor:
+class Supervisor(Reconciler):
     def __init__(self, reg: Registry, slurm: SlurmClient, user: str) -> None:
         self.reg = reg
         self.slurm = slurm
@@ -342,62 +343,6 @@ class Supervisor:
     @staticmethod
     def awaiting_real_row(job: JobAccounting) -> bool:
         return awaiting_real_row(job)
-
-    # -- reconcile -------------------------------------------------------------------------------
-    def tagged_jobs(self, chains: list[ChainStatus]) -> dict[tuple[str, int], tuple[str, JobState]]:
-        """(chain, attempt) -> (job id, state) for this user's jobs carrying a longrun comment.
-
-        Two calls (sacct by comment since the oldest intent, and squeue for jobs sacct has not
-        seen yet); only made when there is something to reconcile.
-        """
-        oldest = min(
-            (s.live_link.intent_at for s in chains if s.live_link and s.live_link.intent_at),
-            default=datetime.now(UTC) - timedelta(days=1),
-        )
-        found: dict[tuple[str, int], tuple[str, JobState]] = {}
-        for acc in self.slurm.accounting_for_user(self.user, oldest - timedelta(minutes=5), COMMENT_PREFIX):
-            tag = parse_comment_tag(acc.job.comment)
-            if tag:
-                found.setdefault(tag, (acc.job_id, acc.job.state))
-        for rec in self.slurm.queue(user=self.user):
-            tag = parse_comment_tag(rec.comment)
-            if tag:
-                found.setdefault(tag, (rec.job_id, rec.state))
-        return found
-
-    def reconcile_duplicates(self) -> int:
-        """On start: cancel live jobs that carry one of our chains' tags but are not its recorded
-        link (a chain must never have two live links). Returns how many were cancelled."""
-        statuses = self.load()
-        active = {cid: s for cid, s in statuses.items() if watched(s)}
-        if not active:
-            return 0
-        cancelled = 0
-        for rec in self.slurm.queue(user=self.user):
-            tag = parse_comment_tag(rec.comment)
-            if tag is None or tag[0] not in active or rec.state.is_terminal:
-                continue
-            try:
-                with self.reg.chain_lock(tag[0]):  # on start: waits a while for a command that holds it
-                    cancelled += self.reconcile_job(tag[0], tag[1], rec.job_id)
-            except LockBusy as exc:
-                log.warning("%s: job %s not reconciled (%s)", tag[0], rec.job_id, exc)
-        return cancelled
-
-    def reconcile_job(self, chain_id: str, attempt: int, job_id: str) -> int:
-        """One live job tagged for this chain: record it as the pending intent's job, or cancel it
-        when it is not the chain's link. The caller holds the chain lock. Returns jobs cancelled."""
-        status = self.fresh(chain_id)
-        link = status.live_link
-        if link is not None and link.job_id is None and link.attempt == attempt:
-            log.info("%s: attempt %d was submitted as job %s (recovered)", chain_id, attempt, job_id)
-            self.reg.append(chain_id, ev.Submitted(attempt=attempt, job_id=job_id, recovered=True))
-            return 0
-        if job_id in status.known_jobs:
-            return 0  # a link, a queued successor, or one that withdraws itself
-        log.warning("%s: job %s is not the chain's live link; cancelling it", chain_id, job_id)
-        self.slurm.cancel(job_id)
-        return 1
 
     # -- the loop --------------------------------------------------------------------------------
     def run(
