@@ -70,9 +70,12 @@ def log_lines(logs: Sequence[LogTail], pattern: re.Pattern[str]) -> list[LogLine
     return [line for line in _lines(logs) if pattern.search(line.text)]
 
 
+WRAPPER_PREFIX = "longrun: "  # lines of longrun's link wrapper (app/supervisor/wrapper.py), not the job's
+
+
 def last_lines(logs: Sequence[LogTail], count: int = 3) -> list[LogLine]:
-    """The last non-empty lines of the logs (for errors no pattern names)."""
-    return [line for line in _lines(logs) if line.text.strip()][-count:]
+    """The last non-empty lines the job wrote (for errors no pattern names)."""
+    return [line for line in _lines(logs) if line.text.strip() and not line.text.startswith(WRAPPER_PREFIX)][-count:]
 
 
 @dataclass(frozen=True)

@@ -120,7 +120,8 @@ def complete(
     """The shared part of both entry points: chain, script, options, log paths and tails for these records."""
     chain = (find or find_chain)(accounting, controller)
     command = controller.raw.get("Command") if controller else None
-    held_script = command if command and os.path.isabs(command) else None
+    # a chain's link: the chain's script (a wrapped link's Command is its launcher, chains/<id>/link)
+    held_script = command if command and os.path.isabs(command) and chain is None else None
     submission: Submission | None
     if chain is not None:
         submission = chain_submission(chain.status.spec, chain.link)

@@ -275,3 +275,11 @@ def test_a_chain_in_slurm_with_its_successor_queued_costs_the_supervisor_no_sacc
     report = sup.cycle()
     assert report.listed and slurm.asked == [["squeue"]]
     assert json.dumps(reg.status("c1").spec.mode) == '"slurm"'
+
+
+def test_the_diagnosis_quotes_the_jobs_last_line_not_the_wrappers() -> None:
+    from app.diagnose import LogTail
+    from app.diagnose.logscan import last_lines
+
+    tail = LogTail("/x/1.out", text="loss is nan\nlongrun: the script exited 3\n", first_line=1)
+    assert [line.text for line in last_lines([tail])] == ["loss is nan"]
