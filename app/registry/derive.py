@@ -142,6 +142,8 @@ def derive(spec: ChainSpec, events: Iterable[ChainEvent]) -> ChainStatus:
             fields = find(event.attempt, event.job_id)
             if fields is not None:
                 fields["work_started"] = True
+                if event.done_before is not None:
+                    fields["done_before"] = event.done_before
                 if not fields.get("ended"):
                     fields["state"] = "RUNNING"
         elif isinstance(event, LinkExited):

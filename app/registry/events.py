@@ -179,6 +179,7 @@ class WorkStarted(Event):
     attempt: Attempt
     job_id: JobId
     host: str = ""
+    done_before: Units | None = None  # the chain's progress as the work starts (queued links are queued early)
 
 
 @dataclass(frozen=True)

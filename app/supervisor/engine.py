@@ -205,17 +205,15 @@ class Supervisor(Reconciler):
         return when < listed_at - QUEUE_MARGIN
 
     def to_ask(self, status: ChainStatus, queued: Mapping[str, JobState], listed_at: datetime | None) -> list[str]:
-        """Job ids whose accounting this chain needs now: a live link its wrapper reported ended, or
-        one gone from the queue listing (for a chain continued inside Slurm: only when no job queued
-        after it is left to decide)."""
+        """Job ids whose accounting this chain needs now: a live link its wrapper reported ended,
+        one cancelled, or one gone from the queue listing. For a chain continued inside Slurm the job
+        queued after the link decides too; recording the end here as well (the same records, under
+        the same lock: whoever comes first) tells a person at once, and cancels a queued successor
+        that would otherwise wait in the queue only to end the chain."""
         link = status.live_link
         if link is None or link.job_id is None:
             return []
-        gone = self.gone(link, queued, listed_at)
-        if status.spec.in_slurm and status.successors and not status.cancel_requested:
-            alive = [s for s in status.successors if not self.gone(s, queued, listed_at)]
-            return [link.job_id] if gone and not alive else []
-        if link.exited is not None or link.cancelled or gone:
+        if link.exited is not None or link.cancelled or self.gone(link, queued, listed_at):
             return [link.job_id]
         return []
 

@@ -44,6 +44,7 @@ from app.supervisor.downstream import release_downstream
 from app.supervisor.endings import awaiting_real_row, decide_recorded, observe_end
 from app.supervisor.links import cancel_successors, queue_successor, submit_link
 from app.supervisor.notify import notify_due, run_notify
+from app.supervisor.progress import link_log_path, progress_now
 from app.supervisor.work import run_work
 
 LOCK_PATIENCE = 120.0  # seconds to wait for the chain's lock (a supervisor or a command holds it briefly)
@@ -234,7 +235,10 @@ class Wrapper:
                 self.reg.append(self.chain_id, ev.RunRefused(attempt=me.attempt, error=problem, job_id=self.job_id))
                 return self.end(self.reg.status(self.chain_id), problem)
         self.checkpoint("before_work")
-        started = ev.WorkStarted(attempt=me.attempt, job_id=self.job_id, host=socket.gethostname())
+        before = status.links[-2] if len(status.links) > 1 and status.spec.policy.progress_regex else None
+        done = progress_now(status.spec, link_log_path(status.spec, before))
+        started = ev.WorkStarted(attempt=me.attempt, job_id=self.job_id, host=socket.gethostname(),
+                                 done_before=done.done if done is not None else None)  # fmt: skip
         self.reg.append(self.chain_id, started)
         return Plan(True, "", self.reg.status(self.chain_id), me)
 

@@ -72,8 +72,8 @@ def test_stopping_a_link_that_has_not_started_cancels_it(chain_dir: Path) -> Non
 def test_cancel_after_the_job_left_the_controller_cancels_the_chain(chain_dir: Path) -> None:
     job = copy_job(chain_dir, "exit_code.sh", "alice")
     env = {"LONGRUN_NO_AUTOSTART": "1"}  # nobody records the end: the chain still thinks the job runs
-    chain_id, job_id = submit("alice", chain_dir, "--time=5", "-o", str(chain_dir / "%j.out"), str(job), "0", "1",
-                              env=env)  # fmt: skip
+    chain_id, job_id = submit("alice", chain_dir, "--mode", "supervisor", "--time=5", "-o", str(chain_dir / "%j.out"),
+                              str(job), "0", "1", env=env)  # fmt: skip
 
     def forgotten() -> bool:
         proc = subprocess.run(["scontrol", "show", "job", job_id], capture_output=True, text=True, timeout=30)

@@ -35,10 +35,11 @@ def slurm_chain(reg: Registry, chain_id: str = "c1", **policy: object) -> None:
     spec = ChainSpec(chain_id=chain_id, name="n", owner="alice", script="/bin/true", workdir=str(reg.home),
                      policy=Policy(**policy), mode=MODE_SLURM, launcher=PY)  # type: ignore[arg-type]  # fmt: skip
     reg.create_chain(spec)
-    record(reg, chain_id, "submit_intent", attempt=1)
-    record(reg, chain_id, "submitted", attempt=1, job_id="10")
-    record(reg, chain_id, "submit_intent", attempt=2, after="10")
-    record(reg, chain_id, "submitted", attempt=2, job_id="11")
+    old = (datetime.now(UTC) - timedelta(minutes=10)).isoformat()  # before any queue listing
+    record(reg, chain_id, "submit_intent", attempt=1, t=old)
+    record(reg, chain_id, "submitted", attempt=1, job_id="10", t=old)
+    record(reg, chain_id, "submit_intent", attempt=2, after="10", t=old)
+    record(reg, chain_id, "submitted", attempt=2, job_id="11", t=old)
 
 
 def end(reg: Registry, attempt: int, job_id: str, state: str = "FAILED", exit_status: str = "75:0") -> None:
@@ -267,13 +268,17 @@ def test_the_supervisor_asks_slurm_twice_a_minute_at_most_for_any_number_of_chai
     assert slurm.asked == [["squeue"], ["sacct", "107"]], "only the reported link is asked about"
 
 
-def test_a_chain_in_slurm_with_its_successor_queued_costs_the_supervisor_no_sacct(tmp_path: Path) -> None:
+def test_a_link_gone_while_its_successor_waits_in_the_queue_is_recorded_by_the_supervisor(tmp_path: Path) -> None:
+    """The queued successor may wait for resources for hours: one sacct here tells the end now."""
     reg = Registry(tmp_path)
     slurm_chain(reg)
-    slurm = Listing(["11"])  # the link ended (gone), its successor is queued: the successor decides
+    slurm = Listing(["10", "11"])  # both queued: nothing to ask
     sup = Supervisor(reg, slurm, "alice")
-    report = sup.cycle()
-    assert report.listed and slurm.asked == [["squeue"]]
+    assert sup.cycle().listed and slurm.asked == [["squeue"]]
+    sup.next_listing = 0.0
+    slurm.listed = ["11"]  # the link ended; its successor is still queued
+    sup.cycle()
+    assert slurm.asked == [["squeue"], ["squeue"], ["sacct", "10"]]
     assert json.dumps(reg.status("c1").spec.mode) == '"slurm"'
 
 
