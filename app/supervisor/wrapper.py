@@ -293,6 +293,8 @@ class Wrapper:
                 status = self.reg.status(self.chain_id)
                 if not status.spec.in_slurm or status.cancel_requested or status.state.is_final:
                     return
+                if status.stop_requested_by is not None:
+                    return  # `longrun stop`: no link follows this one
                 mine = [s for s in status.successors if s.after == self.job_id and s.job_id]
                 if mine and not any(s.after == mine[0].job_id for s in status.successors):
                     queue_successor(self.reg, self.slurm, status, mine[0])
