@@ -127,7 +127,8 @@ def main() -> None:
 
 def report(directory: Path, calls: Path, began: float, ended: float) -> None:
     """Per tool: every call over the chain's life; the polls of the process outside Slurm per minute
-    (its calls other than submitting a link and the one sacct per ended link that records it)."""
+    (its calls other than submitting a link, cancelling a queued one, and the one sacct per ended
+    link that records it)."""
     rows = [line.split() for line in calls.read_text().splitlines() if len(line.split()) == 4]
     print(f"one checkpointing job killed at its 1-minute limit until done, three tools side by side "
           f"({(ended - began) / 60:.1f} min; files in {directory})")  # fmt: skip
@@ -138,7 +139,7 @@ def report(directory: Path, calls: Path, began: float, ended: float) -> None:
         outside = [r for r in mine if r[2] == "login"]
         stamps = [float(r[0]) for r in outside]
         minutes = (max(stamps) - min(stamps)) / 60 if len(stamps) > 1 else 0.0
-        polls = [r for r in outside if r[3] != "sbatch"]
+        polls = [r for r in outside if r[3] not in ("sbatch", "scancel")]  # submitting and tidying up: per link
         per_ending = links if tag == "sbatch_longrun" else sum(1 for r in outside if r[3] == "sacct")
         recording = min(per_ending, sum(1 for r in polls if r[3] == "sacct")) if tag != "sbatch_longrun" else 0
         per_min = f"{(len(polls) - recording) / minutes:.1f}" if minutes else "-"

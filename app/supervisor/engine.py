@@ -152,11 +152,15 @@ class Supervisor(Reconciler):
         queued: dict[str, JobState] = {}
         listed_at: datetime | None = None
         if live and monotonic() >= self.next_listing:
-            listed_at = datetime.now(UTC)
-            queued = {r.job_id: r.state for r in self.slurm.queue(user=self.user)}
+            if self.initial_listing is not None:  # reconcile listed the queue a moment ago
+                queued, listed_at = self.initial_listing
+            else:
+                listed_at = datetime.now(UTC)
+                queued = {r.job_id: r.state for r in self.slurm.queue(user=self.user)}
             supervised = any(not s.spec.in_slurm or not s.successors for s in live)
             self.next_listing = monotonic() + (SUPERVISED_POLL if supervised else IN_SLURM_POLL)
             report.listed = True
+        self.initial_listing = None
         self.listing = (queued, listed_at)
         asked = {j for s in active.values() for j in self.to_ask(s, queued, listed_at)}
         acct = self.slurm.accounting(sorted(asked)) if asked else {}

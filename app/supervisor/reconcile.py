@@ -25,6 +25,7 @@ class Reconciler:
     reg: Registry
     slurm: SlurmClient
     user: str
+    initial_listing: tuple[dict[str, JobState], datetime] | None = None
 
     def load(self) -> Mapping[str, ChainStatus]:
         raise NotImplementedError
@@ -61,7 +62,10 @@ class Reconciler:
         if not active:
             return 0
         cancelled = 0
-        for rec in self.slurm.queue(user=self.user):
+        listed_at = datetime.now(UTC)
+        records = self.slurm.queue(user=self.user)
+        self.initial_listing = ({r.job_id: r.state for r in records}, listed_at)  # the first cycle's listing
+        for rec in records:
             tag = parse_comment_tag(rec.comment)
             if tag is None or tag[0] not in active or rec.state.is_terminal:
                 continue
