@@ -65,23 +65,26 @@ class ChainReading(ChainDiscovery):
     def _snapshot(self, user: str | None, focus_job_id: str | None, archived: bool) -> DashboardSnapshot:
         found = self.discover(user)
         facts = self.live_facts
-        known = {(status.spec.owner, status.chain_id) for status, _ro in found.from_registry}
+        everyone = found.from_registry
         chosen = tuple((status, ro) for status, ro in found.from_registry if status.archived == archived)
         found = dataclasses.replace(found, from_registry=chosen)
         if archived:
             found = dataclasses.replace(found, tagged_jobs=(), queued=())
         registry_chains = [status for status, _ro in found.from_registry]
-        rebuilt = [
-            s
-            for s in statuses_from_accounting(found.tagged_jobs, found.queued)
-            if (s.spec.owner, s.chain_id) not in known
-        ]
+        rebuilt = statuses_from_accounting(found.tagged_jobs, found.queued)
+        if rebuilt:
+            known = {(status.spec.owner, status.chain_id) for status, _ro in everyone}
+            rebuilt = [s for s in rebuilt if (s.spec.owner, s.chain_id) not in known]
         tagged = {acct.job_id: acct for acct in found.tagged_jobs}
-        ids = [s.live_link.job_id for s in registry_chains if s.live_link and s.live_link.job_id]
-        ids += [q.job_id for s in registry_chains for q in s.successors if q.job_id]  # same sacct call
+        # Settled chains have no live link, successor or progress: the per-refresh work is the others'.
+        active = [s for s in registry_chains if not s.settled]
+        ids = [s.live_link.job_id for s in active if s.live_link and s.live_link.job_id]
+        ids += [q.job_id for s in active for q in s.successors if q.job_id]  # same sacct call
         if focus_job_id and focus_job_id not in tagged and focus_job_id not in ids:
             ids.append(focus_job_id)
-        focus_chain = next((s for s in registry_chains if focus_job_id in {lk.job_id for lk in s.links}), None)
+        focus_chain = (
+            chain_of(focus_job_id, active) or chain_of(focus_job_id, registry_chains) if focus_job_id else None
+        )
         ids += facts.history_ids(focus_chain)
         acct = self.slurm.accounting(list(dict.fromkeys(ids))) if ids else {}
         facts.remember(acct)
@@ -89,21 +92,30 @@ class ChainReading(ChainDiscovery):
         known_acct = {**facts.accounting_of(focus_chain), **acct}
         lookup = {status.chain_id: status for status in registry_chains}
         replaced = superseded_chains(registry_chains)
-        watched = [s for s in registry_chains if not s.state.is_final or s is focus_chain]
+        watched = [s for s in active if not s.state.is_final or s is focus_chain]
+        if focus_chain is not None and focus_chain.settled:
+            watched.append(focus_chain)
         progress = facts.progress_of(watched, lambda status: live_log_path(status, acct))
         if not archived:
             facts.progress.keep_only({chain_key(s) for s in watched})
-            facts.keep_economics_of({chain_key(status) for status in registry_chains})
-        views = [
-            (status is not focus_chain and self.settled_view(status, read_only, status.chain_id in replaced))
-            or self._chain(status, known_acct, read_only=read_only, superseded=status.chain_id in replaced,
-                           log_paths=log_paths(status, acct), waiting_reason=waiting_reason(status, lookup),
-                           start_estimates=estimates, progress=progress.get(chain_key(status)))
-            for status, read_only in found.from_registry
-        ] + [
-            chain_view(status, {}, read_only=True, log_paths=log_paths(status, tagged)) for status in rebuilt
-        ]  # fmt: skip
-        self.keep_settled(views, found.from_registry)
+        views: list[ChainView] = []
+        made: list[tuple[ChainStatus, ChainView]] = []  # views of settled chains made (not reused) now
+        built: set[tuple[str, str]] = set()  # chains whose view was made now (a reused view has its economics)
+        for status, read_only in found.from_registry:
+            superseded = status.chain_id in replaced
+            view = self.settled_view(status, read_only, superseded) if status is not focus_chain else None
+            if view is None:
+                built.add(chain_key(status))
+                view = self._chain(status, known_acct, read_only=read_only, superseded=superseded,
+                                   log_paths=log_paths(status, acct), waiting_reason=waiting_reason(status, lookup),
+                                   start_estimates=estimates, progress=progress.get(chain_key(status)))  # fmt: skip
+                if status.settled:
+                    made.append((status, view))
+            views.append(view)
+        self.keep_settled(made, len(registry_chains) - len(active) - len(made), found.from_registry, views)
+        if not archived:
+            facts.keep_economics_of(built)
+        views += [chain_view(status, {}, read_only=True, log_paths=log_paths(status, tagged)) for status in rebuilt]
         views.sort(key=lambda v: (v.state.is_final, v.owner, v.name, v.chain_id))
         focus: FocusView | None = None
         focused = (acct.get(focus_job_id) or tagged.get(focus_job_id)) if focus_job_id else None
@@ -137,10 +149,22 @@ class ChainReading(ChainDiscovery):
         view = kept[1]
         return view if view.read_only == read_only and view.superseded == superseded else None
 
-    def keep_settled(self, views: list[ChainView], found: tuple[tuple[ChainStatus, bool], ...]) -> None:
-        """Remember the views of settled chains (`views` starts with those of `found`, in its order)."""
-        pairs = zip(found, views[: len(found)], strict=True)
-        self._settled = {(s.spec.owner, s.spec.chain_id): (s, v) for (s, _ro), v in pairs if s.settled}
+    def keep_settled(
+        self,
+        made: list[tuple[ChainStatus, ChainView]],
+        reused: int,
+        found: tuple[tuple[ChainStatus, bool], ...],
+        views: list[ChainView],
+    ) -> None:
+        """Remember the views of settled chains. When every one kept was reused (nothing settled
+        changed or went away), only those `made` now are added: no rebuild of 10,000 entries; else
+        the kept ones are those of `found` (whose views are `views`, in its order)."""
+        kept = self._settled
+        if reused == len(kept) and kept is not ChainReading._settled:
+            kept.update(((s.spec.owner, s.chain_id), (s, v)) for s, v in made)
+            return
+        pairs = zip(found, views, strict=True)
+        self._settled = {(s.spec.owner, s.chain_id): (s, v) for (s, _ro), v in pairs if s.settled}
 
     def health(self) -> SupervisorHealth:
         """The viewer's supervisor; with revive_supervisor (the dashboard) a dead one is started again
@@ -172,6 +196,11 @@ def with_advice(view: ChainView) -> ChainView:
     """The chain with its waste and the fix (app/diagnose/waste.py), when its efficiencies say so."""
     advice = waste_fixes(view.economics) if view.economics is not None else ()
     return dataclasses.replace(view, advice=advice) if advice else view
+
+
+def chain_of(job_id: str, statuses: list[ChainStatus]) -> ChainStatus | None:
+    """The chain one of whose links is job `job_id`."""
+    return next((s for s in statuses if any(lk.job_id == job_id for lk in s.links)), None)
 
 
 def live_log_path(status: ChainStatus, live: Mapping[str, JobAccounting]) -> str | None:
