@@ -140,8 +140,8 @@ def report(directory: Path, calls: Path, began: float, ended: float) -> None:
         stamps = [float(r[0]) for r in outside]
         minutes = (max(stamps) - min(stamps)) / 60 if len(stamps) > 1 else 0.0
         polls = [r for r in outside if r[3] not in ("sbatch", "scancel")]  # submitting and tidying up: per link
-        per_ending = links if tag == "sbatch_longrun" else sum(1 for r in outside if r[3] == "sacct")
-        recording = min(per_ending, sum(1 for r in polls if r[3] == "sacct")) if tag != "sbatch_longrun" else 0
+        # longrun's one sacct per ended link is not a poll (sbatch_longrun's every sacct is one)
+        recording = min(links, sum(1 for r in polls if r[3] == "sacct")) if tag != "sbatch_longrun" else 0
         per_min = f"{(len(polls) - recording) / minutes:.1f}" if minutes else "-"
         by = Counter(f"{'job ' if r[2] == 'job' else ''}{r[3]}" for r in mine)
         print(f"{tag:<15} {links:>5} {len(mine):>6} {len(mine) / max(links, 1):>9.1f} "
