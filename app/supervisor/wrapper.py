@@ -297,7 +297,9 @@ class Wrapper:
                     return  # `longrun stop`: no link follows this one
                 mine = [s for s in status.successors if s.after == self.job_id and s.job_id]
                 if mine and not any(s.after == mine[0].job_id for s in status.successors):
-                    queue_successor(self.reg, self.slurm, status, mine[0])
+                    queued = queue_successor(self.reg, self.slurm, status, mine[0])
+                    if queued:
+                        say(f"queued job {queued} to run when job {mine[0].job_id} ends (that one is never alone)")
         except (LockBusy, RegistryError, SlurmError) as exc:
             say(f"did not queue a second job ahead ({exc}); the next job queues it")
 
