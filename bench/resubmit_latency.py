@@ -50,7 +50,7 @@ def aware(value: datetime) -> datetime:
 
 def main() -> None:
     directory = make_user_dir("alice", "bench-latency")
-    ckpt = write_script(directory, "checkpoint_job.py", (JOBS / "checkpoint_job.py").read_text(), "alice")
+    ckpt = write_script(directory, "checkpoint_job.sh", (JOBS / "checkpoint_job.sh").read_text(), "alice")
     sleeper = write_script(directory, "exit_code.sh", (JOBS / "exit_code.sh").read_text(), "alice")
     chains: dict[tuple[str, str], str] = {}
     for mode in ("slurm", "supervisor"):

@@ -2,7 +2,7 @@
 """Slurm calls over a whole chain's life, and per minute in steady state: longrun (continued inside
 Slurm, and supervised) next to sbatch_longrun, for the same job in the same run, on the test cluster.
 
-The job (tests/slurm/jobs/checkpoint_job.py, no --signal) counts to TOTAL steps of 1 s, saving each,
+The job (tests/slurm/jobs/checkpoint_job.sh, no --signal) counts to TOTAL steps of 1 s, saving each,
 and is killed at its 1-minute limit (TIMEOUT) until done: about 4 links for each tool, run side by
 side as the test user alice. Every Slurm command anyone of them runs (the login-node processes AND
 the link wrappers inside the jobs, which inherit PATH) goes through a counting shim that logs it
@@ -94,7 +94,7 @@ def main() -> None:
     calls = directory / "calls.log"
     calls.touch()
     shutil.chown(calls, "alice", "alice")
-    job = write_script(directory, "checkpoint_job.py", (REPO / "tests/slurm/jobs/checkpoint_job.py").read_text(),
+    job = write_script(directory, "checkpoint_job.sh", (REPO / "tests/slurm/jobs/checkpoint_job.sh").read_text(),
                        "alice")  # fmt: skip
     common = ["--time=1"]
 
