@@ -35,8 +35,14 @@ def test_a_multi_task_per_cpu_job_killed_in_its_step_grows_per_cpu(chain_dir: Pa
     assert first["decision"].startswith("continue: out of memory in step "), first
     assert first["decision"].endswith(": growing --mem-per-cpu 100M -> 256M"), first
     assert chain["state"] == "DONE" and second["state"] == "COMPLETED", chain
-    intents = [e for e in events(chain_dir, chain_id) if e["type"] == "submit_intent"]
-    assert intents[1]["options"] == ["--mem-per-cpu=256M"]
+    # the intent of the job that ran as the second link (inside Slurm the successor queued in advance
+    # with the old options is withdrawn and queued again with the grown ones)
+    log = events(chain_dir, chain_id)
+    ran = next(i for i, e in enumerate(log) if e["type"] == "submitted" and e["job_id"] == second["job_id"])
+    intent = next(
+        e for e in reversed(log[:ran]) if e["type"] == "submit_intent" and e["attempt"] == log[ran]["attempt"]
+    )
+    assert intent["options"] == ["--mem-per-cpu=256M"]
     shown = subprocess.run(["sacct", "-X", "-n", "-P", "-o", "ReqMem,AllocCPUS", "-j", second["job_id"]],
                            capture_output=True, text=True, timeout=30, check=True).stdout.split()  # fmt: skip
     assert shown == ["512M|2"]  # 256M per CPU x 2 CPUs, as Slurm 22.05 prints it (the total)
