@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import run_as
+from tests.conftest import run_as, wait_until
 from tests.slurm.chain_helpers import copy_job
 from tests.slurm.team import TEAM_GROUP, cancel_team_jobs, make_team, team_longrun
 
@@ -98,6 +98,10 @@ def test_one_damaged_colleague_chain_does_not_hide_the_others(team: Path) -> Non
     first = bob_submits(team, "--name", "first", env={"LONGRUN_GROUP": TEAM_GROUP})
     second = bob_submits(team, "--name", "second", env={"LONGRUN_GROUP": TEAM_GROUP})
     spec = team / "bob" / "reg" / "chains" / second / "spec.json"
+    # damaged only once its link runs: inside Slurm a link whose chain is damaged before it starts never
+    # runs its work (and would be seen ended); a loaded machine may start it late
+    events_file = spec.parent / "events.jsonl"
+    wait_until(lambda: '"work_started"' in events_file.read_text(), timeout=300, interval=1, what="the link's work")
     run_as("bob", ["sh", "-c", f"echo '{{garbage' > {spec}"], timeout=30)
     seen, notes = alice_views_bob(team)
     assert seen[first]["name"] == "first" and seen[first]["read_only"] is True
