@@ -133,19 +133,22 @@ def _seconds(later: datetime, earlier: datetime) -> int:
     return max(0, int((later - earlier).total_seconds()))
 
 
+def queued_from(link: LinkFacts, previous: LinkFacts | None) -> datetime | None:
+    """From when a link waited for resources: its submit, or, for a successor queued in advance
+    (in-Slurm continuation, --dependency=afterany), its predecessor's end; None while that still runs."""
+    if previous is None or link.submit is None:
+        return link.submit
+    if previous.end is not None:
+        return max(link.submit, previous.end)
+    return link.submit if previous.ended else None
+
+
 def link_economics(
     link: LinkFacts, previous: LinkFacts | None, now: datetime, warning_s: int | None = None
 ) -> LinkEconomics:
     """One link's figures; `previous` is the link before it, `warning_s` the chain's --signal lead."""
+    waiting_since = queued_from(link, previous)
     queue = None
-    # A successor queued in advance (in-Slurm continuation, --dependency=afterany) waits for resources
-    # only from its predecessor's end: before that it is held by the dependency, not queued.
-    waiting_since = link.submit
-    if previous is not None and link.submit is not None:
-        if previous.end is None and not previous.ended:
-            waiting_since = None  # the predecessor still runs: not waiting for resources yet
-        elif previous.end is not None:
-            waiting_since = max(link.submit, previous.end)
     if waiting_since is not None:
         if link.start is not None:
             queue = _seconds(link.start, waiting_since)
