@@ -191,15 +191,16 @@ def owner_name(uid: int) -> str:
         return f"uid {uid}"
 
 
-def guard_own_directory(path: Path, tighten: bool = True) -> None:
+def guard_own_directory(path: Path, removed_bits: int = 0o022) -> None:
     """A registry directory must be the user's own and writable by nobody else: whoever can write
     chains/ can plant a chain that the user's supervisor would submit as the user. One's own
-    directory left group- or world-writable (umask 002, a chmod) is tightened, another's refused."""
+    directory left group- or world-writable (umask 002, a chmod) is tightened (`removed_bits`: 0o077
+    for the private locks/, 0 to leave a team's home as it is), another's refused."""
     info = os.stat(path)
     if info.st_uid != os.geteuid():
         raise RegistryError(
             f"the registry directory {path} belongs to {owner_name(info.st_uid)}, not to you: "
             "a colleague could plant chains in it; set LONGRUN_HOME to a directory of your own"
         )
-    if tighten and stat.S_IMODE(info.st_mode) & 0o022:
-        os.chmod(path, stat.S_IMODE(info.st_mode) & ~0o022)
+    if stat.S_IMODE(info.st_mode) & removed_bits:
+        os.chmod(path, stat.S_IMODE(info.st_mode) & ~removed_bits)

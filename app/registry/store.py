@@ -140,14 +140,9 @@ class Registry(ChainListing):
                 if blocker is not None:
                     raise RegistryError(f"cannot make the registry {self.home}: {blocker} is not a directory") from None
                 raise RegistryError(f"cannot create the registry directory {path}: {exc.strerror}") from None
-            if path != self.locks_dir:  # a team's group-writable home may stay: chains/ is what matters
-                guard_own_directory(path, tighten=path != self.home)
+            # locks/ is private; a team's group-writable home may stay: chains/ is what matters
+            guard_own_directory(path, {self.locks_dir: 0o077, self.home: 0}.get(path, 0o022))
         self._owner = os.geteuid()
-        info = os.stat(self.locks_dir)
-        if info.st_uid != os.geteuid():
-            raise RegistryError(f"{self.locks_dir} belongs to {owner_name(info.st_uid)}, not to you: remove it")
-        if stat.S_IMODE(info.st_mode) & 0o077:
-            os.chmod(self.locks_dir, stat.S_IMODE(info.st_mode) & ~0o077)
 
     @staticmethod
     def _ensure_dir(path: Path, mode: int) -> None:
