@@ -46,6 +46,7 @@ class PollingApp(App[None]):
         self.focus_job_id: str | None = None
         self._timer: Timer | None = None
         self._poll_again = False
+        self._polled_focus: str | None = None  # the link the running (or last) poll asked about
         self._damaged_told: tuple[str, ...] = ()  # unreadable chains already notified about
         self._notes_told: tuple[str, ...] = ()  # how the view was built (a colleague's registry unreadable...)
         self._ended: dict[str, FocusView] = {}
@@ -66,6 +67,7 @@ class PollingApp(App[None]):
             self._poll_again = True
             return
         self._poll_again = False
+        self._polled_focus = self.focus_job_id
         fetch = partial(self.services.snapshot, self.viewed_user, self.focus_job_id)
         self.run_worker(fetch, thread=True, group="poll", exit_on_error=False, description="poll")
 
@@ -91,7 +93,17 @@ class PollingApp(App[None]):
             self._ring_for_new_attention(snap)
         elif worker.state is WorkerState.ERROR:
             status.mark_stale(now, describe_error(worker.error))
-        self._arm_poll(0.05 if self._poll_again else self.interval)
+        self._arm_poll(self._next_poll_delay())
+
+    def _next_poll_delay(self) -> float:
+        """After a poll: soon when one was asked for meanwhile, or when the cursor moved while it ran
+        (re-arming the regular interval here would drop the moved cursor's debounced poll)."""
+        if self._poll_again:
+            return 0.05
+        focus = self.focus_job_id
+        if focus is not None and focus != self._polled_focus and focus not in self._ended:
+            return FOCUS_DEBOUNCE
+        return self.interval
 
     def _tell_damaged(self, damaged: tuple[str, ...]) -> None:
         """A notification when chains become unreadable; the status line keeps the count."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -170,12 +171,15 @@ class FakeServices:
     notes: tuple[str, ...] = ()  # how the view was built (DashboardSnapshot.notes)
     diagnosis: DiagnosisResult | None = None  # given: every selected job's diagnosis (else the real one)
     calls: list[tuple[object, ...]] = field(default_factory=list)
+    gate: threading.Event | None = None  # given: each snapshot waits until it is set (a slow Slurm)
 
     def __post_init__(self) -> None:
         self.explainer = FocusExplainer(None, find=self.find_chain)
 
     def snapshot(self, user: str | None, focus_job_id: str | None = None) -> DashboardSnapshot:
         self.calls.append(("snapshot", user, focus_job_id))
+        if self.gate is not None:
+            self.gate.wait(timeout=60)
         if self.down:
             raise SlurmUnavailable("sacct: error: Problem talking to the database: Connection refused")
         shown = tuple(

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from dataclasses import replace
 
+import pytest
 from rich.console import Console
 from textual.pilot import Pilot
 from textual.widgets import Input, Label, RadioButton, Static
 
 from app.model.chain import ChainState
 from app.tui import LongrunApp
+from app.tui import polling as polling_module
 from tests.tui.fake_services import FakeServices, captured_jobs, sample_chains
 from tests.tui.helpers import make_app, polling, run_from_palette, settled, wait_for
 from widgets.chain_list import GROUP_PREFIX, ChainList
@@ -98,6 +101,29 @@ async def test_moving_the_cursor_never_waits_for_slurm(fake: FakeServices) -> No
         assert len(fake.calls) - before <= 5  # at most one (debounced, threaded) poll per move
         await settled(pilot, fake, focus_job=OOM)
         assert ("snapshot", "alice", OOM) in fake.calls[before:]  # asked once; a finished job is then cached
+
+
+async def test_a_cursor_moved_while_a_poll_runs_gets_its_own_poll_when_that_one_ends(
+    fake: FakeServices, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Seen in CI: the poll that ended re-armed the regular (60 s) interval over the moved cursor's
+    # debounced poll, and the newly selected link's steps never came. A long debounce makes the
+    # held poll end before the debounce fires, which is the case that was lost.
+    monkeypatch.setattr(polling_module, "FOCUS_DEBOUNCE", 1.0)
+    app = make_app(fake)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, fake, focus_job=RUNNING)
+        gate = threading.Event()
+        fake.gate = gate
+        await pilot.press("down")
+        await wait_for(pilot, lambda: polling(app) and fake.calls[-1] == ("snapshot", "alice", OOM), what="OOM poll")
+        await pilot.press("down")
+        moved_to = app.query_one(LinkTable).selected_link()
+        assert moved_to is not None and moved_to.job_id != OOM
+        fake.gate = None
+        gate.set()
+        await settled(pilot, fake, focus_job=moved_to.job_id)
+        assert ("snapshot", "alice", moved_to.job_id) in fake.calls
 
 
 async def test_filter_narrows_the_list_and_escape_restores_it(fake: FakeServices) -> None:
