@@ -30,7 +30,8 @@ from app.model.outcome import LinkOutcome
 from app.model.states import JobState
 from app.model.units import Duration
 from app.registry import Registry
-from app.registry.events import Created, Decision, Event, ObservedEnd, SubmitIntent, Submitted, encode_event
+from app.registry.event_json import encode_event
+from app.registry.events import Created, Decision, Event, ObservedEnd, SubmitIntent, Submitted
 from app.services import Services
 from app.slurm.client import SlurmClient
 from app.slurm.records import AccountingMap, JobAccounting, QueueRecord, RecordList, SacctRow

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.registry import Registry
-from app.registry.events import decode_event
+from app.registry.event_json import decode_event
 
 
 def record(reg: Registry, chain_id: str, kind: str, **fields: Any) -> None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 
-from app.registry.events import ChainEvent, EventError, decode_event
+from app.registry.event_json import decode_event
+from app.registry.events import ChainEvent, EventError
 
 
 class EventLogError(ValueError):

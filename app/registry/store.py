@@ -34,8 +34,9 @@ from typing import Any, TypeVar
 
 from app.model.chain import ChainSpec, ChainStatus
 from app.registry.derive import derive
+from app.registry.event_json import encode_event
 from app.registry.eventlog import EventLogError, parse_event_log
-from app.registry.events import ChainEvent, Created, Event, encode_event
+from app.registry.events import ChainEvent, Created, Event
 from app.registry.files import (
     CorruptRecord,
     RegistryError,

@@ -19,6 +19,7 @@ from app.model.exit_status import ExitStatus
 from app.model.outcome import LinkOutcome
 from app.model.states import JobState
 from app.registry import CorruptRecord, Registry, derive
+from app.registry.event_json import decode_event, encode_event
 from app.registry.events import (
     KINDS,
     Archived,
@@ -43,8 +44,6 @@ from app.registry.events import (
     UnknownEvent,
     Withdrawn,
     WorkStarted,
-    decode_event,
-    encode_event,
 )
 from app.supervisor.engine import watched
 from tests.conftest import VENV

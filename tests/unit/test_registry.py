@@ -13,7 +13,8 @@ import pytest
 from app.model.chain import ChainSpec, ChainState, Policy
 from app.model.units import MemorySize
 from app.registry import CorruptRecord, Registry, RegistryError, UnknownChain, derive, needs_submission, upstream_block
-from app.registry.events import CancelRequested, ChainEvent, SubmitIntent, Submitted, decode_event
+from app.registry.event_json import decode_event
+from app.registry.events import CancelRequested, ChainEvent, SubmitIntent, Submitted
 
 
 def make_spec(chain_id: str = "c1", **kw: object) -> ChainSpec:
