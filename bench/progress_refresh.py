@@ -25,7 +25,8 @@ from pathlib import Path
 
 import app.explain.follow as follow
 import app.supervisor.progress as progress_module
-from app.model.chain import ChainSpec, ChainState, ChainStatus, Link, Policy
+from app.model.chain import ChainSpec, ChainState, ChainStatus, Link
+from app.model.policy import Policy
 from app.model.units import Duration
 from app.services.live_facts import LiveFacts
 from app.views.projection import chain_view

@@ -24,9 +24,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from app.model.chain import ChainSpec, Policy
+from app.model.chain import ChainSpec
 from app.model.exit_status import ExitStatus
 from app.model.outcome import LinkOutcome
+from app.model.policy import Policy
 from app.model.states import JobState
 from app.model.units import Duration
 from app.registry import Registry

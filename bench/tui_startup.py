@@ -21,9 +21,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from app.model.chain import ChainSpec, Policy
+from app.model.chain import ChainSpec
 from app.model.exit_status import ExitStatus
 from app.model.outcome import LinkOutcome
+from app.model.policy import Policy
 from app.model.states import JobState
 from app.registry import Registry
 from app.registry.events import Decision, ObservedEnd, SubmitIntent, Submitted

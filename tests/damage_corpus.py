@@ -14,7 +14,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from app.model.chain import ChainSpec, Policy
+from app.model.chain import ChainSpec
+from app.model.policy import Policy
 from app.registry import Registry
 from tests.events import record
 

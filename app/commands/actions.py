@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from app.commands.longrun_args import POLICY_FIELD_FLAGS, UsageError, parse_mixed, policy_help
 from app.console import literal, print_error, stdout
-from app.model.chain import Policy, PolicyError
+from app.model.policy import Policy, PolicyError
 from app.registry import RegistryError
 from app.services import ActionRefused, Services
 from app.supervisor import ensure_supervisor

@@ -24,8 +24,10 @@ from app.commands.longrun_args import (
 from app.console import literal, print_error, print_json, print_note, stdout
 from app.explain.sbatch_options import merged
 from app.explain.scripts import read_script
-from app.model.chain import MODES, Policy, PolicyError, warning_seconds
+from app.model.chain import MODES
 from app.model.outcome import EARLY_SLACK_SECONDS, earliest_warning
+from app.model.policy import Policy, PolicyError
+from app.model.sbatch_options import warning_seconds
 from app.model.units import Duration, UnitParseError
 from app.services import ActionRefused, Services
 from app.slurm import options as sbatch_options

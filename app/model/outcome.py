@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import Enum
 
-from app.model.chain import MemoryAsk, Policy
 from app.model.exit_status import ExitStatus
+from app.model.policy import Policy
+from app.model.sbatch_options import MemoryAsk
 from app.model.states import JobState
 from app.model.units import Duration, MemorySize
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-from app.model.chain import ChainSpec, ChainState, ChainStatus, Link, MemoryAsk, Policy, SettingsChange
+from app.model.chain import ChainSpec, ChainState, ChainStatus, Link, SettingsChange
 from app.model.outcome import LinkOutcome
+from app.model.policy import Policy
+from app.model.sbatch_options import MemoryAsk
 from app.model.units import Duration, MemorySize
 from app.registry.events import (
     Archived,

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.model.chain import Policy, PolicyError
 from app.model.exit_status import ExitStatus, ExitStatusParseError
 from app.model.outcome import LinkOutcome
+from app.model.policy import Policy, PolicyError
 from app.model.states import JobState
 from app.registry.events import EVENT_VERSION, KINDS, ChainEvent, Event, EventError, UnknownEvent
 

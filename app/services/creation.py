@@ -11,7 +11,8 @@ from pathlib import Path
 
 from app.explain.sbatch_options import merged
 from app.explain.scripts import read_script
-from app.model.chain import MODE_SLURM, ChainSpec, Policy
+from app.model.chain import MODE_SLURM, ChainSpec
+from app.model.policy import Policy
 from app.model.text import inert
 from app.registry import RegistryError
 from app.services.base import ActionRefused, ServiceBase

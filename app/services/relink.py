@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from app.diagnose import NothingToDiagnose, diagnose
-from app.model.chain import ChainState, ChainStatus, Policy, PolicyError
+from app.model.chain import ChainState, ChainStatus
+from app.model.policy import Policy, PolicyError
 from app.registry import upstream_block
 from app.registry.events import Reinit, ResubmitRequested, SettingsChanged
 from app.services.actions import ChainActions

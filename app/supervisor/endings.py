@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from app.explain.scripts import asked_memory
-from app.model.chain import ChainStatus, Link, warning_seconds
+from app.model.chain import ChainStatus, Link
 from app.model.exit_status import ExitStatus
 from app.model.outcome import (
     RETRY_REASON,
@@ -24,6 +24,7 @@ from app.model.outcome import (
     decide,
     short_link,
 )
+from app.model.sbatch_options import warning_seconds
 from app.model.states import JobState
 from app.registry import Registry
 from app.registry import events as ev

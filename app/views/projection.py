@@ -12,11 +12,13 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from app.model.chain import ChainSpec, ChainState, ChainStatus, Link, Policy, parse_comment_tag, warning_seconds
+from app.model.chain import ChainSpec, ChainState, ChainStatus, Link, parse_comment_tag
 from app.model.economics import ChainEconomics, LinkFacts, chain_economics, local_time
 from app.model.outcome import ChainHistory, Decision, LinkEnding, LinkOutcome, decide
 from app.model.pending import pending_reason_words
+from app.model.policy import Policy
 from app.model.progress import Estimate, Progress, estimate
+from app.model.sbatch_options import warning_seconds
 from app.model.states import JobState
 from app.model.units import Duration, MemorySize
 from app.model.usage import LiveMemory, step_peak

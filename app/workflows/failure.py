@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from yaml.nodes import ScalarNode
 
-from app.model.chain import RetryRule
+from app.model.policy import RetryRule
 from app.workflows.nodes import Entry, NodeReader
 from app.workflows.spec import FailureRule
 from app.workflows.torc_keys import FAILURE_HANDLER, FAILURE_RULE

@@ -23,8 +23,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from app.model.chain import DEFAULT_MIN_LINK_SECONDS, ChainSpec, ChainState, ChainStatus, Policy, find_option
-from app.model.chain import warning_seconds as signal_seconds
+from app.model.chain import ChainSpec, ChainState, ChainStatus
+from app.model.policy import DEFAULT_MIN_LINK_SECONDS, Policy
+from app.model.sbatch_options import find_option
+from app.model.sbatch_options import warning_seconds as signal_seconds
 from app.registry import Registry, RegistryError
 from app.registry.scripts import SCRIPTS_DIR, new_submission_dir, write_new
 from app.services import ActionRefused, Services

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from app.model.chain import RetryRule
+from app.model.policy import RetryRule
 from app.model.units import Duration, MemorySize
 
 Severity = Literal["error", "note"]

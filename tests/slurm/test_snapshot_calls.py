@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from app.model.chain import ChainSpec, Policy
+from app.model.chain import ChainSpec
+from app.model.policy import Policy
 from app.registry import Registry
 from app.services import Services, discovery
 from app.slurm.client import SlurmClient

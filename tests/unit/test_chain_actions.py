@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from app.explain.scripts import forget_scripts
-from app.model.chain import ChainSpec, ChainState, Policy
+from app.model.chain import ChainSpec, ChainState
 from app.model.exit_status import ExitStatus
 from app.model.outcome import LinkEnding, LinkOutcome, decide
+from app.model.policy import Policy
 from app.model.states import JobState
 from app.model.units import Duration
 from app.registry import Registry

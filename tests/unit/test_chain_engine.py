@@ -7,8 +7,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from app.model.chain import ChainSpec, ChainState, Policy
+from app.model.chain import ChainSpec, ChainState
 from app.model.exit_status import ExitStatus
+from app.model.policy import Policy
 from app.model.states import JobState
 from app.model.units import Duration
 from app.registry import Registry, derive

@@ -13,7 +13,7 @@ import pytest
 from app.cli import build_parser, main
 from app.commands.longrun_args import UsageError
 from app.commands.submit import USAGE, guard_notes, parse_submit_argv, with_option_hint
-from app.model.chain import Policy
+from app.model.policy import Policy
 
 
 def test_sbatch_options_after_the_script_are_refused_unless_a_double_dash_follows_it() -> None:

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from app.model.chain import MODE_SLURM, ChainSpec, ChainState, Policy
+from app.model.chain import MODE_SLURM, ChainSpec, ChainState
 from app.model.exit_status import ExitStatus
 from app.model.outcome import ChainHistory, LinkEnding, LinkOutcome, decide
+from app.model.policy import Policy
 from app.model.states import JobState
 from app.registry import Registry
 from app.registry.journal import JOURNAL, changes_since, current_mark, note_change

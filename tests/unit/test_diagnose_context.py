@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from app.diagnose import DiagnosisContext, DiagnosisKind, diagnose
-from app.model.chain import ChainSpec, ChainState, Policy
+from app.model.chain import ChainSpec, ChainState
+from app.model.policy import Policy
 from app.model.units import Duration, MemorySize
 from app.registry import Registry
 from app.slurm.records import JobAccounting

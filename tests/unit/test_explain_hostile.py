@@ -19,7 +19,8 @@ from app.diagnose import DiagnosisContext, diagnose
 from app.diagnose.family import summarise_array
 from app.explain.focus import diagnosis_result
 from app.explain.gather import Gathered
-from app.model.chain import ChainSpec, ChainState, ChainStatus, Link, Policy
+from app.model.chain import ChainSpec, ChainState, ChainStatus, Link
+from app.model.policy import Policy
 from app.slurm.records import JobAccounting
 from tests.captures import parse_sacct_capture
 

@@ -10,9 +10,10 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from app.model.chain import ChainSpec, ChainState, ChainStatus, Link, Policy
+from app.model.chain import ChainSpec, ChainState, ChainStatus, Link
 from app.model.exit_status import ExitStatus
 from app.model.outcome import ChainHistory, LinkEnding, LinkOutcome, decide
+from app.model.policy import Policy
 from app.model.states import JobState
 from app.model.units import Duration
 from app.supervisor.endings import history, progress_changed

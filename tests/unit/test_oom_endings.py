@@ -15,9 +15,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from app.diagnose import DiagnosisKind, diagnose
-from app.model.chain import ChainSpec, ChainState, MemoryAsk, Policy
+from app.model.chain import ChainSpec, ChainState
 from app.model.exit_status import ExitStatus
 from app.model.outcome import ChainHistory, LinkEnding, LinkOutcome, decide
+from app.model.policy import Policy
+from app.model.sbatch_options import MemoryAsk
 from app.model.states import JobState
 from app.model.units import MemorySize
 from app.registry import Registry

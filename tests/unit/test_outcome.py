@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from app.model.chain import Policy, PolicyError, comment_tag, parse_comment_tag, warning_seconds
+from app.model.chain import comment_tag, parse_comment_tag
 from app.model.exit_status import ExitStatus
 from app.model.outcome import ChainHistory, LinkEnding, LinkOutcome, decide
+from app.model.policy import Policy, PolicyError
+from app.model.sbatch_options import warning_seconds
 from app.model.states import JobState
 from app.model.units import Duration, MemorySize
 

@@ -188,7 +188,7 @@ def test_a_policy_checks_its_pattern() -> None:
     """`longrun submit --progress` and a stored spec both go through the Policy's check."""
     from app.commands.longrun_args import UsageError
     from app.commands.submit import parse_submit_argv
-    from app.model.chain import Policy, PolicyError
+    from app.model.policy import Policy, PolicyError
 
     assert Policy(progress_regex=r"(?P<done>\d+)").progress_regex == r"(?P<done>\d+)"
     with pytest.raises(PolicyError, match="and a progress file"):

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from app.model.chain import Policy
 from app.model.exit_status import ExitStatus
 from app.model.outcome import ChainHistory, LinkEnding, LinkOutcome, decide, short_link
+from app.model.policy import Policy
 from app.model.states import JobState
 from app.model.units import Duration
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 import app.explain.follow as follow
-from app.model.chain import ChainSpec, Policy, PolicyError
+from app.model.chain import ChainSpec
+from app.model.policy import Policy, PolicyError
 from app.model.progress import Progress
 from app.supervisor.progress import ProgressReader, ProgressReaders, ProgressSource, read_progress_file
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from app.model.chain import ChainSpec, ChainState, Policy
+from app.model.chain import ChainSpec, ChainState
+from app.model.policy import Policy
 from app.model.units import MemorySize
 from app.registry import CorruptRecord, Registry, RegistryError, UnknownChain, derive, needs_submission, upstream_block
 from app.registry.event_json import decode_event

@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from app.model.chain import ChainSpec, ChainState, Policy
+from app.model.chain import ChainSpec, ChainState
+from app.model.policy import Policy
 from app.model.states import JobState
 from app.registry import Registry, derive
 from app.services import Services

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from app.model.chain import ChainSpec, ChainState, Policy
+from app.model.chain import ChainSpec, ChainState
+from app.model.policy import Policy
 from app.model.usage import step_peak
 from app.registry import Registry
 from app.services import ActionRefused, ChainService, Services

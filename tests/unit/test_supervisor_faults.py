@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from app.model.chain import ChainSpec, ChainState, Policy
+from app.model.chain import ChainSpec, ChainState
+from app.model.policy import Policy
 from app.registry import Registry, RegistryWriteError
 from app.slurm.client import SlurmClient
 from app.supervisor import engine

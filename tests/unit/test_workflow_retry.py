@@ -7,9 +7,9 @@ import os
 import subprocess
 from pathlib import Path
 
-from app.model.chain import Policy, RetryRule
 from app.model.exit_status import ExitStatus
 from app.model.outcome import ChainHistory, LinkEnding, LinkOutcome, decide
+from app.model.policy import Policy, RetryRule
 from app.model.states import JobState
 from app.workflows.loader import load_workflow_text
 from app.workflows.run import plan_workflow
