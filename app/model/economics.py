@@ -65,6 +65,7 @@ class LinkEconomics:
     gpu_seconds: int | None
     cpus: int | None = None  # allocated CPUs
     cpu_seconds: int | None = None  # TotalCPU
+    queued_from: datetime | None = None  # from when it waited for resources (see queued_from())
 
     @property
     def waiting(self) -> bool:
@@ -184,6 +185,7 @@ def link_economics(
         gpu_seconds=run * gpus if run is not None and gpus else None,
         cpus=usage.request.cpus if usage else None,
         cpu_seconds=usage.cpu_seconds if usage else None,
+        queued_from=waiting_since,
     )
 
 

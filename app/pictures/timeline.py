@@ -2,7 +2,8 @@
 
 One row per link, all on one time axis (the first submit to the last end, or to now while the
 chain goes on): `·` the gap before the link was submitted (the previous end -> this submit),
-`░` queued, `█` running, `▓` the checkpoint window (the warning signal -> the end, when the chain
+`░` queued (a successor queued in advance, in-Slurm continuation, from the previous end: the
+economics' queue wait), `█` running, `▓` the checkpoint window (the warning signal -> the end, when the chain
 asks for one with --signal), `▒` still running now. Below, the axis with its first and last
 moment, and a legend. It fits the width it is given (a terminal, a dashboard pane); with more
 links than `max_rows` the newest are drawn and the others counted.
@@ -46,14 +47,19 @@ class Span:
     end: datetime
 
 
-def link_spans(link: LinkView, previous_end: datetime | None, signal_at: datetime | None, now: datetime) -> list[Span]:
-    """The phases of one link, in order; a phase that has not ended runs up to `now`."""
+def link_spans(
+    link: LinkView, previous_end: datetime | None, signal_at: datetime | None, now: datetime,
+    queued_from: datetime | None = None,
+) -> list[Span]:  # fmt: skip
+    """The phases of one link, in order; a phase that has not ended runs up to `now`. `queued_from`
+    is when the chain's economics say it began to wait (a successor queued in advance waits only
+    from its predecessor's end); without it, from its submit."""
     spans: list[Span] = []
-    submit, start, end = local_time(link.submit), local_time(link.start), local_time(link.end)
-    if previous_end is not None and submit is not None and submit > previous_end:
-        spans.append(Span(GAP, previous_end, submit))
-    if submit is not None:
-        spans.append(Span(QUEUED, submit, start or end or now))
+    waiting, start, end = local_time(queued_from or link.submit), local_time(link.start), local_time(link.end)
+    if previous_end is not None and waiting is not None and waiting > previous_end:
+        spans.append(Span(GAP, previous_end, waiting))
+    if waiting is not None:
+        spans.append(Span(QUEUED, waiting, start or end or now))
     if start is not None:
         finish = end or now
         window = local_time(signal_at)
@@ -74,14 +80,18 @@ class Timeline:
 
     def rows(self) -> list[tuple[str, list[Span]]]:
         """(label, spans) per submitted link, oldest first."""
-        windows = {e.attempt: e.signal_at for e in self.chain.economics.links} if self.chain.economics else {}
+        figures = {e.attempt: e for e in self.chain.economics.links} if self.chain.economics else {}
         rows: list[tuple[str, list[Span]]] = []
         previous_end: datetime | None = None
         for link in self.chain.links:
             if link.job_id is None:
                 continue
-            rows.append((f"#{link.attempt} {link.job_id}", link_spans(link, previous_end, windows.get(link.attempt),
-                                                                      self.now)))  # fmt: skip
+            economics = figures.get(link.attempt)
+            signal_at = economics.signal_at if economics else None
+            queued_from = economics.queued_from if economics else None
+            rows.append(
+                (f"#{link.attempt} {link.job_id}", link_spans(link, previous_end, signal_at, self.now, queued_from))
+            )
             previous_end = local_time(link.end) or previous_end
         return rows
 

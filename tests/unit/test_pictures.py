@@ -73,6 +73,22 @@ def test_a_chain_of_three_links_on_one_axis() -> None:
     assert drawn[4].startswith(f"{RUNNING} running")
 
 
+def test_a_successor_queued_in_advance_is_drawn_waiting_from_its_predecessors_end() -> None:
+    # In-Slurm continuation queues link 2 (held by --dependency=afterany) when link 1 is submitted:
+    # it waits for resources only once link 1 ended, as the economics pane counts its queue wait.
+    links = [link_view(1, 0, 30, 630), link_view(2, 1, 640, 1240)]
+    view = chain(links)
+    assert view.economics is not None and view.economics.links[1].queue_wait_s == 10
+    rows = dict(Timeline(view, now=at(1500)).rows())
+    assert [(s.kind, s.begin, s.end) for s in rows["#2 102"]][:2] == [
+        (QUEUED, at(630), at(640)),
+        (RUNNING, at(640), at(1120)),
+    ]
+    drawn = lines(Timeline(view, now=at(1500)), 100)
+    first, second = drawn[:2]
+    assert QUEUED not in second[: first.rindex(WINDOW)], "not queued while link 1 ran"
+
+
 @pytest.mark.parametrize("width", [20, 40, 100, 200])
 def test_the_timeline_fits_any_width(width: int) -> None:
     links = [link_view(i, i * 700, i * 700 + 30, i * 700 + 630) for i in range(1, 6)]
