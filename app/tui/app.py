@@ -16,7 +16,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import BindingType
 from textual.notifications import SeverityLevel
@@ -164,6 +164,35 @@ class LongrunApp(ActionFlows, LinkViewing, PollingApp):
         if action in LINK_ACTIONS and self._selected_link() is None:
             return None
         return True
+
+    def _why_disabled(self, action: str) -> str | None:
+        """Why a chain or link key shown disabled does nothing now (said when it is pressed)."""
+        if action in LINK_ACTIONS:
+            none = self._selected_link() is None
+            return "No link is selected: move to a chain that has a submitted link." if none else None
+        if action not in CHAIN_ACTIONS:
+            return None
+        chain = self._selected()
+        heading = self.dashboard.chain_list.selected_workflow() if self.dashboard.is_mounted else None
+        if chain is None and heading is not None:
+            return f"The heading of workflow {heading[0]} is selected: move onto one of its chains."
+        if chain is None:
+            return "No chain is selected: move the cursor onto a chain first."
+        if not self._may_act(chain):
+            return f"{chain.name} is {chain.owner}'s chain: you can view it, only {chain.owner} can act on it."
+        return self._why_not_now(action, chain)
+
+    def on_key(self, event: events.Key) -> None:
+        """A chain or link key that is shown disabled says why when pressed (the footer only greys it)."""
+        if self.screen.is_modal:
+            return
+        for binding in BINDINGS:
+            if event.key == binding.key and self.check_action(binding.action, ()) is None:
+                reason = self._why_disabled(binding.action)
+                if reason:
+                    self.notify(reason, title=f"{binding.description}: not now", severity="warning", markup=False)
+                    event.stop()
+                return
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Textual's own palette commands, less those our bindings already offer (Quit)."""

@@ -55,12 +55,18 @@ class ActionFlows(App[None]):
 
     def _chain_action_applies(self, action: str, chain: ChainView) -> bool:
         """Whether `action` makes sense for `chain` now (the service layer checks again)."""
+        return self._why_not_now(action, chain) is None
+
+    def _why_not_now(self, action: str, chain: ChainView) -> str | None:
+        """Why `action` does not apply to `chain` now, in words; None when it does."""
         live = bool(chain.links) and is_live(chain.links[-1])
-        if action in ("stop", "signal"):
-            return live
-        if action == "archive":
-            return chain.state.is_final and not live
-        return True
+        if action in ("stop", "signal") and not live:
+            last = chain.links[-1] if chain.links else None
+            ended = f"its last job {last.job_id} ended {last.state}" if last and last.job_id else "it has no job yet"
+            return f"{chain.name} has no running or pending job to {action}: {ended}."
+        if action == "archive" and not (chain.state.is_final and not live):
+            return f"{chain.name} is {chain.state.value.lower()}: only a finished or stopped chain is archived."
+        return None
 
     # -- running them ----------------------------------------------------------------------------
     def _run_service(self, label: str, call: Callable[[], str]) -> None:

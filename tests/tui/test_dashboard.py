@@ -240,6 +240,20 @@ async def test_i_on_a_workflow_heading_shows_the_plan_and_reinitializes_the_work
         assert not any(a[0] == "reinit" for a in fake.actions()), "no single chain was reinitialized"
 
 
+async def test_signal_and_stop_on_a_chain_without_a_live_job_say_why_they_do_nothing(fake: FakeServices) -> None:
+    app = make_app(fake)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot, fake, focus_job=RUNNING)
+        await pilot.press("down")  # the chain stopped by an OOM kill: its job ended
+        await settled(pilot, fake, focus_job=OOM)
+        assert app.check_action("signal", ()) is None and app.check_action("stop", ()) is None
+        await pilot.press("s")
+        await wait_for(pilot, lambda: any(n.title == "Signal: not now" for n in app._notifications), what="why not")
+        told = next(n.message for n in app._notifications if n.title == "Signal: not now")
+        assert f"its last job {OOM} ended OUT_OF_MEMORY" in told
+        assert not app.screen.is_modal and not fake.actions()
+
+
 async def test_read_only_chains_have_their_action_keys_disabled() -> None:
     fake = FakeServices(viewer="bob")
     app = make_app(fake, user="alice", me="bob")
@@ -255,6 +269,9 @@ async def test_read_only_chains_have_their_action_keys_disabled() -> None:
         await pilot.press("c", "s", "i", "r")
         await pilot.pause(0.2)
         assert not app.screen.is_modal
+        told = {n.title: n.message for n in app._notifications}
+        assert "Cancel: not now" in told and "Signal: not now" in told, "a disabled key says why it does nothing"
+        assert "alice's chain: you can view it, only alice can act on it" in told["Signal: not now"]
         chains = app.query_one(ChainList)
         chains.move_cursor(row=chains.get_row_index(GROUP_PREFIX + "pipeline"))
         await pilot.pause(0.1)
