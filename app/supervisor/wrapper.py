@@ -173,7 +173,7 @@ class Wrapper:
             if status.undecided_link is not None:
                 link = status.undecided_link
                 decision = decide_recorded(self.reg, status)
-                say(f"attempt {link.attempt} (job {link.job_id}): {decision.label}")
+                say(f"attempt {link.attempt} (job {link.job_id}): {decision.label} (decided by job {self.job_id})")
                 status = self.reg.status(self.chain_id)
             elif last.decision is not None and not last.continued:
                 return status
