@@ -20,6 +20,7 @@ from app.model.chain import ChainStatus, Link
 SCAN_BYTES = 4 << 20  # a log shared by every link (--open-mode=append) is read this far at most
 CANDIDATES = 6  # jobs queued after the link that are looked at: the decider is one of the first ones
 _BY_JOB = re.compile(r"^longrun: attempt (\d+) \(job (\d+)\): .* \(decided by job (\d+)\)$")
+_RUNNING = re.compile(r"^longrun: running attempt (\d+) of chain ")  # a link's work starts after the decision
 
 
 def who_decided(status: ChainStatus, link: Link, home: Path | None) -> str | None:
@@ -58,11 +59,15 @@ def _wrapper_log(status: ChainStatus, link: Link, job_id: str) -> str | None:
 
 def _decider_in(path: Path, link: Link) -> str | None:
     """The job a wrapper line in this log names as the one that decided on `link` (a log shared by
-    every link holds the lines of several jobs: the line itself names its job)."""
+    every link holds the lines of several jobs: the line itself names its job). Read up to where a
+    later link's work began, so that a long log is not read to its end."""
     for line in _lines(path):
         found = _BY_JOB.match(line)
         if found and (int(found[1]), found[2]) == (link.attempt, link.job_id):
             return found[3]
+        later = _RUNNING.match(line)
+        if later and int(later[1]) > link.attempt:
+            return None  # a later link's work began: the decision on this one is not further down
     return None
 
 

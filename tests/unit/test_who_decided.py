@@ -57,3 +57,13 @@ def test_the_supervisor_decided_when_its_log_says_so_or_the_chain_is_supervised(
     assert who_decided(supervised, supervised.links[0], None) is None  # no log is read: only the supervisor decides
     assert f"The supervisor decided: {DECIDED}." in chain_story(supervised, supervised.links[0], None).sentences()
     assert who_decided(status, status.links[1], None) is None  # not decided yet
+
+
+def test_the_search_stops_where_a_later_links_work_began(tmp_path: Path) -> None:
+    """A log shared by every link: the decision on link 1 comes before link 2's work, never after it."""
+    status = chain(tmp_path, output="all.out")
+    (tmp_path / "all.out").write_text(
+        "longrun: running attempt 2 of chain c1 (n): /x/job.sh\n"
+        f"longrun: attempt 1 (job 100): {DECIDED} (decided by job 102)\n"
+    )
+    assert who_decided(status, status.links[0], None) is None
