@@ -26,6 +26,17 @@ def _duration(value: Any) -> str:
     return str(value) if value is not None else "-"
 
 
+def time_left_cell(view: ChainView) -> str:
+    """LEFT: what is left of the running link's time limit; a link still waiting to start has all of
+    its limit, said with the word `pending`; "-" when no link is live (the chain ended or waits)."""
+    if view.time_left is not None:
+        return str(view.time_left)
+    last = view.links[-1] if view.links else None
+    if last is not None and last.state == "PENDING":
+        return f"{last.time_limit} pending" if last.time_limit else "pending"
+    return "-"
+
+
 def chain_json(view: ChainView) -> dict[str, Any]:
     def ts(value: Any) -> str | None:
         return value.isoformat() if value is not None else None
@@ -102,7 +113,7 @@ def handle_status(args: argparse.Namespace) -> int:
         job = v.links[-1].job_id if v.links else None
         rows.append([
             literal(clip(v.chain_id)), literal(v.name), literal(clip(v.owner)), v.state.value, f"{v.attempt}{limit}",
-            literal(job or "-"), _duration(v.total_run_time), _duration(v.time_left),
+            literal(job or "-"), _duration(v.total_run_time), time_left_cell(v),
         ])  # fmt: skip
     headers = ["CHAIN", "NAME", "OWNER", "STATE", "ATTEMPT", "JOB", "RUN TIME", "LEFT"]
     # Reasons are sentences: in a column when at least REASON_WIDTH is left for them, else below the table.

@@ -60,6 +60,7 @@ kind `array` (version 1 exited 2).
         "chain": {                         # null unless the job is a longrun link
           "chain_id": "...", "name": "train", "owner": "alice", "attempt": 3, "attempt_limit": 21 | null,
           "chain_state": "RUNNING", "chain_reason": null, "decision": "continue: time limit" | null,
+          "decided_by": "job 457" | "supervisor" | null,  # the job queued after it (inside Slurm) or the supervisor
           "next_attempt": 4 | null, "next_job_id": "456" | null, "next_state": "RUNNING" | null,
           "why_no_next": "..." | null
         },

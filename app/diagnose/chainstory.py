@@ -1,6 +1,7 @@
-"""A chain link's place in its chain: which chain, which attempt, what the supervisor decided and
-why, and the next link's job id (or why there is none). Pure: read from the chain's derived
-status (app.model.chain), as the owner's registry records it.
+"""A chain link's place in its chain: which chain, which attempt, what was decided and why and by
+whom (the job queued after the link, inside Slurm, or the supervisor), and the next link's job id
+(or why there is none). Pure: read from the chain's derived status (app.model.chain), as the
+owner's registry records it, and who decided as the logs say it (app.explain.decider).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ class ChainStory:
     attempt_limit: int | None  # the highest attempt the restart budget allows; None: no limit
     chain_state: str  # ChainState value: RUNNING, CONTINUING, DONE, STOPPED, WAITING
     chain_reason: str | None
-    decision: str | None  # the supervisor's decision on this link, e.g. "continue: time limit"
+    decision: str | None  # the decision on this link's ending, e.g. "continue: time limit"
+    decided_by: str | None  # "job 1234" (the job queued after it, inside Slurm), "supervisor"; None: not known
     next_attempt: int | None
     next_job_id: str | None
     next_state: str | None
@@ -29,7 +31,7 @@ class ChainStory:
         limit = f" of at most {self.attempt_limit}" if self.attempt_limit is not None else ""
         lines = [f"Link {self.attempt}{limit} of longrun chain {self.name} ({self.chain_id}), owner {self.owner}."]
         if self.decision:
-            lines.append(f"The supervisor decided: {self.decision}.")
+            lines.append(f"{self.decider()} decided: {self.decision}.")
         if self.next_attempt is not None:
             job = f"job {self.next_job_id}" if self.next_job_id else "job id not recorded yet"
             lines.append(f"Next link: attempt {self.next_attempt}, {job} ({self.next_state}).")
@@ -37,25 +39,38 @@ class ChainStory:
             lines.append(f"No next link: {self.why_no_next}.")
         return lines
 
+    def decider(self) -> str:
+        if self.decided_by == SUPERVISOR:
+            return "The supervisor"
+        if self.decided_by:
+            return f"The successor {self.decided_by}"  # the job queued after this link, inside Slurm
+        return "The job queued after it or the supervisor (neither log says which)"
+
     def as_json(self) -> dict[str, object]:
         return {
             "chain_id": self.chain_id, "name": self.name, "owner": self.owner, "attempt": self.attempt,
             "attempt_limit": self.attempt_limit, "chain_state": self.chain_state, "chain_reason": self.chain_reason,
-            "decision": self.decision, "next_attempt": self.next_attempt, "next_job_id": self.next_job_id,
+            "decision": self.decision, "decided_by": self.decided_by, "next_attempt": self.next_attempt,
+            "next_job_id": self.next_job_id,
             "next_state": self.next_state, "why_no_next": self.why_no_next,
         }  # fmt: skip
 
 
 LIVE = "this link has not ended yet"
+SUPERVISOR = "supervisor"  # decided_by when the supervisor decided (app.explain.decider)
 
 
 def _why_no_next(status: ChainStatus, link: Link) -> str:
     if link.is_live:
         return LIVE
     state, reason = status.state, status.reason
+    if link.decision is None and status.spec.in_slurm:
+        return "nobody has decided on this link's ending yet (the job queued after it does when it starts)"
     if link.decision is None:
         return ("the supervisor has not decided on this link's ending yet (it does at its next poll; "
                 "`longrun supervise --ensure` starts it if it is not running)")  # fmt: skip
+    if state is ChainState.CONTINUING and status.spec.in_slurm:
+        return "it was decided to continue; the next link is being queued"
     if state is ChainState.CONTINUING:
         return "the supervisor decided to continue and is about to submit it"
     if state is ChainState.DONE:
@@ -65,7 +80,7 @@ def _why_no_next(status: ChainStatus, link: Link) -> str:
     return f"the chain is {state.value.lower()}" + (f": {reason}" if reason else "")
 
 
-def chain_story(status: ChainStatus, link: Link) -> ChainStory:
+def chain_story(status: ChainStatus, link: Link, decided_by: str | None = None) -> ChainStory:
     later = [other for other in status.links if other.attempt > link.attempt]
     following = min(later, key=lambda other: other.attempt) if later else None
     limit = status.spec.policy.max_restarts
@@ -78,6 +93,7 @@ def chain_story(status: ChainStatus, link: Link) -> ChainStory:
         chain_state=status.state.value,
         chain_reason=status.reason,
         decision=link.decision,
+        decided_by=None if not link.decision else decided_by if status.spec.in_slurm else SUPERVISOR,
         next_attempt=following.attempt if following else None,
         next_job_id=following.job_id if following else None,
         next_state=following.state if following else None,

@@ -272,7 +272,7 @@ class Supervisor(Reconciler):
             if tagged is None:
                 return FAST_POLL  # appeared during this cycle: next cycle looks for its job
             found = tagged.get((status.chain_id, link.attempt))
-            if found is not None:
+            if found is not None and found[0] not in status.known_jobs:  # a job withdrawn is no intent's
                 log.info("%s: attempt %d was submitted as job %s (recovered)", status.chain_id, link.attempt, found[0])
                 self.reg.append(status.chain_id, ev.Submitted(attempt=link.attempt, job_id=found[0], recovered=True))
                 return FAST_POLL

@@ -7,7 +7,8 @@ successor records its own job id when it starts).
 A chain with a launcher (app/supervisor/launcher.py) submits it instead of the job script: the
 link wrapper in the job runs the script. A chain continued inside Slurm (ChainSpec.in_slurm) has
 each link queued together with its successor, held with `--dependency=afterany:<link>`
-(`queue_successor`); `cancel_successors` removes queued ones that must never run.
+(`queue_successor`); `cancel_successors` removes queued ones that must never run, and
+`withdraw_queued` takes queued ones out of the chain (a link re-queued with other options).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from app.model.chain import ChainStatus, Link, comment_tag
 from app.registry import Registry
-from app.registry.events import Cancelled, IntentLost, RunRefused, SubmitFailed, SubmitIntent, Submitted
+from app.registry.events import Cancelled, IntentLost, RunRefused, SubmitFailed, SubmitIntent, Submitted, Withdrawn
 from app.registry.scripts import verify_script
 from app.slurm.client import SlurmClient
 from app.slurm.errors import SubmissionRejected
@@ -135,6 +136,21 @@ def cancel_successors(reg: Registry, slurm: SlurmClient, status: ChainStatus, li
         reg.append(status.chain_id, Cancelled(job_id=link.job_id))
         cancelled.append(link.job_id)
     return cancelled
+
+
+def withdraw_queued(
+    reg: Registry, slurm: SlurmClient, status: ChainStatus, links: tuple[Link, ...], why: str
+) -> list[str]:
+    """Take queued jobs out of the chain for good (recorded as withdrawn, then scancel'd): unlike a
+    cancelled successor, a withdrawn job can never be taken for the chain's next link. Returns their
+    ids. The record comes first: a job whose scancel fails finds itself withdrawn when it starts and
+    ends at once. SlurmError from scancel propagates after every job is recorded."""
+    gone = [link.job_id for link in links if link.job_id is not None]
+    for job_id in gone:
+        reg.append(status.chain_id, Withdrawn(job_id=job_id, reason=why))
+    for job_id in gone:
+        slurm.cancel(job_id)
+    return gone
 
 
 class _Refused(Exception):

@@ -47,11 +47,11 @@ class Reconciler:
         for acc in self.slurm.accounting_for_user(self.user, oldest - timedelta(minutes=5), COMMENT_PREFIX):
             tag = parse_comment_tag(acc.job.comment)
             if tag:
-                found.setdefault(tag, (acc.job_id, acc.job.state))
+                _keep_newest(found, tag, acc.job_id, acc.job.state)
         for rec in self.slurm.queue(user=self.user):
             tag = parse_comment_tag(rec.comment)
             if tag:
-                found.setdefault(tag, (rec.job_id, rec.state))
+                _keep_newest(found, tag, rec.job_id, rec.state)
         return found
 
     def reconcile_duplicates(self) -> int:
@@ -81,7 +81,7 @@ class Reconciler:
         when it is not the chain's link. The caller holds the chain lock. Returns jobs cancelled."""
         status = self.fresh(chain_id)
         link = status.live_link
-        if link is not None and link.job_id is None and link.attempt == attempt:
+        if link is not None and link.job_id is None and link.attempt == attempt and job_id not in status.known_jobs:
             log.info("%s: attempt %d was submitted as job %s (recovered)", chain_id, attempt, job_id)
             self.reg.append(chain_id, ev.Submitted(attempt=attempt, job_id=job_id, recovered=True))
             return 0
@@ -90,3 +90,17 @@ class Reconciler:
         log.warning("%s: job %s is not the chain's live link; cancelling it", chain_id, job_id)
         self.slurm.cancel(job_id)
         return 1
+
+
+def _keep_newest(found: dict[tuple[str, int], tuple[str, JobState]], tag: tuple[str, int], job_id: str,
+                 state: JobState) -> None:  # fmt: skip
+    """Two jobs may carry one tag: a successor that replaced itself with a link of other options
+    (grown memory) gives the replacement its own attempt number. The newer job is the intent's."""
+    seen = found.get(tag)
+    if seen is None or _order(job_id) > _order(seen[0]):
+        found[tag] = (job_id, state)
+
+
+def _order(job_id: str) -> tuple[int, str]:
+    head = job_id.split("_")[0].split("+")[0]
+    return (int(head) if head.isdigit() else -1, job_id)

@@ -42,7 +42,7 @@ from app.slurm.errors import SlurmError
 from app.slurm.records import JobAccounting
 from app.supervisor.downstream import release_downstream
 from app.supervisor.endings import awaiting_real_row, decide_recorded, observe_end
-from app.supervisor.links import cancel_successors, queue_successor, submit_link
+from app.supervisor.links import cancel_successors, queue_successor, submit_link, withdraw_queued
 from app.supervisor.notify import notify_due, run_notify
 from app.supervisor.progress import link_log_path, progress_now
 from app.supervisor.work import run_work
@@ -173,7 +173,7 @@ class Wrapper:
             if status.undecided_link is not None:
                 link = status.undecided_link
                 decision = decide_recorded(self.reg, status)
-                say(f"attempt {link.attempt} (job {link.job_id}): {decision.label}")
+                say(f"attempt {link.attempt} (job {link.job_id}): {decision.label} (decided by job {self.job_id})")
                 status = self.reg.status(self.chain_id)
             elif last.decision is not None and not last.continued:
                 return status
@@ -267,17 +267,28 @@ class Wrapper:
 
     def requeue(self, status: ChainStatus, me: Link) -> Plan:
         """The next link needs other sbatch options than this job was queued with (e.g. a grown --mem):
-        queue it with them (after this job, so they never run together) and withdraw this one."""
+        queue it with them (after this job, so they never run together) and withdraw this one.
+
+        This job is the one owner of the chain's queue here: the jobs queued behind it (with the old
+        options) are withdrawn FIRST, so that none of them can become the chain's link once this job
+        is withdrawn; the replacement then takes this job's attempt number (this job never ran the
+        work), and is queued together with its own successor."""
         wanted = " ".join(status.next_options) or "the chain's own options"
+        if status.successors:
+            try:
+                gone = withdraw_queued(
+                    self.reg, self.slurm, status, status.successors, f"queued before the next link needed {wanted}"
+                )
+            except SlurmError as exc:
+                say(f"could not cancel the job(s) queued after this one ({exc}); each ends itself when it starts")
+            else:
+                say(f"cancelled queued job {', '.join(gone)}: queued with the old options")
         self.reg.append(self.chain_id, ev.Withdrawn(job_id=self.job_id, reason=f"the next link needs {wanted}"))
         status = self.reg.status(self.chain_id)
-        if status.successors:
-            cancel_successors(self.reg, self.slurm, status, status.successors)
-            status = self.reg.status(self.chain_id)
         job_id = submit_link(self.reg, self.slurm, status, after=self.job_id)
         if job_id is None:
             return Plan(False, f"sbatch refused the next link with {wanted}: {self.reg.status(self.chain_id).reason}")
-        return Plan(False, f"the next link needs {wanted}: queued it as job {job_id}")
+        return Plan(False, f"the next link (attempt {me.attempt}) needs {wanted}: queued it as job {job_id}")
 
     # -- after the work ------------------------------------------------------------------------
     def finished(self, link: Link, exit_status: ExitStatus) -> None:

@@ -27,6 +27,7 @@ from tests.slurm.chain_helpers import (
     final_state,
     longrun,
     processes_outside_slurm,
+    queued_ids,
     status,
     submit,
     submitted_ids,
@@ -245,6 +246,19 @@ def test_notify_runs_the_hook_with_the_chains_facts_when_it_stops(chain_dir: Pat
     assert facts["LONGRUN_STATE"] == "STOPPED" and facts["LONGRUN_REASON"] == "failed with exit code 3"
     assert facts["LONGRUN_JOB_ID"] == job_id
     assert facts["LONGRUN_DIAGNOSIS_TITLE"], facts
+    # `explain` names who decided: inside Slurm (no supervisor ran) the job queued after the link
+    shown = longrun("alice", chain_dir, "explain", job_id, env={**QUIET, "COLUMNS": "200"})
+    told = json.loads(longrun("alice", chain_dir, "explain", "--json", job_id, env=QUIET).stdout)["diagnosis"]["chain"]
+    if mode == "slurm":
+        decider = told["decided_by"]
+        assert re.fullmatch(r"job \d+", decider) and decider != f"job {job_id}", told
+        assert decider.split()[1] in queued_ids(chain_dir, chain_id), "a job the chain queued"
+        line = f"longrun: attempt 1 (job {job_id}): needs_person: failed with exit code 3 (decided by {decider})"
+        assert line in (chain_dir / f"{decider.split()[1]}.out").read_text(), "as its log says"
+        assert f"The successor {decider} decided: needs_person: failed with exit code 3." in shown.stdout, shown
+    else:
+        assert told["decided_by"] == "supervisor", told
+        assert "The supervisor decided: needs_person: failed with exit code 3." in shown.stdout, shown
     time.sleep(5)
     assert len(out.read_text().splitlines()) == 1, "never twice"
 

@@ -289,3 +289,102 @@ def test_the_diagnosis_quotes_the_jobs_last_line_not_the_wrappers() -> None:
 
     tail = LogTail("/x/1.out", text="loss is nan\nlongrun: the script exited 3\n", first_line=1)
     assert [line.text for line in last_lines([tail])] == ["loss is nan"]
+
+
+class Sbatch(SlurmClient):
+    """sbatch hands out job ids from 20 on and scancel is recorded; nothing else is asked here."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.submitted: list[tuple[str, list[str]]] = []
+        self.cancelled: list[str] = []
+
+    def submit(self, script, args=(), options=(), env=None, cwd=None, **_: object):  # type: ignore[no-untyped-def, override]
+        job_id = str(20 + len(self.submitted))
+        self.submitted.append((job_id, list(options)))
+        return job_id
+
+    def cancel(self, job_id, signal=None, batch_only=False, full=False):  # type: ignore[no-untyped-def, override]
+        self.cancelled.append(job_id)
+
+
+def test_a_successor_that_needs_more_memory_leaves_one_link_queued_with_its_attempt(tmp_path: Path) -> None:
+    """--grow-mem inside Slurm: link 1 (job 10) ran out of memory and was decided; its successor (job 11)
+    must replace itself with a link of the grown --mem. The job link 1's wrapper queued behind job 11
+    (job 12, old options) is withdrawn before job 11 is, so it never becomes the link; the replacement
+    is attempt 2 (job 11 never ran the work), queued with exactly one successor."""
+    from app.supervisor.wrapper import Wrapper
+
+    reg = Registry(tmp_path)
+    slurm_chain(reg)
+    record(reg, "c1", "submit_intent", attempt=3, after="11")  # link 1's wrapper, after its script ended
+    record(reg, "c1", "submitted", attempt=3, job_id="12")
+    end(reg, 1, "10", "OUT_OF_MEMORY", "0:125")
+    record(reg, "c1", "decision", attempt=1, outcome="continue", reason="out of memory: growing",
+           new_memory=1 << 30)  # fmt: skip
+    slurm = Sbatch()
+    plan = Wrapper(reg, slurm, "c1", 2, "11").prepare()
+    assert slurm.cancelled == ["12"]
+    assert [(job, [o for o in options if not o.startswith(("--comment", "--open-mode"))]) for job, options
+            in slurm.submitted] == [("20", ["--mem=1G", "--dependency=afterany:11"]),
+                                    ("21", ["--mem=1G", "--dependency=afterany:20"])]  # fmt: skip
+    st = reg.status("c1")
+    assert [(lk.attempt, lk.job_id) for lk in st.links] == [(1, "10"), (2, "20")]
+    assert [(s.attempt, s.job_id, s.after) for s in st.successors] == [(3, "21", "20")]
+    assert st.links[1].options == ("--mem=1G",) and st.state is ChainState.RUNNING
+    assert {"11", "12"} <= st.known_jobs
+    assert not plan.run and "attempt 2" in plan.why and "--mem=1G" in plan.why, plan
+    # the replacement, when it starts, is the chain's link and runs the work as attempt 2
+    assert Wrapper(reg, Sbatch(), "c1", 2, "20").prepare().run
+
+
+class Tagged(Listing):
+    """squeue lists jobs with their longrun comments; sacct by comment finds nothing more; sbatch
+    hands out job ids from 30 on."""
+
+    def __init__(self, tagged: dict[str, str]) -> None:
+        super().__init__(list(tagged))
+        self.tags = tagged
+        self.submitted: list[str] = []
+
+    def queue(self, job_ids: object = None, user: object = None):  # type: ignore[no-untyped-def, override]
+        from app.slurm.records import QueueRecord, RecordList
+
+        self.asked.append(["squeue"])
+        return RecordList([QueueRecord(j, "n", "alice", JobState.RUNNING, comment=c) for j, c in self.tags.items()])
+
+    def accounting_for_user(self, *args: object, **kwargs: object):  # type: ignore[no-untyped-def, override]
+        from app.slurm.records import RecordList
+
+        self.asked.append(["sacct"])
+        return RecordList([])
+
+    def submit(self, script, args=(), options=(), env=None, cwd=None, **_: object):  # type: ignore[no-untyped-def, override]
+        self.submitted.append(str(30 + len(self.submitted)))
+        return self.submitted[-1]
+
+
+def replaced_with_lost_job_id(tmp_path: Path) -> Registry:
+    """Job 11 replaced itself with attempt 2 of grown memory (the same tag, `longrun:c1:2`), and the
+    wrapper died before it recorded the replacement's job id."""
+    reg = Registry(tmp_path)
+    slurm_chain(reg)
+    end(reg, 1, "10", "OUT_OF_MEMORY", "0:125")
+    record(reg, "c1", "decision", attempt=1, outcome="continue", reason="out of memory: growing", new_memory=1 << 30)
+    record(reg, "c1", "withdrawn", job_id="11", reason="the next link needs --mem=1G")
+    record(reg, "c1", "submit_intent", attempt=2, options=["--mem=1G"], after="11")
+    return reg
+
+
+def test_a_withdrawn_job_that_carries_an_intents_tag_is_never_taken_for_its_job(tmp_path: Path) -> None:
+    reg = replaced_with_lost_job_id(tmp_path / "a")
+    only_withdrawn = Tagged({"11": "longrun:c1:2"})
+    sup = Supervisor(reg, only_withdrawn, "alice")
+    assert sup.reconcile_duplicates() == 0
+    assert [lk.job_id for lk in reg.status("c1").links] == ["10", None], "reconcile did not take job 11"
+    sup.cycle()
+    assert only_withdrawn.submitted[:1] == ["30"], "the intent never reached Slurm: submitted again"
+    assert [lk.job_id for lk in reg.status("c1").links] == ["10", "30"]
+    reg = replaced_with_lost_job_id(tmp_path / "b")
+    Supervisor(reg, Tagged({"11": "longrun:c1:2", "20": "longrun:c1:2"}), "alice").reconcile_duplicates()
+    assert [lk.job_id for lk in reg.status("c1").links] == ["10", "20"], "the replacement is the intent's job"
