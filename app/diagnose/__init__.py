@@ -70,7 +70,7 @@ def diagnose(
         found,
         failed_steps=facts.failed_steps,
         memory=facts.memory if found.kind in _MEMORY_KINDS else None,
-        chain=chain_story(chain, link, facts.context.decided_by) if chain is not None and link is not None else None,
+        chain=chain_story(chain, link) if chain is not None and link is not None else None,
     )
 
 

@@ -1,14 +1,14 @@
 """A chain link's place in its chain: which chain, which attempt, what was decided and why and by
 whom (the job queued after the link, inside Slurm, or the supervisor), and the next link's job id
 (or why there is none). Pure: read from the chain's derived status (app.model.chain), as the
-owner's registry records it, and who decided as the logs say it (app.explain.decider).
+owner's registry records it (who decided is recorded with each decision since this version).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.model.chain import ChainState, ChainStatus, Link
+from app.model.chain import DECIDED_BY_SUPERVISOR, ChainState, ChainStatus, Link
 
 
 @dataclass(frozen=True)
@@ -40,11 +40,11 @@ class ChainStory:
         return lines
 
     def decider(self) -> str:
-        if self.decided_by == SUPERVISOR:
+        if self.decided_by == DECIDED_BY_SUPERVISOR:
             return "The supervisor"
         if self.decided_by:
             return f"The successor {self.decided_by}"  # the job queued after this link, inside Slurm
-        return "The job queued after it or the supervisor (neither log says which)"
+        return "The job queued after it or the supervisor (this chain's record does not say which)"
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -57,7 +57,6 @@ class ChainStory:
 
 
 LIVE = "this link has not ended yet"
-SUPERVISOR = "supervisor"  # decided_by when the supervisor decided (app.explain.decider)
 
 
 def _why_no_next(status: ChainStatus, link: Link) -> str:
@@ -80,7 +79,14 @@ def _why_no_next(status: ChainStatus, link: Link) -> str:
     return f"the chain is {state.value.lower()}" + (f": {reason}" if reason else "")
 
 
-def chain_story(status: ChainStatus, link: Link, decided_by: str | None = None) -> ChainStory:
+def _decided_by(status: ChainStatus, link: Link) -> str | None:
+    """As recorded; a supervised chain's decisions are all its supervisor's (recorded or not)."""
+    if not link.decision:
+        return None
+    return link.decided_by or (None if status.spec.in_slurm else DECIDED_BY_SUPERVISOR)
+
+
+def chain_story(status: ChainStatus, link: Link) -> ChainStory:
     later = [other for other in status.links if other.attempt > link.attempt]
     following = min(later, key=lambda other: other.attempt) if later else None
     limit = status.spec.policy.max_restarts
@@ -93,7 +99,9 @@ def chain_story(status: ChainStatus, link: Link, decided_by: str | None = None) 
         chain_state=status.state.value,
         chain_reason=status.reason,
         decision=link.decision,
-        decided_by=None if not link.decision else decided_by if status.spec.in_slurm else SUPERVISOR,
+        decided_by=None
+        if not link.decision
+        else link.decided_by or (None if status.spec.in_slurm else DECIDED_BY_SUPERVISOR),
         next_attempt=following.attempt if following else None,
         next_job_id=following.job_id if following else None,
         next_state=following.state if following else None,

@@ -21,7 +21,6 @@ class DiagnosisContext:
     partition_lookup: Callable[[], Partition | None] | None = None  # the job's partition's limits, on demand
     chain: ChainStatus | None = None  # the chain the job is a link of (its owner's registry)
     link: Link | None = None  # that link
-    decided_by: str | None = None  # who decided on the link's ending: "job 1234", "supervisor"; None: not known
     # sbatch options of the submission: long name -> (value, where it came from: "command line", "#SBATCH")
     options: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 

@@ -21,12 +21,10 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from app.diagnose import Diagnosis, DiagnosisContext, LogTail, diagnose, diagnose_family
 from app.diagnose.context import EMPTY as EMPTY_CONTEXT
 from app.diagnose.family import family_kind
-from app.explain.decider import who_decided
 from app.explain.logpaths import JobIdentity, LogPath, LogPaths, Submission, chain_submission, resolve_logs
 from app.explain.partitions import PartitionCache
 from app.explain.sbatch_options import merged
@@ -54,7 +52,6 @@ class ChainLink:
 
     status: ChainStatus
     link: Link
-    home: Path | None = None  # the owner's registry (its supervisor log says what the supervisor decided)
 
 
 ChainFinder = Callable[[JobAccounting | None, ControllerJob | None], "ChainLink | None"]
@@ -143,7 +140,6 @@ def complete(
         partition_lookup=partitions.lookup(partition) if partitions is not None else None,
         chain=chain.status if chain else None,
         link=chain.link if chain else None,
-        decided_by=who_decided(chain.status, chain.link, chain.home) if chain else None,
         options=merged(submission.options if submission else (), script.directives if script else ()),
     )
     return Gathered(job_id, accounting, controller, logs, script.text if script else None, notes, chain, context)
@@ -178,7 +174,7 @@ def find_chain(accounting: JobAccounting | None, controller: ControllerJob | Non
         return None
     for link in status.links:
         if link.attempt == tag[1] and link.job_id in (job_id, None):
-            return ChainLink(status, link, default_home(owner))
+            return ChainLink(status, link)
     return None
 
 

@@ -24,6 +24,7 @@ COMMENT_PREFIX = "longrun:"
 MODE_SLURM = "slurm"  # inside Slurm: each link is queued with its successor, whose wrapper decides
 MODE_SUPERVISOR = "supervisor"  # the login-node supervisor submits the next link
 MODES = (MODE_SLURM, MODE_SUPERVISOR)
+DECIDED_BY_SUPERVISOR = "supervisor"  # Link.decided_by when the login-node supervisor decided
 
 
 class ChainState(Enum):
@@ -158,6 +159,9 @@ class Link:
     time_limit: Duration | None = None
     ending: str | None = None  # "TIMEOUT", "exit 75", ...
     decision: str | None = None  # "continue: time limit", "stop: out of memory", ...
+    decided_by: str | None = (
+        None  # "job 1234" (the job queued after it, inside Slurm), "supervisor"; None: not recorded
+    )
     options: tuple[str, ...] = ()  # extra sbatch options of this link (e.g. grown --mem)
     intent_at: datetime | None = None
     requested_memory: MemorySize | None = None  # from the observed end: what --grow-mem multiplies

@@ -158,6 +158,7 @@ def derive(spec: ChainSpec, events: Iterable[ChainEvent]) -> ChainStatus:
             fields = find(event.attempt)
             if fields is not None:
                 fields["decision"] = f"{outcome.value}: {event.reason}"
+                fields["decided_by"] = event.by
             if event.new_memory:
                 grown = MemoryAsk(event.new_memory_option or "mem", MemorySize(event.new_memory)).as_option()
                 next_options = replace_options(next_options, [grown])  # --mem-per-cpu replaces --mem too

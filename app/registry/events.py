@@ -123,6 +123,7 @@ class Decision(Event):
     reason: str = ""
     new_memory: Bytes | None = None  # --grow-mem: the next link asks for this much (per new_memory_option)
     new_memory_option: str | None = None  # `mem-per-cpu`, `mem-per-gpu`; None: `mem` (per node)
+    by: str | None = None  # who decided: "job 1234" (the job queued after the link) or "supervisor"; None: older
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from app.explain.scripts import asked_memory
-from app.model.chain import ChainStatus, Link
+from app.model.chain import DECIDED_BY_SUPERVISOR, ChainStatus, Link
 from app.model.exit_status import ExitStatus
 from app.model.outcome import (
     RETRY_REASON,
@@ -65,11 +65,12 @@ def recorded_ending(link: Link, warning: int | None, wrapped: bool = False) -> L
 
 
 def record_end(reg: Registry, status: ChainStatus, job: JobAccounting) -> Decision:
-    """Record the live link's end as Slurm tells it, then decide from that record (as a restart would)."""
+    """The supervisor records the live link's end as Slurm tells it, then decides from that record
+    (as a restart would)."""
     observe_end(reg, status, job)
     if os.environ.get(CRASH_AFTER_END_HOOK):
         os._exit(98)
-    return decide_recorded(reg, reg.status(status.chain_id))
+    return decide_recorded(reg, reg.status(status.chain_id), by=DECIDED_BY_SUPERVISOR)
 
 
 def observe_end(reg: Registry, status: ChainStatus, job: JobAccounting) -> None:
@@ -122,11 +123,12 @@ def give_up_vanished(reg: Registry, status: ChainStatus) -> None:
     assert link is not None and link.job_id is not None
     end = ev.ObservedEnd(attempt=link.attempt, job_id=link.job_id, state=JobState.UNKNOWN, ending=VANISHED)
     reg.append(status.chain_id, end)
-    decide_recorded(reg, reg.status(status.chain_id))
+    decide_recorded(reg, reg.status(status.chain_id), by=DECIDED_BY_SUPERVISOR)
 
 
-def decide_recorded(reg: Registry, status: ChainStatus) -> Decision:
-    """Decide the chain's undecided link from its recorded end, and record the decision."""
+def decide_recorded(reg: Registry, status: ChainStatus, by: str) -> Decision:
+    """Decide the chain's undecided link from its recorded end, and record the decision and `by`,
+    who made it ("job 1234": the link wrapper of the job queued after it; DECIDED_BY_SUPERVISOR)."""
     link = status.undecided_link
     assert link is not None
     if link.ending == VANISHED:
@@ -144,6 +146,7 @@ def decide_recorded(reg: Registry, status: ChainStatus) -> Decision:
             reason=decision.reason,
             new_memory=decision.new_memory.bytes if decision.new_memory else None,
             new_memory_option=decision.new_memory_option if decision.new_memory else None,
+            by=by,
         ),
     )
     log.info("%s: job %s ended %s -> %s", status.chain_id, link.job_id, link.ending or link.state, decision.label)

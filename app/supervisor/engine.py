@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from app.model.chain import ChainStatus, Link
+from app.model.chain import DECIDED_BY_SUPERVISOR, ChainStatus, Link
 from app.model.outcome import LinkOutcome
 from app.model.states import JobState
 from app.registry import (
@@ -264,7 +264,7 @@ class Supervisor(Reconciler):
             return IDLE_POLL
         if link is None and status.undecided_link is not None:
             report.ended += 1
-            decision = decide_recorded(self.reg, status)
+            decision = decide_recorded(self.reg, status, by=DECIDED_BY_SUPERVISOR)
             if decision.outcome is not LinkOutcome.CONTINUE:
                 return FAST_POLL
             status = self.fresh(status.chain_id)

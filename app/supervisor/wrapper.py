@@ -172,7 +172,7 @@ class Wrapper:
                 status = self.reg.status(self.chain_id)
             if status.undecided_link is not None:
                 link = status.undecided_link
-                decision = decide_recorded(self.reg, status)
+                decision = decide_recorded(self.reg, status, by=f"job {self.job_id}")
                 say(f"attempt {link.attempt} (job {link.job_id}): {decision.label} (decided by job {self.job_id})")
                 status = self.reg.status(self.chain_id)
             elif last.decision is not None and not last.continued:

@@ -338,6 +338,21 @@ def test_a_successor_that_needs_more_memory_leaves_one_link_queued_with_its_atte
     assert Wrapper(reg, Sbatch(), "c1", 2, "20").prepare().run
 
 
+def test_the_successor_that_decides_is_recorded_as_the_decider_and_explain_names_it(tmp_path: Path) -> None:
+    """Link 1 (job 10) timed out with its end recorded; its successor (job 11) decides: the decision
+    records `job 11`, and the chain story names it (no log is read for that)."""
+    from app.diagnose.chainstory import chain_story
+    from app.supervisor.wrapper import Wrapper
+
+    reg = Registry(tmp_path)
+    slurm_chain(reg)
+    end(reg, 1, "10", "TIMEOUT", "0:0")
+    Wrapper(reg, Sbatch(), "c1", 2, "11").prepare()
+    first = reg.status("c1").links[0]
+    assert first.decision is not None and first.decided_by == "job 11"
+    assert chain_story(reg.status("c1"), first).sentences()[1] == f"The successor job 11 decided: {first.decision}."
+
+
 class Tagged(Listing):
     """squeue lists jobs with their longrun comments; sacct by comment finds nothing more; sbatch
     hands out job ids from 30 on."""

@@ -93,6 +93,7 @@ def test_the_chains_decision_is_shown_as_recorded_even_when_explain_sees_more(tm
     status = reg.status("c1")
     assert isinstance(data["chain"], dict) and data["chain"]["decision"] == status.links[0].decision
     assert data["kind"] == "out_of_memory" and f"The supervisor decided: {status.links[0].decision}." in details
+    assert status.links[0].decided_by == "supervisor", "recorded with the decision"
 
 
 def test_the_chains_growth_stops_at_its_cap(tmp_path: Path) -> None:

@@ -141,7 +141,7 @@ def test_a_registry_written_before_typed_events_derives_the_same(tmp_path: Path,
 @pytest.mark.parametrize("name", sorted(p.name for p in CAPTURES.iterdir() if p.is_dir()))
 def test_lines_written_before_typed_events_are_written_the_same_way(name: str) -> None:
     """The format stays: re-encoding a v1 line gives the same JSON (observed_end gains `req_mem`,
-    `oom_step`, `mem_ask`, `req_mem_per_node`, decision `new_memory_option`, submit_intent
+    `oom_step`, `mem_ask`, `req_mem_per_node`, decision `new_memory_option` and `by`, submit_intent
     `done_before`: fields written as null when unknown)."""
     for line in (CAPTURES / name / "events.jsonl").read_text().splitlines():
         original = json.loads(line)
@@ -151,6 +151,7 @@ def test_lines_written_before_typed_events_are_written_the_same_way(name: str) -
             assert [again.pop(key) for key in ("oom_step", "mem_ask", "req_mem_per_node")] == [None] * 3
         if original["type"] == "decision":
             assert again.pop("new_memory_option") is None
+            assert again.pop("by") is None  # who decided came later
         if original["type"] == "submitted":
             original.setdefault("recovered", False)
         if original["type"] == "submit_intent":
