@@ -9,13 +9,14 @@ workflow chain superseded by a newer one, the selected chain, and a colleague's 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 
 import pytest
 
-from app.model.chain import ChainSpec, ChainState, Policy
+from app.model.chain import ChainSpec, ChainState
 from app.model.exit_status import ExitStatus
+from app.model.policy import Policy
 from app.model.states import JobState
 from app.model.units import Duration
 from app.registry import Registry
@@ -88,8 +89,18 @@ def same_as_fresh(
     return {v.chain_id: v for v in snap.chains}
 
 
+class StoppedClock(datetime):
+    """A live chain's economics count seconds up to now (its wall time): the two snapshots compared
+    must see the same now, or a second passing between them makes them differ (seen under -n 4)."""
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> StoppedClock:
+        return cls(2100, 1, 1, 12, 0, tzinfo=tz)
+
+
 @pytest.fixture
-def home(tmp_path: Path) -> Path:
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr("app.views.projection.datetime", StoppedClock)
     reg = Registry(tmp_path)
     make(reg, "a", "alpha")
     link(reg, "a", 1, "11", "finished")  # settled: DONE
