@@ -6,6 +6,7 @@
   reading.py           snapshots: chains in the read model with live data, the selected job and its
                        diagnosis (app.explain.focus: the pipeline of `longrun explain`), health
   live_facts.py        what a refresh adds: ended links' accounting, expected starts, memory now, progress
+  settled.py           what a refresh keeps: settled chains' views (sorted), ended links' log paths
   report.py            one chain in full (`longrun report`)
   actions.py           cancel, signal, stop (of the job the person saw); a chain by id or name
   relink.py            resubmit, reinit, with new settings for the next links; suggested options

@@ -30,7 +30,8 @@ ACCOUNTING_WINDOW = timedelta(days=7)  # how far back chains are rebuilt from ac
 class Discovered:
     """The records a view is built from."""
 
-    from_registry: tuple[tuple[ChainStatus, bool], ...]  # every readable chain, with whether it is read-only
+    from_registry: tuple[ChainStatus, ...]  # every readable chain (one tuple: no object per chain per refresh)
+    read_only: bool  # they are a colleague's: shown, never acted on
     damaged: tuple[str, ...]  # chains whose files cannot be read: what is wrong with each
     tagged_jobs: tuple[JobAccounting, ...] = ()  # longrun jobs from accounting, steps included
     queued: tuple[QueueRecord, ...] = ()  # the queue, for live links accounting has no comment for yet
@@ -112,13 +113,13 @@ class ChainDiscovery(ServiceBase):
         """The chains of `user` (everybody's when None; only the viewer's registry is read then)."""
         if user is None or user == self.viewer:
             found = self.registry.statuses()  # damaged chains are reported, their files left as they are
-            from_registry = tuple((status, False) for status in found.chains.values())
+            from_registry = tuple(found.chains.values())
             damaged = tuple(str(d) for d in found.damaged)
             if user is not None:
-                return Discovered(from_registry, damaged)
-            return self._with_accounting(None, from_registry, damaged, ())
+                return Discovered(from_registry, False, damaged)
+            return self._with_accounting(None, from_registry, False, damaged, ())
         colleague = self.read_colleague(user)
-        from_registry = tuple((status, True) for status in colleague.chains)
+        from_registry = colleague.chains
         notes: list[str] = []
         if colleague.problem is not None:
             notes.append(
@@ -134,17 +135,18 @@ class ChainDiscovery(ServiceBase):
             )
         notes += [f"{user}'s {problem}; it is rebuilt from Slurm accounting" for problem in colleague.damaged]
         if colleague.exists and colleague.problem is None and not colleague.unreadable and not colleague.damaged:
-            return Discovered(from_registry, ())
-        return self._with_accounting(user, from_registry, (), tuple(notes))
+            return Discovered(from_registry, True, ())
+        return self._with_accounting(user, from_registry, True, (), tuple(notes))
 
     def _with_accounting(
         self,
         user: str | None,
-        from_registry: tuple[tuple[ChainStatus, bool], ...],
+        from_registry: tuple[ChainStatus, ...],
+        read_only: bool,
         damaged: tuple[str, ...],
         notes: tuple[str, ...],
     ) -> Discovered:
         since = datetime.now(UTC) - ACCOUNTING_WINDOW
         jobs = self.slurm.accounting_for_user(user, since, "longrun:")  # unreadable rows: jobs.problems
         queued = self.slurm.queue(user=user)
-        return Discovered(from_registry, damaged, tuple(jobs), tuple(queued), notes)
+        return Discovered(from_registry, read_only, damaged, tuple(jobs), tuple(queued), notes)

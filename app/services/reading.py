@@ -27,17 +27,19 @@ from app.model.text import inert
 from app.registry import upstream_block
 from app.services.discovery import ChainDiscovery
 from app.services.live_facts import LiveFacts, chain_key, running_memory, start_estimates
+from app.services.settled import LinkLogs, SettledViews
 from app.slurm.config import cluster_name
 from app.slurm.records import JobAccounting, RowProblem
 from app.supervisor.lease import ensure_supervisor, read_heartbeat, supervisor_alive
 from app.supervisor.progress import link_log_path
 from app.views import ChainView, DashboardSnapshot, FocusView, SupervisorHealth
-from app.views.projection import chain_view, focus_view, statuses_from_accounting, superseded_chains
+from app.views.projection import chain_view, focus_view, statuses_from_accounting
+
+KEPT_VIEWS = 4  # views whose settled chains are kept: own, everybody's, a colleague's, archived
 
 
 class ChainReading(ChainDiscovery):
     revive_supervisor = False  # the dashboard sets it: health() then starts a dead supervisor again
-    _settled: dict[tuple[str, str], tuple[ChainStatus, ChainView]] = {}  # noqa: RUF012 - replaced, never mutated
 
     @cached_property
     def explainer(self) -> FocusExplainer:
@@ -65,65 +67,69 @@ class ChainReading(ChainDiscovery):
     def _snapshot(self, user: str | None, focus_job_id: str | None, archived: bool) -> DashboardSnapshot:
         found = self.discover(user)
         facts = self.live_facts
-        everyone = found.from_registry
-        chosen = tuple((status, ro) for status, ro in found.from_registry if status.archived == archived)
-        found = dataclasses.replace(found, from_registry=chosen)
+        # Settled chains have no live link, successor or progress: their sorted views are kept
+        # (app/services/settled.py); the per-refresh work is the others'.
+        settled = [status for status in found.from_registry if status.settled and status.archived == archived]
+        active = [status for status in found.from_registry if not status.settled and status.archived == archived]
+        read_only = found.read_only
+        kept = self.settled_views(user, archived)
         if archived:
             found = dataclasses.replace(found, tagged_jobs=(), queued=())
-        registry_chains = [status for status, _ro in found.from_registry]
         rebuilt = statuses_from_accounting(found.tagged_jobs, found.queued)
         if rebuilt:
-            known = {(status.spec.owner, status.chain_id) for status, _ro in everyone}
-            rebuilt = [s for s in rebuilt if (s.spec.owner, s.chain_id) not in known]
+            known = {status.chain_id: status.spec.owner for status in found.from_registry}  # ids are unique here
+            rebuilt = [s for s in rebuilt if known.get(s.chain_id) != s.spec.owner]
         tagged = {acct.job_id: acct for acct in found.tagged_jobs}
-        # Settled chains have no live link, successor or progress: the per-refresh work is the others'.
-        active = [s for s in registry_chains if not s.settled]
         ids = [s.live_link.job_id for s in active if s.live_link and s.live_link.job_id]
         ids += [q.job_id for s in active for q in s.successors if q.job_id]  # same sacct call
         if focus_job_id and focus_job_id not in tagged and focus_job_id not in ids:
             ids.append(focus_job_id)
-        focus_chain = (
-            chain_of(focus_job_id, active) or chain_of(focus_job_id, registry_chains) if focus_job_id else None
-        )
+        built: set[tuple[str, str]] = set()  # chains whose view was made now (a reused view has its economics)
+
+        def settled_view(status: ChainStatus, superseded: bool) -> ChainView:
+            built.add(chain_key(status))
+            return self._chain(status, {}, read_only=read_only, superseded=superseded, log_paths=log_paths(status, {}),
+                               waiting_reason=None, start_estimates={}, progress=None)  # fmt: skip
+
+        replaced = kept.update(settled, read_only, active, settled_view)
+        focus_chain = (chain_of(focus_job_id, active) or kept.chain_of(focus_job_id)) if focus_job_id else None
         ids += facts.history_ids(focus_chain)
         acct = self.slurm.accounting(list(dict.fromkeys(ids))) if ids else {}
         facts.remember(acct)
         estimates = start_estimates(self.slurm, acct) if not archived else {}
         known_acct = {**facts.accounting_of(focus_chain), **acct}
-        lookup = {status.chain_id: status for status in registry_chains}
-        replaced = superseded_chains(registry_chains)
+        lookup = UpstreamLookup(found.from_registry, archived)
         watched = [s for s in active if not s.state.is_final or s is focus_chain]
         if focus_chain is not None and focus_chain.settled:
             watched.append(focus_chain)
         progress = facts.progress_of(watched, lambda status: live_log_path(status, acct))
         if not archived:
             facts.progress.keep_only({chain_key(s) for s in watched})
+        links = self.link_logs
         views: list[ChainView] = []
-        made: list[tuple[ChainStatus, ChainView]] = []  # views of settled chains made (not reused) now
-        built: set[tuple[str, str]] = set()  # chains whose view was made now (a reused view has its economics)
-        for status, read_only in found.from_registry:
-            superseded = status.chain_id in replaced
-            view = self.settled_view(status, read_only, superseded) if status is not focus_chain else None
-            if view is None:
-                built.add(chain_key(status))
-                view = self._chain(status, known_acct, read_only=read_only, superseded=superseded,
-                                   log_paths=log_paths(status, acct), waiting_reason=waiting_reason(status, lookup),
-                                   start_estimates=estimates, progress=progress.get(chain_key(status)))  # fmt: skip
-                if status.settled:
-                    made.append((status, view))
-            views.append(view)
-        self.keep_settled(made, len(registry_chains) - len(active) - len(made), found.from_registry, views)
+        for status in active:
+            built.add(chain_key(status))
+            views.append(self._chain(status, known_acct, read_only=read_only, superseded=status.chain_id in replaced,
+                                     log_paths=links.of(status, acct), waiting_reason=waiting_reason(status, lookup),
+                                     start_estimates=estimates, progress=progress.get(chain_key(status))))  # fmt: skip
+        if focus_chain is not None and focus_chain.settled:  # made again: with its links' accounting
+            built.add(chain_key(focus_chain))
+            kept.replace(focus_chain, self._chain(
+                focus_chain, known_acct, read_only=read_only, superseded=focus_chain.chain_id in replaced,
+                log_paths=links.of(focus_chain, acct), waiting_reason=None, start_estimates=estimates,
+                progress=progress.get(chain_key(focus_chain)),
+            ))  # fmt: skip
+        links.keep_only({chain_key(s) for s in watched} | {chain_key(s) for s in active})
         if not archived:
             facts.keep_economics_of(built)
         views += [chain_view(status, {}, read_only=True, log_paths=log_paths(status, tagged)) for status in rebuilt]
-        views.sort(key=lambda v: (v.state.is_final, v.owner, v.name, v.chain_id))
         focus: FocusView | None = None
         focused = (acct.get(focus_job_id) or tagged.get(focus_job_id)) if focus_job_id else None
         if focused is not None:
             memory, problem = running_memory(self.slurm, focused, self.viewer)
             focus = focus_view(focused, self.explainer.diagnosis(focused), memory, problem)
         return DashboardSnapshot(
-            chains=tuple(views),
+            chains=tuple(kept.merged(views)),
             focus=focus,
             health=self.health(),
             taken_at=datetime.now(UTC),
@@ -133,38 +139,26 @@ class ChainReading(ChainDiscovery):
             notes=found.notes + unreadable_rows_note(self.slurm.said_problems),
         )
 
+    def settled_views(self, user: str | None, archived: bool) -> SettledViews:
+        """The kept views of the settled chains of this view (a few views kept: the dashboard switches users)."""
+        kept: dict[tuple[str | None, bool], SettledViews] = self.__dict__.setdefault("_settled_views", {})
+        views = kept.pop((user, archived), None) or SettledViews()
+        kept[(user, archived)] = views  # the newest last
+        while len(kept) > KEPT_VIEWS:
+            del kept[next(iter(kept))]
+        return views
+
+    @cached_property
+    def link_logs(self) -> LinkLogs:
+        """The live chains' links' log paths, those of ended links kept between snapshots."""
+        return LinkLogs()
+
     def _chain(self, status: ChainStatus, accounting: Mapping[str, JobAccounting], **options: Any) -> ChainView:
         """One chain's view with its advice; a finished chain's economics are made once."""
         made, keep = self.live_facts.finished_economics(status, accounting)
         view = with_advice(chain_view(status, accounting, economics=made, **options))
         keep(view.economics)
         return view
-
-    def settled_view(self, status: ChainStatus, read_only: bool, superseded: bool) -> ChainView | None:
-        """The view made for this very status object last time, when nothing about it can change:
-        a refresh costs what the live chains cost, not the finished history."""
-        kept = self._settled.get((status.spec.owner, status.chain_id))
-        if kept is None or kept[0] is not status:
-            return None
-        view = kept[1]
-        return view if view.read_only == read_only and view.superseded == superseded else None
-
-    def keep_settled(
-        self,
-        made: list[tuple[ChainStatus, ChainView]],
-        reused: int,
-        found: tuple[tuple[ChainStatus, bool], ...],
-        views: list[ChainView],
-    ) -> None:
-        """Remember the views of settled chains. When every one kept was reused (nothing settled
-        changed or went away), only those `made` now are added: no rebuild of 10,000 entries; else
-        the kept ones are those of `found` (whose views are `views`, in its order)."""
-        kept = self._settled
-        if reused == len(kept) and kept is not ChainReading._settled:
-            kept.update(((s.spec.owner, s.chain_id), (s, v)) for s, v in made)
-            return
-        pairs = zip(found, views, strict=True)
-        self._settled = {(s.spec.owner, s.chain_id): (s, v) for (s, _ro), v in pairs if s.settled}
 
     def health(self) -> SupervisorHealth:
         """The viewer's supervisor; with revive_supervisor (the dashboard) a dead one is started again
@@ -218,7 +212,21 @@ def log_paths(status: ChainStatus, live: Mapping[str, JobAccounting]) -> dict[st
     }
 
 
-def waiting_reason(status: ChainStatus, lookup: Mapping[str, ChainStatus]) -> str | None:
+class UpstreamLookup:
+    """The chains shown, by id, made when first asked (only a chain waiting for upstream chains asks)."""
+
+    def __init__(self, found: Sequence[ChainStatus], archived: bool) -> None:
+        self._found, self._archived = found, archived
+
+    @cached_property
+    def _by_id(self) -> dict[str, ChainStatus]:
+        return {status.chain_id: status for status in self._found if status.archived == self._archived}
+
+    def get(self, chain_id: str) -> ChainStatus | None:
+        return self._by_id.get(chain_id)
+
+
+def waiting_reason(status: ChainStatus, lookup: UpstreamLookup) -> str | None:
     """Why a chain that waits for upstream chains has not submitted its first link; None otherwise."""
     if status.state is not ChainState.WAITING or not status.spec.depends_on or status.links:
         return None

@@ -36,8 +36,8 @@ class ChainReports(ChainReading):
         there is no such chain, or the name is not unique."""
         owner = user or self.viewer
         found = self.discover(owner)
-        statuses = [status for status, _ro in found.from_registry]
-        read_only = {status.chain_id: ro for status, ro in found.from_registry}
+        statuses = list(found.from_registry)
+        read_only = {status.chain_id: found.read_only for status in found.from_registry}
         rebuilt = statuses_from_accounting(found.tagged_jobs, found.queued)
         statuses += [s for s in rebuilt if s.chain_id not in read_only]
         status = pick(statuses, chain, owner)

@@ -10,6 +10,7 @@ bell rings once and a notification names it; chains that already needed one at s
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -28,6 +29,7 @@ from widgets.status_line import StatusInfo, StatusLine
 
 FOCUS_DEBOUNCE = 0.3  # seconds the cursor must rest on a link before Slurm is asked for its steps
 ENDED_CACHE_SIZE = 512  # finished jobs whose steps and diagnosis (they no longer change) are kept
+FREEZE_FROM = 1000  # chains in the first snapshot from which what it built is frozen (freeze_history)
 
 
 class PollingApp(App[None]):
@@ -51,6 +53,7 @@ class PollingApp(App[None]):
         self._notes_told: tuple[str, ...] = ()  # how the view was built (a colleague's registry unreadable...)
         self._ended: dict[str, FocusView] = {}
         self._attention: tuple[str | None, frozenset[tuple[str, str]]] | None = None  # (viewed user, chains)
+        self._frozen = False
 
     def _arm_poll(self, delay: float) -> None:
         if self._timer is not None:
@@ -91,9 +94,20 @@ class PollingApp(App[None]):
             self._tell_damaged(snap.damaged)
             self._tell_notes(snap.notes)
             self._ring_for_new_attention(snap)
+            self._freeze_history(snap)
         elif worker.state is WorkerState.ERROR:
             status.mark_stale(now, describe_error(worker.error))
         self._arm_poll(self._next_poll_delay())
+
+    def _freeze_history(self, snap: DashboardSnapshot) -> None:
+        """Once, after the first big snapshot: the finished chains' statuses and views it built (the
+        service keeps them) leave the garbage collector's care. Else every few dozen refreshes a full
+        collection walks them all: half a second with 10,000 finished chains, the UI stopped."""
+        if self._frozen or len(snap.chains) < FREEZE_FROM:
+            return
+        self._frozen = True
+        gc.collect()  # what is garbage now is not frozen with the rest
+        gc.freeze()
 
     def _next_poll_delay(self) -> float:
         """After a poll: soon when one was asked for meanwhile, or when the cursor moved while it ran
