@@ -85,12 +85,7 @@ def test_a_successor_cancelled_before_it_ran_is_gone(tmp_path: Path) -> None:
 
 def test_a_replacement_queued_after_a_withdrawn_successor_is_the_next_link(tmp_path: Path) -> None:
     """Out of memory with --grow-mem: the successor withdraws and queues the link with the new --mem."""
-    reg = Registry(tmp_path)
-    slurm_chain(reg)
-    end(reg, 1, "10", "OUT_OF_MEMORY", "0:125")
-    record(reg, "c1", "decision", attempt=1, outcome="continue", reason="out of memory: growing", new_memory=1 << 30)
-    record(reg, "c1", "withdrawn", job_id="11", reason="the next link needs --mem=1G")
-    record(reg, "c1", "submit_intent", attempt=2, options=["--mem=1G"], after="11")
+    reg = replaced_with_grown_memory(tmp_path)
     record(reg, "c1", "submitted", attempt=2, job_id="12")
     st = reg.status("c1")
     assert [lk.job_id for lk in st.links] == ["10", "12"] and st.links[1].options == ("--mem=1G",)
@@ -379,9 +374,9 @@ class Tagged(Listing):
         return self.submitted[-1]
 
 
-def replaced_with_lost_job_id(tmp_path: Path) -> Registry:
-    """Job 11 replaced itself with attempt 2 of grown memory (the same tag, `longrun:c1:2`), and the
-    wrapper died before it recorded the replacement's job id."""
+def replaced_with_grown_memory(tmp_path: Path) -> Registry:
+    """Job 11 replaced itself with attempt 2 of grown memory (the same tag, `longrun:c1:2`); the
+    replacement's job id is not recorded yet (or never: its wrapper died)."""
     reg = Registry(tmp_path)
     slurm_chain(reg)
     end(reg, 1, "10", "OUT_OF_MEMORY", "0:125")
@@ -392,7 +387,7 @@ def replaced_with_lost_job_id(tmp_path: Path) -> Registry:
 
 
 def test_a_withdrawn_job_that_carries_an_intents_tag_is_never_taken_for_its_job(tmp_path: Path) -> None:
-    reg = replaced_with_lost_job_id(tmp_path / "a")
+    reg = replaced_with_grown_memory(tmp_path / "a")
     only_withdrawn = Tagged({"11": "longrun:c1:2"})
     sup = Supervisor(reg, only_withdrawn, "alice")
     assert sup.reconcile_duplicates() == 0
@@ -400,6 +395,6 @@ def test_a_withdrawn_job_that_carries_an_intents_tag_is_never_taken_for_its_job(
     sup.cycle()
     assert only_withdrawn.submitted[:1] == ["30"], "the intent never reached Slurm: submitted again"
     assert [lk.job_id for lk in reg.status("c1").links] == ["10", "30"]
-    reg = replaced_with_lost_job_id(tmp_path / "b")
+    reg = replaced_with_grown_memory(tmp_path / "b")
     Supervisor(reg, Tagged({"11": "longrun:c1:2", "20": "longrun:c1:2"}), "alice").reconcile_duplicates()
     assert [lk.job_id for lk in reg.status("c1").links] == ["10", "20"], "the replacement is the intent's job"
