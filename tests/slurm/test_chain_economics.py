@@ -200,7 +200,7 @@ print(json.dumps({"now": memory.now_per_node.bytes if memory and memory.now_per_
 def test_a_pending_link_says_when_it_should_start(chain_dir: Path) -> None:
     d = chain_dir
     script = write_script(d, "later.sh", "#!/bin/bash\ntrue\n", "alice")
-    chain_id, job_id = submit("alice", d, "--name", "later", "--begin=now+1hour", "--time=1", "-o", f"{d}/%j.out",
+    chain_id, _job_id = submit("alice", d, "--name", "later", "--begin=now+1hour", "--time=1", "-o", f"{d}/%j.out",
                               str(script))  # fmt: skip
     try:
         data = wait_until(lambda: (r := report("alice", d, chain_id))["links"][0]["expected_start"] and r, 60, 2,
@@ -213,15 +213,15 @@ def test_a_pending_link_says_when_it_should_start(chain_dir: Path) -> None:
         text = longrun("alice", d, "report", chain_id, env={"LONGRUN_NO_AUTOSTART": "1", "COLUMNS": "100"}).stdout
         assert "next link expected" in text and "BeginTime" in text
     finally:
-        run_as("alice", ["scancel", job_id])
+        longrun("alice", d, "cancel", chain_id, env={"LONGRUN_NO_AUTOSTART": "1"})  # its queued successor too
 
 
 def test_services_snapshot_asks_squeue_start_once_for_pending_links(chain_dir: Path) -> None:
     """Two chains with pending links: one `squeue --start` for both, in the refresh (run as alice)."""
     d = chain_dir
     script = write_script(d, "later.sh", "#!/bin/bash\ntrue\n", "alice")
-    jobs = [submit("alice", d, "--name", f"later{i}", "--begin=now+1hour", "--time=1", "-o", f"{d}/%j.out",
-                   str(script))[1] for i in range(2)]  # fmt: skip
+    chains = [submit("alice", d, "--name", f"later{i}", "--begin=now+1hour", "--time=1", "-o", f"{d}/%j.out",
+                     str(script))[0] for i in range(2)]  # fmt: skip
     try:
         code = (
             "import json, sys; from pathlib import Path; from app.services import Services\n"
@@ -250,5 +250,5 @@ def test_services_snapshot_asks_squeue_start_once_for_pending_links(chain_dir: P
         assert found["calls"].count("squeue --start") == 1 and found["calls"].count("sacct") == 1, found
         assert found["waiting"].count("BeginTime: its --begin time is in the future") == 2, found
     finally:
-        for job in jobs:
-            run_as("alice", ["scancel", job])
+        for chain_id in chains:
+            longrun("alice", d, "cancel", chain_id, env={"LONGRUN_NO_AUTOSTART": "1"})  # its queued successor too
