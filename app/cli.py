@@ -20,7 +20,8 @@ from app.slurm.errors import SlurmError
 
 DESCRIPTION = """\
 Run long Slurm jobs as crash-safe chains: each link catches the warning signal, checkpoints,
-and the supervisor submits the next link until the work is done.
+and the next link continues until the work is done (decided inside Slurm by the job queued after
+each link, or by your supervisor with --mode supervisor).
 """
 
 EPILOG = """\

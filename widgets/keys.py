@@ -37,7 +37,7 @@ BINDINGS: list[Binding] = [
     Binding("u", "choose_user", "User", id="user",
             tooltip="Choose whose chains to view: mine, a user's or everybody's"),
     Binding("question_mark", "help", "Help", id="help", tooltip="Help: every key, and what each pane shows"),
-    Binding("q", "quit", "Quit", id="quit", tooltip="Quit the dashboard (the chains go on under the supervisor)"),
+    Binding("q", "quit", "Quit", id="quit", tooltip="Quit the dashboard (the chains go on without it)"),
     Binding("ctrl+r", "refresh", "Refresh now", show=False, id="refresh",
             tooltip="Refresh now, without waiting for the next poll"),
     Binding("enter", "drill", "Open", show=False, id="drill",

@@ -218,7 +218,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     # prefix_chars="+": every dash option is sbatch's or ours, parsed by parse_submit_argv.
     parser = subparsers.add_parser(
         "submit",
-        help="submit a job as a chain that the supervisor resubmits until it is done",
+        help="submit a job as a chain that goes on, link after link, until it is done",
         prefix_chars="+",
         add_help=False,
         usage="longrun submit [LONGRUN OPTIONS] [SBATCH OPTIONS] SCRIPT [ARGS...]  (see longrun submit --help)",

@@ -94,10 +94,12 @@ def handle(args: argparse.Namespace) -> int:
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "supervise",
-        help="watch and resubmit all your chains (foreground)",
-        description="Run your supervisor in the foreground: it watches every chain of yours (one sacct call per "
-        "cycle) and submits the next link when one ends. One per user: a second one refuses to start. Every "
-        "longrun command starts one in the background when none runs.",
+        help="watch all your chains and submit what Slurm does not (foreground)",
+        description="Run your supervisor in the foreground: it submits the next link of --mode supervisor "
+        "chains when one ends, the first link of workflow chains whose upstream jobs are done, and keeps the "
+        "registry up to date for the dashboard (one squeue call per cycle, one sacct per ended link). Chains "
+        "in the default mode go on inside Slurm without it. One per user: a second one refuses to start. "
+        "Every longrun command starts one in the background when none runs.",
         epilog="examples:\n  longrun supervise                 in a terminal, until Ctrl-C\n"
         "  */5 * * * * longrun supervise --ensure    a cron line: restart it after a reboot",
         formatter_class=argparse.RawDescriptionHelpFormatter,
