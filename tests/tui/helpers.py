@@ -6,10 +6,14 @@ import asyncio
 import io
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from rich.console import Console
 from textual.app import App
 from textual.command import CommandList, CommandPalette
+from textual.message import Message
+from textual.notifications import Notify
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
@@ -17,11 +21,43 @@ from app.tui import LongrunApp
 from tests.tui.fake_services import FIXED_NOW, FakeServices
 
 
+@dataclass(frozen=True)
+class Told:
+    """One notification the app raised."""
+
+    message: str
+    title: str
+
+
+def record_notifications(app: App[Any]) -> None:
+    """Keep every notification the app raises, as Textual receives it (after the app made it
+    literal). Textual drops one from `app._notifications` when its timeout passes (5 s by default):
+    on a loaded machine a test may look later than that."""
+    told: list[Told] = []
+    post = app.post_message
+
+    def post_message(message: Message) -> bool:
+        if isinstance(message, Notify):
+            told.append(Told(message.notification.message, message.notification.title))
+        return post(message)
+
+    app.post_message = post_message  # type: ignore[method-assign]
+    app.told_in_tests = told  # type: ignore[attr-defined]
+
+
+def told(app: App[Any]) -> list[Told]:
+    """Every notification `app` raised so far (see record_notifications), expired or not."""
+    found: list[Told] = app.told_in_tests  # type: ignore[attr-defined]
+    return list(found)
+
+
 def make_app(
     services: FakeServices, user: str | None = "alice", me: str = "alice", interval: float = 60.0,
     show_log: bool | None = False,
 ) -> LongrunApp:  # fmt: skip
-    return LongrunApp(services, user, me=me, interval=interval, clock=lambda: FIXED_NOW, show_log=show_log)
+    app = LongrunApp(services, user, me=me, interval=interval, clock=lambda: FIXED_NOW, show_log=show_log)
+    record_notifications(app)
+    return app
 
 
 async def wait_for(pilot: Pilot[None], predicate: Callable[[], object], timeout: float = 30.0, what: str = "") -> None:

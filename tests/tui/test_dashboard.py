@@ -16,7 +16,7 @@ from app.model.chain import ChainState
 from app.tui import LongrunApp
 from app.tui import polling as polling_module
 from tests.tui.fake_services import FakeServices, captured_jobs, sample_chains
-from tests.tui.helpers import make_app, polling, run_from_palette, settled, wait_for
+from tests.tui.helpers import make_app, polling, run_from_palette, settled, told, wait_for
 from widgets.chain_list import GROUP_PREFIX, ChainList
 from widgets.diagnosis_view import DiagnosisView
 from widgets.dialogs import ConfirmScreen, SignalScreen, ViewScreen
@@ -156,7 +156,7 @@ async def test_cancel_asks_first_and_no_means_no(fake: FakeServices) -> None:
         await wait_for(
             pilot, lambda: fake.actions() == [("cancel", "c-train", ("job_id", RUNNING))], what="cancel call"
         )
-        await wait_for(pilot, lambda: any("cancel c-train: done" in n.message for n in app._notifications))
+        await wait_for(pilot, lambda: any("cancel c-train: done" in n.message for n in told(app)))
 
 
 async def test_signal_dialog_offers_common_signals_and_a_typed_name(fake: FakeServices) -> None:
@@ -248,9 +248,9 @@ async def test_signal_and_stop_on_a_chain_without_a_live_job_say_why_they_do_not
         await settled(pilot, fake, focus_job=OOM)
         assert app.check_action("signal", ()) is None and app.check_action("stop", ()) is None
         await pilot.press("s")
-        await wait_for(pilot, lambda: any(n.title == "Signal: not now" for n in app._notifications), what="why not")
-        told = next(n.message for n in app._notifications if n.title == "Signal: not now")
-        assert f"its last job {OOM} ended OUT_OF_MEMORY" in told
+        await wait_for(pilot, lambda: any(n.title == "Signal: not now" for n in told(app)), what="why not")
+        said = next(n.message for n in told(app) if n.title == "Signal: not now")
+        assert f"its last job {OOM} ended OUT_OF_MEMORY" in said
         assert not app.screen.is_modal and not fake.actions()
 
 
@@ -269,10 +269,10 @@ async def test_read_only_chains_have_their_action_keys_disabled() -> None:
         await pilot.press("c", "s", "i", "r")
         await pilot.pause(0.2)
         assert not app.screen.is_modal
-        await wait_for(pilot, lambda: {"Cancel: not now", "Signal: not now"} <= {n.title for n in app._notifications},
+        await wait_for(pilot, lambda: {"Cancel: not now", "Signal: not now"} <= {n.title for n in told(app)},
                        what="a disabled key saying why it does nothing")  # fmt: skip
-        told = {n.title: n.message for n in app._notifications}
-        assert "alice's chain: you can view it, only alice can act on it" in told["Signal: not now"]
+        said = {n.title: n.message for n in told(app)}
+        assert "alice's chain: you can view it, only alice can act on it" in said["Signal: not now"]
         chains = app.query_one(ChainList)
         chains.move_cursor(row=chains.get_row_index(GROUP_PREFIX + "pipeline"))
         await pilot.pause(0.1)
@@ -307,14 +307,14 @@ async def test_unreadable_chains_are_named_in_a_notification_and_counted_on_the_
         await settled(pilot, fake)
         line = str(app.query_one(StatusLine).render_text())
         assert line.startswith("viewing alice on longrun-test │ 1 chain unreadable (longrun status)")
-        told = [n for n in app._notifications if n.title == "chains that cannot be read"]
-        assert len(told) == 1 and "chain bad:" in told[0].message
+        said = [n for n in told(app) if n.title == "chains that cannot be read"]
+        assert len(said) == 1 and "chain bad:" in said[0].message
         assert app.query_one(ChainList).shown_count == 7, "the other chains are all shown"
         polls = sum(1 for c in fake.calls if c[0] == "snapshot")
         await pilot.press("ctrl+r")  # the next poll reports the same chain: no second notification
         await wait_for(pilot, lambda: sum(1 for c in fake.calls if c[0] == "snapshot") > polls, what="a poll")
         await settled(pilot, fake)
-        assert len([n for n in app._notifications if n.title == "chains that cannot be read"]) == 1
+        assert len([n for n in told(app) if n.title == "chains that cannot be read"]) == 1
 
 
 async def test_polls_pause_while_a_dialog_is_open(fake: FakeServices) -> None:

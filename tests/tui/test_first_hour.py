@@ -25,7 +25,7 @@ from tests.tui.fake_services import (
     link_from,
     sample_chains,
 )
-from tests.tui.helpers import drawn, make_app, screen_text, settled, wait_for
+from tests.tui.helpers import drawn, make_app, screen_text, settled, told, wait_for
 from tests.unit.test_report import NOW as REPORT_NOW
 from tests.unit.test_report import chain_id as report_chain_id
 from tests.unit.test_report import services_with_captured_chain
@@ -68,8 +68,8 @@ async def poll_again(pilot: Pilot[None], fake: FakeServices) -> None:
 
 
 def last_notification(app: LongrunApp) -> str:
-    told = list(app._notifications)
-    return told[-1].message if told else ""
+    said = list(told(app))
+    return said[-1].message if said else ""
 
 
 # -- 11.4: dialogs name the job they act on --------------------------------------------------------
@@ -399,7 +399,7 @@ async def test_a_chain_that_newly_needs_a_person_is_marked_and_rings_the_bell_on
         for _ in range(2):
             await poll_again(pilot, fake)
         assert rings == [1]
-        assert "train-resnet: out of memory" in " ".join(n.message for n in app._notifications)
+        assert "train-resnet: out of memory" in " ".join(n.message for n in told(app))
         assert str(chains.get_row(row_key(stopped))[0]).startswith(ATTENTION)
         assert "3 need you" in str(app.dashboard.chains_pane.border_title)
 
@@ -462,8 +462,8 @@ async def test_how_the_view_was_built_is_told_once_and_a_stopping_chain_says_so(
     async with app.run_test(size=(120, 40)) as pilot:
         await settled(pilot, fake)
         await poll_again(pilot, fake)
-        told = [n for n in app._notifications if n.title == "about this view"]
-        assert len(told) == 1 and "from Slurm accounting" in told[0].message
+        said = [n for n in told(app) if n.title == "about this view"]
+        assert len(said) == 1 and "from Slurm accounting" in said[0].message
         assert "no link follows the one that is running" in " ".join(screen_text(app).split())
 
 

@@ -26,7 +26,7 @@ from app.model.units import Duration
 from app.tui import LongrunApp
 from app.views import ChainView, DiagnosisResult
 from tests.tui.fake_services import FakeServices, captured_jobs, link_from
-from tests.tui.helpers import drawn, make_app, screen_text, settled, wait_for
+from tests.tui.helpers import drawn, make_app, screen_text, settled, told, wait_for
 from widgets.chain_list import row_key
 from widgets.dialogs import ConfirmScreen, ResubmitScreen, SignalScreen, ViewScreen
 from widgets.help_screen import HelpScreen
@@ -128,9 +128,9 @@ async def test_every_pane_and_dialog_shows_hostile_names_literally_in_the_own_vi
     async with app.run_test(size=(160, 48)) as pilot:
         await settled(pilot, fake)
         assert_inert(app, "[b]cluster[/b]")
-        told = [n.message + n.title for n in app._notifications]  # the damaged chain's notification
-        assert any(inert("chain [/x]: \x1b]52;c;ZXZpbA==\x07 unreadable") in message for message in told)
-        assert not any(c in FORBIDDEN for message in told for c in message)
+        said = [n.message + n.title for n in told(app)]  # the damaged chain's notification
+        assert any(inert("chain [/x]: \x1b]52;c;ZXZpbA==\x07 unreadable") in message for message in said)
+        assert not any(c in FORBIDDEN for message in said for c in message)
         for index, name in enumerate(HOSTILE):
             if index:
                 await pilot.press("j")
@@ -173,7 +173,7 @@ async def test_every_pane_and_dialog_shows_hostile_names_literally_in_the_own_vi
         # a confirmed action's result names the stopped chain, whose id is hostile: the notification is literal
         await open_and_close(pilot, "c", ConfirmScreen, "y", HOSTILE[0])
         done = "cancel [/oom]sweep[lr=3e-4]: done"
-        await wait_for(pilot, lambda: any(done in n.message for n in app._notifications), what="the result")
+        await wait_for(pilot, lambda: any(done in n.message for n in told(app)), what="the result")
         assert fake.actions()[-1] == ("cancel", "[/oom]sweep[lr=3e-4]")
         assert_inert(app)
 
