@@ -139,9 +139,13 @@ class ChainReading(ChainDiscovery):
             notes=found.notes + unreadable_rows_note(self.slurm.said_problems),
         )
 
+    @cached_property
+    def _kept_views(self) -> dict[tuple[str | None, bool], SettledViews]:
+        return {}
+
     def settled_views(self, user: str | None, archived: bool) -> SettledViews:
         """The kept views of the settled chains of this view (a few views kept: the dashboard switches users)."""
-        kept: dict[tuple[str | None, bool], SettledViews] = self.__dict__.setdefault("_settled_views", {})
+        kept = self._kept_views
         views = kept.pop((user, archived), None) or SettledViews()
         kept[(user, archived)] = views  # the newest last
         while len(kept) > KEPT_VIEWS:
